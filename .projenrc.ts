@@ -1,0 +1,130 @@
+import { cdk8s, javascript } from 'projen';
+
+// Server-side dependencies are devDependencies on purpose: esbuild bundles them into
+// assets/receiver-server/server.cjs, so they never become part of the jsii API or the
+// runtime dependencies of the construct library.
+const serverDeps = [
+  '@kubernetes/client-node@1.4.0', // 2.x needs Node >= 22.19 (see shared toolchain notes)
+  '@bufbuild/cel@^0.6.1',
+  'jose@^6.2.17',
+  'prom-client@^15.1.3',
+  'yaml@^2.9.1',
+  'ajv@^8.20.0',
+  'ajv-formats@^3.0.1',
+];
+
+const toolDeps = [
+  'esbuild@0.28.2',
+  'fast-check@^4.10.2',
+  'autocannon@9.0.0',
+  '@types/autocannon@^7.12.7',
+  'cdk8s-cli@^2.207.60',
+  '@types/node@^20',
+  'typescript@~6.0.3',
+];
+
+// ESM-only packages that jest (CJS) must transform.
+const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@bufbuild/cel', '@bufbuild/protobuf'];
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-flux-webhooks',
+  description: 'cdk8s constructs and a Flux-compatible webhook receiver server for GitOps clusters',
+  author: 'cdk8s-flux-webhooks contributors',
+  authorAddress: 'maintainers@cdk8s-flux-webhooks.dev',
+  repositoryUrl: 'https://github.com/cdk8s-flux-webhooks/cdk8s-flux-webhooks.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk8s', 'flux', 'fluxcd', 'gitops', 'webhook', 'kubernetes', 'receiver'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.3.0', // cdk8s-plus-28 peers on constructs ^10.3.0
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+  minNodeVersion: '20.0.0',
+
+  devDeps: [...serverDeps, ...toolDeps],
+
+  publishToPypi: {
+    distName: 'cdk8s-flux-webhooks',
+    module: 'cdk8s_flux_webhooks',
+  },
+
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+
+  tsconfigDev: {
+    include: ['server/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'image/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+      globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
+      transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+      transform: {
+        '^.+\\.[tj]sx?$': new javascript.Transform('ts-jest', {
+          tsconfig: '<rootDir>/test/tsconfig.jest.json',
+          isolatedModules: true,
+        }),
+      },
+      coverageReporters: ['text-summary', 'lcov'],
+      // Coverage instrumentation of the transpiled ESM dependencies is slow and meaningless.
+      collectCoverage: false,
+    },
+  },
+
+  gitignore: ['/assets/', '/dist/', '/.cache/', '/bench/results/', '/image/out/', '/test-reports/'],
+});
+
+project.addFields({
+  bin: { 'flux-webhook-receiver': 'assets/receiver-server/server.cjs' },
+});
+project.addPackageIgnore('!/assets/');
+project.addPackageIgnore('/server/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/image/');
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/docs/');
+
+// `npm ci` fails on this registry (optional platform packages missing from the lockfile).
+project.tasks.tryFind('install:ci')?.reset('npm install --no-audit --no-fund');
+
+// Lint and type-check the server, which jsii does not compile.
+project.eslint?.addLintPattern('server');
+project.eslint?.addLintPattern('bench');
+project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('image');
+project.eslint?.addIgnorePattern('src/imports/');
+
+const bundle = project.addTask('bundle:server', {
+  description: 'Bundle the receiver server into assets/receiver-server/server.cjs',
+  exec: 'node server/build.mjs',
+});
+const typecheck = project.addTask('typecheck:server', {
+  description: 'Type-check the receiver server (not compiled by jsii)',
+  exec: 'tsc -p server/tsconfig.json --noEmit',
+});
+project.preCompileTask.spawn(typecheck);
+project.preCompileTask.spawn(bundle);
+
+const testbin = project.addTask('testbin', {
+  description: 'Build (or reuse from cache) kube-apiserver and etcd for the test harness',
+  exec: 'bash test/harness/testbin/build.sh',
+});
+project.testTask.prependSpawn(testbin);
+
+project.addTask('examples', {
+  description: 'Synthesize every example app into dist/examples/',
+  exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts',
+});
+
+project.synth();

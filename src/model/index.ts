@@ -1,0 +1,4 @@
+export * from './receiver';
+export * from './hook-path';
+export * from './default-api-versions';
+export * from './server-contract';

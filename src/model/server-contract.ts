@@ -1,0 +1,39 @@
+// What the constructs and the receiver server agree on: ports, flags, mount points, image.
+// The constructs render a Deployment from these; the server's CLI parses the same names.
+
+/** Port of the webhook listener (Flux's `http-webhook`). */
+export const WEBHOOK_PORT = 9292;
+/** Port of the Prometheus metrics listener (Flux's `http-prom`). */
+export const METRICS_PORT = 8080;
+/** Port of `/healthz` and `/readyz` (Flux's `healthz`). */
+export const HEALTH_PORT = 9440;
+
+export const WEBHOOK_PORT_NAME = 'http-webhook';
+export const METRICS_PORT_NAME = 'http-prom';
+export const HEALTH_PORT_NAME = 'healthz';
+
+/** Where the constructs mount the receiver definitions (a ConfigMap). */
+export const RECEIVERS_MOUNT_PATH = '/etc/flux-webhooks/receivers';
+/** Where the constructs mount Secrets: `<dir>/<secretName>/<key>`. */
+export const SECRETS_MOUNT_PATH = '/etc/flux-webhooks/secrets';
+
+/** Command-line flags of `flux-webhook-receiver serve`, and the environment variable for each. */
+export const SERVER_FLAGS = {
+  listen: { flag: '--listen', env: 'RECEIVER_LISTEN', default: `:${WEBHOOK_PORT}` },
+  metricsListen: { flag: '--metrics-listen', env: 'RECEIVER_METRICS_LISTEN', default: `:${METRICS_PORT}` },
+  healthListen: { flag: '--health-listen', env: 'RECEIVER_HEALTH_LISTEN', default: `:${HEALTH_PORT}` },
+  receivers: { flag: '--receivers', env: 'RECEIVER_RECEIVERS', default: '' },
+  secretsDir: { flag: '--secrets-dir', env: 'RECEIVER_SECRETS_DIR', default: '' },
+  watchReceivers: { flag: '--watch-receivers', env: 'RECEIVER_WATCH_RECEIVERS', default: 'false' },
+  namespace: { flag: '--namespace', env: 'RECEIVER_NAMESPACE', default: '' },
+  kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
+  noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
+  logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },
+} as const;
+
+/** The receiver image the constructs deploy by default; tagged with this package's version. */
+export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-flux-webhooks/receiver';
+/** Name of the executable in the npm package and the image. */
+export const SERVER_BINARY = 'flux-webhook-receiver';
+/** Non-root user and group of the image. */
+export const IMAGE_USER_ID = 65532;
