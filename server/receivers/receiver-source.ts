@@ -1,0 +1,25 @@
+// Where receivers come from (files or the cluster) and what the HTTP pipeline needs to know
+// about each. Sources keep the registry current; the hot path only reads the registry.
+import type { ReceiverObject } from '../../src/model';
+import type { ReceiverSecret } from '../providers/provider';
+
+export interface ServedReceiver {
+  /** `<namespace>/<name>`. */
+  readonly key: string;
+  readonly object: ReceiverObject;
+  /** `/hook/<sha256>`; undefined while the secret cannot be read (Flux clears the path: 404). */
+  readonly webhookPath?: string;
+  readonly secret?: ReceiverSecret;
+  /** False while the receiver cannot serve (invalid definition, missing secret, bad CEL): 503. */
+  readonly ready: boolean;
+  /** Why it is not ready, for logs and status (e.g. "TokenNotFound: …"). */
+  readonly notReadyReason?: string;
+  /** Where the definition came from, for error messages ("receivers.yaml#2" or "cluster"). */
+  readonly origin: string;
+}
+
+export interface ReceiverSource {
+  /** Starts loading/watching; calls `onChange` with the complete current set after every change. */
+  start(onChange: (receivers: readonly ServedReceiver[]) => void): Promise<void>;
+  stop(): Promise<void>;
+}
