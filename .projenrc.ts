@@ -122,6 +122,11 @@ const testbin = project.addTask('testbin', {
 });
 project.testTask.prependSpawn(testbin);
 
+project.addTask('import:crds', {
+  description: 'Regenerate the typed L1 classes in src/imports/ from ../shared/crds',
+  exec: 'bash tools/import-crds.sh',
+});
+
 project.addTask('examples', {
   description: 'Synthesize every example app into dist/examples/',
   exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts',
