@@ -122,6 +122,11 @@ const testbin = project.addTask('testbin', {
 });
 project.testTask.prependSpawn(testbin);
 
+// Package every jsii target (npm and PyPI) in CI too, so a broken Python build fails the build.
+const packageTask = project.tasks.tryFind('package');
+packageTask?.reset();
+packageTask?.spawn(project.tasks.tryFind('package-all')!);
+
 project.addTask('import:crds', {
   description: 'Regenerate the typed L1 classes in src/imports/ from ../shared/crds',
   exec: 'bash tools/import-crds.sh',
