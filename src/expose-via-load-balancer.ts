@@ -1,0 +1,114 @@
+import { ApiObjectMetadata } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkAnnotationKeys, checkCidr, checkLabels, checkMetadataNamespace, checkPort, checkReceiver } from './_expose-validation';
+import { IWebhookReceiver } from './webhook-receiver-ref';
+
+/**
+ * Whether a LoadBalancer Service routes external traffic to node-local endpoints only.
+ *
+ * @see https://kubernetes.io/docs/reference/networking/virtual-ips/#external-traffic-policy
+ */
+export enum ExternalTrafficPolicy {
+  /** Any node forwards to any receiver pod; the client source IP is replaced by a node IP. */
+  CLUSTER = 'Cluster',
+  /** Nodes forward only to receiver pods on the same node; the client source IP is kept. */
+  LOCAL = 'Local',
+}
+
+/**
+ * Props for `ExposeViaLoadBalancer`.
+ */
+export interface ExposeViaLoadBalancerProps {
+  /** The receiver whose pods the Service selects. */
+  readonly receiver: IWebhookReceiver;
+
+  /**
+   * Metadata of the Service. Its namespace is always the receiver's.
+   *
+   * @default - a generated name in the receiver's namespace
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * Port the load balancer listens on; it forwards to the receiver's webhook port.
+   *
+   * @default 80
+   */
+  readonly port?: number;
+
+  /**
+   * Annotations for the cloud provider's load balancer controller, e.g.
+   * `service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing`.
+   *
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+
+  /**
+   * Client CIDRs the load balancer admits, e.g. the published webhook source ranges of your Git
+   * host. Enforced by the cloud provider.
+   *
+   * @see https://kubernetes.io/docs/tasks/access-application-cluster/configure-cloud-provider-firewall/
+   * @default - every source
+   */
+  readonly loadBalancerSourceRanges?: string[];
+
+  /**
+   * How nodes route external traffic to the receiver pods. `LOCAL` keeps the client source IP,
+   * which NetworkPolicies (such as Flux's `allow-webhooks`) can then see.
+   *
+   * @default - the cluster's default (`Cluster`)
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+}
+
+/**
+ * Exposes a webhook receiver through a Service of type `LoadBalancer`: the cloud's load balancer
+ * listens on `port` (80) and forwards to the receiver pods' webhook port (9292), like the
+ * LoadBalancer variant of Flux's "Setup Webhook Receivers" guide.
+ *
+ * Flux's default NetworkPolicies admit webhook traffic to notification-controller only from
+ * pods; with `ExternalTrafficPolicy.CLUSTER` the load balancer's traffic arrives from node IPs.
+ *
+ * @see https://fluxcd.io/flux/guides/webhook-receivers/
+ */
+export class ExposeViaLoadBalancer extends Construct {
+  /** The `LoadBalancer` Service (the L1 object, for escape hatches). */
+  public readonly apiObject: k8s.KubeService;
+  /** Namespace of the Service (the receiver's). */
+  public readonly namespace: string;
+  /** Port the load balancer listens on. */
+  public readonly port: number;
+
+  public constructor(scope: Construct, id: string, props: ExposeViaLoadBalancerProps) {
+    super(scope, id);
+    const receiver = props.receiver;
+    checkReceiver(this, receiver);
+    checkMetadataNamespace(this, props.metadata?.namespace, receiver.namespace, 'a Service can only select pods in its own namespace');
+    this.port = props.port ?? 80;
+    checkPort(this, 'port', this.port);
+    checkAnnotationKeys(this, 'annotations', props.annotations ?? {});
+    for (const cidr of props.loadBalancerSourceRanges ?? []) checkCidr(this, 'loadBalancerSourceRanges', cidr);
+    if (Object.keys(receiver.podSelectorLabels).length === 0) {
+      throw new Error(`${this.node.path}: receiver.podSelectorLabels is empty, so the Service would select no pods; the receiver must expose the labels of its pods`);
+    }
+    checkLabels(this, 'receiver.podSelectorLabels', receiver.podSelectorLabels);
+    this.namespace = receiver.namespace;
+
+    this.apiObject = new k8s.KubeService(this, 'Resource', {
+      metadata: {
+        ...props.metadata,
+        namespace: receiver.namespace,
+        annotations: { ...props.metadata?.annotations, ...props.annotations },
+      },
+      spec: {
+        type: 'LoadBalancer',
+        selector: { ...receiver.podSelectorLabels },
+        ports: [{ name: 'http', protocol: 'TCP', port: this.port, targetPort: k8s.IntOrString.fromNumber(receiver.webhookPort) }],
+        loadBalancerSourceRanges: props.loadBalancerSourceRanges ? [...props.loadBalancerSourceRanges] : undefined,
+        externalTrafficPolicy: props.externalTrafficPolicy,
+      },
+    });
+  }
+}

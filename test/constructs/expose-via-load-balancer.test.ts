@@ -1,0 +1,95 @@
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
+import { Node } from 'constructs';
+import { ExposeViaLoadBalancer, ExternalTrafficPolicy } from '../../src';
+import { TestReceiver } from './_expose-test-receiver';
+
+describe('ExposeViaLoadBalancer', () => {
+  test('defaults: a LoadBalancer Service in the receiver namespace, port 80 to the webhook port, selecting the receiver pods', () => {
+    const chart = Testing.chart();
+    const receiver = new TestReceiver(chart, 'Receiver', { podSelectorLabels: { 'app.kubernetes.io/name': 'flux-webhooks', 'app.kubernetes.io/instance': 'hooks' } });
+    const lb = new ExposeViaLoadBalancer(chart, 'Public', { receiver });
+    const [svc] = Testing.synth(chart);
+    expect(svc.kind).toBe('Service');
+    expect(svc.metadata.namespace).toBe('flux-system');
+    expect(svc.metadata.name).toMatch(/^test-public-[0-9a-f]{8}$/);
+    expect(svc.spec).toEqual({
+      type: 'LoadBalancer',
+      selector: { 'app.kubernetes.io/name': 'flux-webhooks', 'app.kubernetes.io/instance': 'hooks' },
+      ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 9292 }],
+    });
+    expect(lb.port).toBe(80);
+    expect(lb.namespace).toBe('flux-system');
+  });
+
+  test('options: port, annotations, source ranges, external traffic policy', () => {
+    const chart = Testing.chart();
+    const receiver = new TestReceiver(chart, 'Receiver');
+    new ExposeViaLoadBalancer(chart, 'Public', {
+      receiver,
+      port: 8080,
+      metadata: { name: 'flux-webhook-lb', labels: { team: 'platform' } },
+      annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing' },
+      loadBalancerSourceRanges: ['192.30.252.0/22', '2a0a:a440::/29'],
+      externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
+    });
+    const [svc] = Testing.synth(chart);
+    expect(svc.metadata).toEqual({
+      name: 'flux-webhook-lb',
+      namespace: 'flux-system',
+      labels: { team: 'platform' },
+      annotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing' },
+    });
+    expect(svc.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 9292 }]);
+    expect(svc.spec.loadBalancerSourceRanges).toEqual(['192.30.252.0/22', '2a0a:a440::/29']);
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
+  });
+
+  test('snapshot', () => {
+    const chart = Testing.chart();
+    new ExposeViaLoadBalancer(chart, 'Public', { receiver: new TestReceiver(chart, 'Receiver'), loadBalancerSourceRanges: ['10.0.0.0/8'] });
+    expect(Testing.synth(chart)).toMatchSnapshot();
+  });
+
+  test('defaultChild is the Service, exposed as apiObject', () => {
+    const chart = Testing.chart();
+    const lb = new ExposeViaLoadBalancer(chart, 'Public', { receiver: new TestReceiver(chart, 'Receiver') });
+    expect((Node.of(lb).defaultChild as ApiObject).kind).toBe('Service');
+    expect(Node.of(lb).defaultChild).toBe(lb.apiObject);
+  });
+
+  test('escape hatch patches survive synthesis', () => {
+    const chart = Testing.chart();
+    const lb = new ExposeViaLoadBalancer(chart, 'Public', { receiver: new TestReceiver(chart, 'Receiver') });
+    ApiObject.of(lb).addJsonPatch(JsonPatch.add('/spec/allocateLoadBalancerNodePorts', false));
+    expect(Testing.synth(chart)[0].spec.allocateLoadBalancerNodePorts).toBe(false);
+  });
+
+  describe('validation', () => {
+    const make = (props: Partial<ConstructorParameters<typeof ExposeViaLoadBalancer>[2]>, receiverOpts = {}) => {
+      const chart = Testing.chart();
+      return () => new ExposeViaLoadBalancer(chart, 'Public', { receiver: new TestReceiver(chart, 'Receiver', receiverOpts), ...props });
+    };
+    test('port out of range', () => {
+      expect(make({ port: 70000 })).toThrow('test/Public: port 70000 is not a valid port; use an integer from 1 to 65535');
+      expect(make({ port: 80.5 })).toThrow(/port 80.5 is not a valid port/);
+    });
+    test('CIDR without prefix length gets a hint', () => {
+      expect(make({ loadBalancerSourceRanges: ['192.30.252.1'] })).toThrow('loadBalancerSourceRanges "192.30.252.1" is not a valid CIDR. Did you mean "192.30.252.1/32"?');
+      expect(make({ loadBalancerSourceRanges: ['300.1.1.1/8'] })).toThrow(/"300.1.1.1\/8" is not a valid CIDR/);
+      expect(make({ loadBalancerSourceRanges: ['github'] })).toThrow(/"github" is not a valid CIDR. Use a CIDR such as/);
+    });
+    test('invalid annotation key', () => {
+      expect(make({ annotations: { 'bad key': 'x' } })).toThrow('test/Public: annotations has an invalid annotation key "bad key"');
+    });
+    test('conflicting metadata.namespace', () => {
+      expect(make({ metadata: { namespace: 'default' } })).toThrow('metadata.namespace "default" conflicts with "flux-system": a Service can only select pods in its own namespace; omit metadata.namespace');
+    });
+    test('receiver without pod labels', () => {
+      expect(make({}, { podSelectorLabels: {} })).toThrow(/receiver.podSelectorLabels is empty, so the Service would select no pods/);
+    });
+    test('receiver with an invalid namespace or label', () => {
+      expect(make({}, { namespace: 'Flux_System' })).toThrow('receiver.namespace "Flux_System" is not a valid namespace name');
+      expect(make({}, { podSelectorLabels: { app: 'not ok' } })).toThrow('receiver.podSelectorLabels has an invalid value "not ok" for label "app"');
+    });
+  });
+});
