@@ -1,0 +1,21 @@
+import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+
+/** The receivers of one backend, keyed by name; names are unique within its namespace. */
+export class ReceiverSet {
+  private readonly byName = new Map<string, ReceiverDefinition>();
+
+  constructor(private readonly owner: string, private readonly namespace: string) {}
+
+  public add(name: string, options: ReceiverOptions): ReceiverDefinition {
+    if (this.byName.has(name)) {
+      throw new Error(`${this.owner}: receiver ${JSON.stringify(name)} is defined twice in namespace ${JSON.stringify(this.namespace)}: receiver names must be unique (they are part of the webhook path); rename one`);
+    }
+    const definition = new ReceiverDefinition({ ...options, name, namespace: this.namespace });
+    this.byName.set(name, definition);
+    return definition;
+  }
+
+  public all(): ReceiverDefinition[] {
+    return [...this.byName.values()];
+  }
+}

@@ -1,0 +1,68 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ReceiverSet } from './_receiver-set';
+import { assertNamespaceName } from './_validation';
+import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
+import { WEBHOOK_PORT } from './model';
+import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+import { IWebhookReceiver } from './webhook-receiver-ref';
+
+/** Props of `FluxReceivers`. */
+export interface FluxReceiversProps {
+  /**
+   * Namespace of the Receivers and of their Secrets; also where Flux's notification-controller
+   * and its `webhook-receiver` Service run when exposing this construct.
+   *
+   * @default - the chart's namespace, else 'flux-system'
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * The alternative backend: deploys nothing and emits Flux `notification.toolkit.fluxcd.io/v1`
+ * Receiver objects for the notification-controller already running in the cluster, from the
+ * same receiver definitions `WebhookReceiver` takes.
+ *
+ * It is also an `IWebhookReceiver` for Flux's `webhook-receiver` Service (selector
+ * `app: notification-controller`, port 80 → 9292), so the same exposures work. Flux grants its
+ * own controller access to every Flux kind, so no RBAC is emitted. Flux writes each Receiver's
+ * path to `.status.webhookPath`: `kubectl -n <ns> get receiver <name> -o jsonpath='{.status.webhookPath}'`.
+ */
+export class FluxReceivers extends Construct implements IWebhookReceiver {
+  public readonly namespace: string;
+  public readonly serviceName = 'webhook-receiver';
+  public readonly servicePort = 80;
+  public readonly webhookPort = WEBHOOK_PORT;
+
+  private readonly receiverSet: ReceiverSet;
+  private readonly objects: ApiObject[] = [];
+
+  public constructor(scope: Construct, id: string, props: FluxReceiversProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
+    assertNamespaceName('FluxReceivers namespace', this.namespace);
+    this.receiverSet = new ReceiverSet(`FluxReceivers ${this.node.path}`, this.namespace);
+  }
+
+  /** Selects notification-controller's pods. */
+  public get podSelectorLabels(): { [key: string]: string } {
+    return { app: 'notification-controller' };
+  }
+
+  /** The receivers added so far. */
+  public get receivers(): ReceiverDefinition[] {
+    return this.receiverSet.all();
+  }
+
+  /** The emitted Receiver objects (generated L1s), one per receiver. */
+  public get receiverObjects(): ApiObject[] {
+    return [...this.objects];
+  }
+
+  /** Adds a Flux Receiver named `name` in this namespace; its child construct id is `name`. */
+  public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    const definition = this.receiverSet.add(name, options);
+    this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
+    return definition;
+  }
+}

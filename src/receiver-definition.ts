@@ -1,0 +1,177 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { fluxDuration } from './_flux-duration';
+import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
+import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
+import { hookPath } from './model';
+import { ReceiverProvider } from './receiver-provider';
+import { ReconcileTarget } from './reconcile-target';
+
+/** What a receiver accepts and what it reconciles; the options of `addReceiver()`. */
+export interface ReceiverOptions {
+  /** Who sends the webhook, e.g. `ReceiverProvider.github({ events: ['push'] })`. */
+  readonly provider: ReceiverProvider;
+  /**
+   * Secret in the receiver's namespace holding the `token` key (for `gcr` also `email` and
+   * `audience`). The token authenticates requests (HMAC key or shared token, depending on the
+   * provider) and is part of the webhook path. Required for every provider except
+   * generic-oidc, which must not have one.
+   *
+   * @default - none (only valid for generic-oidc)
+   */
+  readonly secret?: kplus.ISecret;
+  /** The Flux objects to reconcile when a valid webhook arrives (Flux `spec.resources`); at least one. */
+  readonly targets: ReconcileTarget[];
+  /**
+   * CEL expression returning a bool, evaluated for every object of every target; objects for
+   * which it is false are not reconciled (Flux `spec.resourceFilter`). Reads `res`, `req`
+   * (and `claims` for generic-oidc).
+   *
+   * @default - no filter
+   */
+  readonly resourceFilter?: string;
+  /**
+   * Stop handling webhooks (they get HTTP 503) without deleting the receiver.
+   *
+   * @default false
+   */
+  readonly suspend?: boolean;
+  /**
+   * How often Flux re-reads the Secret and recomputes the webhook path (Flux `spec.interval`).
+   * The bundled server watches the mounted Secret files instead and ignores it.
+   *
+   * @default - Flux's default, 10 minutes
+   */
+  readonly interval?: Duration;
+}
+
+/** Props of a `ReceiverDefinition`. */
+export interface ReceiverDefinitionProps extends ReceiverOptions {
+  /** Name of the receiver (`metadata.name`); part of the webhook path. */
+  readonly name: string;
+  /** Namespace of the receiver (`metadata.namespace`); part of the webhook path. */
+  readonly namespace: string;
+}
+
+/**
+ * One Flux `notification.toolkit.fluxcd.io/v1` Receiver, validated when it is created. Both
+ * backends render the same definition: `WebhookReceiver` writes it into its ConfigMap for the
+ * bundled server, `FluxReceivers` emits it as a Receiver object for notification-controller.
+ *
+ * The webhook URL is `https://<host>/hook/<sha256(token + name + namespace)>`. The token is
+ * not in the app, so compute the path where the Secret is: see `webhookPathCommand`.
+ */
+export class ReceiverDefinition {
+  /** Name of the receiver. */
+  public readonly name: string;
+  /** Namespace of the receiver. */
+  public readonly namespace: string;
+  /** Who sends the webhook. */
+  public readonly provider: ReceiverProvider;
+  /** Name of the Secret holding the token; undefined for generic-oidc. */
+  public readonly secretName?: string;
+  /** CEL filter applied to every target object. */
+  public readonly resourceFilter?: string;
+  /** Whether the receiver is suspended. */
+  public readonly suspend: boolean;
+  /** `spec.interval` in Flux syntax, when set. */
+  public readonly interval?: string;
+  private readonly _targets: ReconcileTarget[];
+
+  public constructor(props: ReceiverDefinitionProps) {
+    assertObjectName('receiver name', props.name);
+    assertNamespaceName(`receiver ${JSON.stringify(props.name)} namespace`, props.namespace);
+    const what = `receiver ${JSON.stringify(props.name)}`;
+    if (!(props.provider instanceof ReceiverProvider)) {
+      throw new Error(`${what}: provider ${JSON.stringify(props.provider)} is not a ReceiverProvider: use e.g. ReceiverProvider.github()`);
+    }
+    const type = props.provider.type;
+    if (props.secret && !props.provider.requiresSecret) {
+      throw new Error(`${what}: secret ${JSON.stringify(props.secret.name)} cannot be given to a generic-oidc receiver, which authenticates by OIDC token: remove secret`);
+    }
+    if (!props.secret && props.provider.requiresSecret) {
+      throw new Error(`${what}: ${type} receivers need a secret with a 'token' key${type === 'gcr' ? " (and 'email', 'audience')" : ''}: pass secret: kplus.Secret.fromSecretName(scope, 'token', '<secret-name>')`);
+    }
+    if (props.secret) {
+      const secretNamespace = namespaceOf(props.secret);
+      if (secretNamespace !== undefined && secretNamespace !== props.namespace) {
+        throw new Error(`${what}: secret ${JSON.stringify(props.secret.name)} is in namespace ${JSON.stringify(secretNamespace)}, but a receiver can only read Secrets in its own namespace ${JSON.stringify(props.namespace)}: create the Secret there`);
+      }
+    }
+    if (!Array.isArray(props.targets) || props.targets.length === 0) {
+      throw new Error(`${what}: targets ${JSON.stringify(props.targets)} is empty: a webhook would reconcile nothing; pass e.g. targets: [ReconcileTarget.gitRepository('webapp')]`);
+    }
+    props.targets.forEach((t, i) => {
+      if (!(t instanceof ReconcileTarget)) {
+        throw new Error(`${what}: targets[${i}] ${JSON.stringify(t)} is not a ReconcileTarget: use e.g. ReconcileTarget.gitRepository('webapp')`);
+      }
+    });
+    assertNotBlank(`${what} resourceFilter`, props.resourceFilter);
+    this.name = props.name;
+    this.namespace = props.namespace;
+    this.provider = props.provider;
+    this.secretName = props.secret?.name;
+    this.resourceFilter = props.resourceFilter;
+    this.suspend = props.suspend ?? false;
+    this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
+    this._targets = [...props.targets];
+  }
+
+  /** The objects this receiver reconciles. */
+  public get targets(): ReconcileTarget[] {
+    return [...this._targets];
+  }
+
+  /**
+   * The webhook path when it is not secret (generic-oidc: `/hook/sha256(name + namespace)`);
+   * undefined for every other provider, whose path depends on the token.
+   */
+  public get webhookPath(): string | undefined {
+    return this.secretName === undefined ? hookPath('', this.name, this.namespace) : undefined;
+  }
+
+  /**
+   * A shell command that prints the webhook path (`/hook/<sha256>`) where kubectl can read the
+   * receiver's Secret. It hashes the token bytes exactly as stored (a trailing newline counts),
+   * followed by the receiver's name and namespace, like Flux. Prepend the URL of your exposure.
+   */
+  public get webhookPathCommand(): string {
+    if (this.secretName === undefined) return `echo ${this.webhookPath}`;
+    const suffix = shellQuote(this.name + this.namespace);
+    return `echo "/hook/$({ kubectl -n ${this.namespace} get secret ${this.secretName} -o jsonpath='{.data.token}' | base64 -d; printf '%s' ${suffix}; } | sha256sum | cut -d' ' -f1)"`;
+  }
+
+  /** @internal The Receiver as props of the generated L1. */
+  public _toReceiverProps(): ReceiverProps {
+    return {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        type: this.provider.type as string as ReceiverSpecType,
+        interval: this.interval,
+        events: this.provider._eventsSpec(),
+        resources: this._targets.map((t) => {
+          const spec = t._toSpec();
+          return { ...spec, kind: spec.kind as ReceiverSpecResourcesKind };
+        }),
+        resourceFilter: this.resourceFilter,
+        secretRef: this.secretName ? { name: this.secretName } : undefined,
+        oidcProviders: this.provider._oidcProvidersSpec(),
+        suspend: this.suspend ? true : undefined,
+      },
+    };
+  }
+
+  /** @internal The Receiver manifest (plain JSON, undefined fields dropped). */
+  public _toManifest(): any {
+    return ReceiverL1.manifest(this._toReceiverProps());
+  }
+}
+
+function namespaceOf(secret: kplus.ISecret): string | undefined {
+  const child = secret.node.defaultChild;
+  return child instanceof ApiObject ? child.metadata.namespace : undefined;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,416 @@
+import { createHash } from 'crypto';
+import { ApiObjectMetadata, Chart, Lazy, Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { packageVersion } from './_package-version';
+import { ReceiverSet } from './_receiver-set';
+import { assertNamespaceName, assertObjectName } from './_validation';
+import {
+  DEFAULT_IMAGE_REPOSITORY, HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
+  RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
+} from './model';
+import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+import { IWebhookReceiver } from './webhook-receiver-ref';
+import k8s = kplus.k8s;
+
+/** Props of `WebhookReceiver`. */
+export interface WebhookReceiverProps {
+  /**
+   * Namespace of the server, its Service and its receivers (the receivers' Secrets must be
+   * here too). It is part of every webhook path.
+   *
+   * @default - the chart's namespace, else 'flux-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the ClusterIP Service (port 80 → 9292). Also the `app.kubernetes.io/instance`
+   * label that selects the pods, so keep it stable: selectors cannot change in place.
+   *
+   * @default 'webhook-receiver'
+   */
+  readonly serviceName?: string;
+  /**
+   * Container image of the receiver server.
+   *
+   * @default - `ghcr.io/cdk8s-flux-webhooks/receiver:v<version of this package>`
+   */
+  readonly image?: string;
+  /**
+   * Number of server pods. With 2 or more a PodDisruptionBudget keeps one available.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * CPU and memory of the server container.
+   *
+   * @default - requests 50m CPU / 64Mi memory, limits 1 CPU / 256Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Create a NetworkPolicy that lets pods of any namespace reach the webhook port (like Flux's
+   * `allow-webhooks`) and the monitoring namespaces reach the metrics port. Everything else
+   * inbound is denied once the policy selects the pods.
+   *
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+  /**
+   * Labels of the namespaces allowed to scrape the metrics port, when `networkPolicy` is on.
+   *
+   * @example { 'kubernetes.io/metadata.name': 'monitoring' }
+   * @default - any namespace (like Flux's `allow-scraping`)
+   */
+  readonly metricsNamespaceLabels?: { [key: string]: string };
+  /**
+   * Refuse targets in other namespaces (`--no-cross-namespace-refs`, as on multi-tenant Flux).
+   * Checked here at synth time, and by the server.
+   *
+   * @default false
+   */
+  readonly noCrossNamespaceRefs?: boolean;
+  /**
+   * Extra metadata for every object.
+   *
+   * @default - only the recommended `app.kubernetes.io/*` labels
+   */
+  readonly metadata?: ApiObjectMetadata;
+}
+
+/** Options of `WebhookReceiver.fromFluxNotificationController()`. */
+export interface FluxNotificationControllerOptions {
+  /**
+   * Namespace Flux is installed in.
+   *
+   * @default 'flux-system'
+   */
+  readonly namespace?: string;
+}
+
+/** The `app.kubernetes.io/name` of the receiver pods. */
+const APP_NAME = 'flux-webhook-receiver';
+/** Pod template annotation that changes with the receiver definitions, so edits roll out. */
+const CHECKSUM_ANNOTATION = 'checksum/receivers';
+/** Key of the receivers ConfigMap: every Receiver as one multi-document YAML file. */
+const RECEIVERS_FILE = 'receivers.yaml';
+const SERVICE_PORT = 80;
+
+/**
+ * Deploys the bundled Flux-compatible webhook receiver server with the receivers you add:
+ * a ServiceAccount with least-privilege RBAC, a ConfigMap of Flux Receiver definitions, a
+ * hardened Deployment (Pod Security "restricted"), a PodDisruptionBudget, the
+ * `webhook-receiver` Service (80 → 9292) and an allow-webhooks NetworkPolicy.
+ *
+ * RBAC: for every namespace that holds targets, a Role and a RoleBinding grant get/list/watch
+ * on exactly the target kinds there, and patch on exactly the named targets (on the whole kind
+ * when a target selects by labels). Flux has no namespace wildcard, so no ClusterRole is ever
+ * needed or created. Nothing is granted on Secrets: they are mounted as files.
+ *
+ * Getting the webhook URL: the path is `/hook/sha256(token + name + namespace)` and the token
+ * is not in the app. Run the command in `ReceiverDefinition.webhookPathCommand` where kubectl
+ * can read the Secret; the server never logs paths.
+ */
+export class WebhookReceiver extends Construct implements IWebhookReceiver {
+  /**
+   * Flux notification-controller's own `webhook-receiver` Service (selector
+   * `app: notification-controller`, port 80 → 9292), so exposures work with the Flux backend.
+   */
+  public static fromFluxNotificationController(scope: Construct, id: string, options: FluxNotificationControllerOptions = {}): IWebhookReceiver {
+    return new FluxWebhookReceiverRef(scope, id, options.namespace ?? 'flux-system');
+  }
+
+  public readonly namespace: string;
+  public readonly serviceName: string;
+  public readonly servicePort: number = SERVICE_PORT;
+  public readonly webhookPort: number = WEBHOOK_PORT;
+  /** The container image. */
+  public readonly image: string;
+  /** Number of server pods. */
+  public readonly replicas: number;
+  /** The ServiceAccount of the server pods. */
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The ConfigMap with the receiver definitions. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The server Deployment (the default child). */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The ClusterIP Service in front of the server. */
+  public readonly service: k8s.KubeService;
+  /** The PodDisruptionBudget; undefined with fewer than 2 replicas. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The allow-webhooks NetworkPolicy; undefined when `networkPolicy` is false. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+
+  private readonly receiverSet: ReceiverSet;
+  private readonly selector: { [key: string]: string };
+  private readonly labels: { [key: string]: string };
+  private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
+  private readonly noCrossNamespaceRefs: boolean;
+  private readonly extraMetadata?: ApiObjectMetadata;
+
+  public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
+    assertNamespaceName('WebhookReceiver namespace', this.namespace);
+    this.serviceName = props.serviceName ?? 'webhook-receiver';
+    assertObjectName('WebhookReceiver serviceName', this.serviceName);
+    if (this.serviceName.length > 63) {
+      throw new Error(`WebhookReceiver serviceName ${JSON.stringify(this.serviceName)} is longer than 63 characters: Service names are DNS labels`);
+    }
+    this.replicas = props.replicas ?? 2;
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      throw new Error(`WebhookReceiver replicas ${JSON.stringify(props.replicas)} must be a whole number of at least 1: use 2 or more for availability`);
+    }
+    const version = packageVersion();
+    this.image = props.image ?? `${DEFAULT_IMAGE_REPOSITORY}:v${version}`;
+    if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
+    this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
+    this.extraMetadata = props.metadata;
+    this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
+
+    this.selector = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': this.serviceName };
+    this.labels = {
+      ...this.selector,
+      'app.kubernetes.io/component': 'webhook-receiver',
+      'app.kubernetes.io/part-of': 'flux',
+      'app.kubernetes.io/managed-by': 'cdk8s',
+      'app.kubernetes.io/version': version,
+    };
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: this.metadata(),
+      spec: Lazy.any({ produce: () => this.deploymentSpec(props.resources) }),
+    });
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata() });
+    this.configMap = new k8s.KubeConfigMap(this, 'Receivers', {
+      metadata: this.metadata(),
+      data: Lazy.any({ produce: () => ({ [RECEIVERS_FILE]: this.receiversYaml() }) }),
+    });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: this.metadata({ name: this.serviceName }),
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.selector },
+        ports: [{ name: 'http', port: SERVICE_PORT, protocol: 'TCP', targetPort: k8s.IntOrString.fromString(WEBHOOK_PORT_NAME) }],
+      },
+    });
+    if (this.replicas >= 2) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: this.metadata(),
+        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
+      });
+    }
+    if (props.networkPolicy ?? true) {
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'AllowWebhooks', {
+        metadata: this.metadata(),
+        spec: {
+          podSelector: { matchLabels: { ...this.selector } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            { from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(WEBHOOK_PORT) }] },
+            {
+              from: [{ namespaceSelector: props.metricsNamespaceLabels ? { matchLabels: { ...props.metricsNamespaceLabels } } : {} }],
+              ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(METRICS_PORT) }],
+            },
+          ],
+        },
+      });
+    }
+  }
+
+  /** Labels that select the server pods: `app.kubernetes.io/name` and `app.kubernetes.io/instance`. */
+  public get podSelectorLabels(): { [key: string]: string } {
+    return { ...this.selector };
+  }
+
+  /** The receivers added so far. */
+  public get receivers(): ReceiverDefinition[] {
+    return this.receiverSet.all();
+  }
+
+  /** The Roles, one per namespace that holds targets. */
+  public get roles(): k8s.KubeRole[] {
+    return [...this.rbac.values()].map((r) => r.role);
+  }
+
+  /** The RoleBindings, one per Role. */
+  public get roleBindings(): k8s.KubeRoleBinding[] {
+    return [...this.rbac.values()].map((r) => r.binding);
+  }
+
+  /**
+   * Adds a Flux Receiver named `name` in this namespace, served by the server, and grants the
+   * server the access its targets need.
+   */
+  public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    const definition = this.receiverSet.add(name, options);
+    for (const target of definition.targets) {
+      const ns = target.namespace ?? this.namespace;
+      if (this.noCrossNamespaceRefs && ns !== this.namespace) {
+        throw new Error(`receiver ${JSON.stringify(name)}: target ${target.kind} ${JSON.stringify(target.name)} is in namespace ${JSON.stringify(ns)}, but noCrossNamespaceRefs allows only ${JSON.stringify(this.namespace)}: move the target or add a receiver in its namespace`);
+      }
+      this.ensureRbac(ns);
+    }
+    return definition;
+  }
+
+  private metadata(extra: ApiObjectMetadata = {}): ApiObjectMetadata {
+    return {
+      ...this.extraMetadata,
+      ...extra,
+      namespace: extra.namespace ?? this.namespace,
+      labels: { ...this.extraMetadata?.labels, ...this.labels, ...extra.labels },
+    };
+  }
+
+  private ensureRbac(ns: string): void {
+    if (this.rbac.has(ns)) return;
+    const role = new k8s.KubeRole(this, `Role-${ns}`, {
+      metadata: this.metadata({ namespace: ns }),
+      rules: Lazy.any({ produce: () => this.rulesFor(ns) }),
+    });
+    const binding = new k8s.KubeRoleBinding(this, `RoleBinding-${ns}`, {
+      metadata: this.metadata({ namespace: ns }),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: this.namespace }],
+    });
+    this.rbac.set(ns, { role, binding });
+  }
+
+  /** get/list/watch on each target kind in `ns`; patch on the named targets, or the kind when one selects by labels. */
+  private rulesFor(ns: string): k8s.PolicyRule[] {
+    const byResource = new Map<string, { group: string; plural: string; names: Set<string>; wildcard: boolean }>();
+    for (const definition of this.receiverSet.all()) {
+      for (const target of definition.targets) {
+        if ((target.namespace ?? this.namespace) !== ns) continue;
+        const key = `${target._group}/${target._plural}`;
+        const entry = byResource.get(key) ?? { group: target._group, plural: target._plural, names: new Set<string>(), wildcard: false };
+        if (target.matchLabels) entry.wildcard = true;
+        else entry.names.add(target.name);
+        byResource.set(key, entry);
+      }
+    }
+    const rules: k8s.PolicyRule[] = [];
+    for (const key of [...byResource.keys()].sort()) {
+      const { group, plural, names, wildcard } = byResource.get(key)!;
+      rules.push({ apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch'] });
+      rules.push(wildcard
+        ? { apiGroups: [group], resources: [plural], verbs: ['patch'] }
+        : { apiGroups: [group], resources: [plural], resourceNames: [...names].sort(), verbs: ['patch'] });
+    }
+    return rules;
+  }
+
+  private receiversYaml(): string {
+    return Yaml.stringify(...this.receiverSet.all().map((r) => r._toManifest()));
+  }
+
+  private secretNames(): string[] {
+    return [...new Set(this.receiverSet.all().flatMap((r) => (r.secretName ? [r.secretName] : [])))].sort();
+  }
+
+  private deploymentSpec(resources: kplus.ContainerResources | undefined): k8s.DeploymentSpec {
+    const secrets = this.secretNames();
+    const flag = (f: { flag: string; default: string }, value = f.default) => [f.flag, value];
+    const args = [
+      'serve',
+      ...flag(SERVER_FLAGS.receivers, RECEIVERS_MOUNT_PATH),
+      ...flag(SERVER_FLAGS.secretsDir, SECRETS_MOUNT_PATH),
+      ...flag(SERVER_FLAGS.listen),
+      ...flag(SERVER_FLAGS.metricsListen),
+      ...flag(SERVER_FLAGS.healthListen),
+      ...(this.noCrossNamespaceRefs ? flag(SERVER_FLAGS.noCrossNamespaceRefs, 'true') : []),
+    ];
+    const checksum = createHash('sha256').update(this.receiversYaml()).digest('hex');
+    const probe = (path: string): k8s.Probe => ({
+      httpGet: { path, port: k8s.IntOrString.fromString(HEALTH_PORT_NAME) },
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    });
+    return {
+      replicas: this.replicas,
+      selector: { matchLabels: { ...this.selector } },
+      template: {
+        metadata: { labels: { ...this.labels }, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
+        spec: {
+          serviceAccountName: this.serviceAccount.name,
+          automountServiceAccountToken: true,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: IMAGE_USER_ID,
+            runAsGroup: IMAGE_USER_ID,
+            fsGroup: IMAGE_USER_ID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          topologySpreadConstraints: [{
+            maxSkew: 1,
+            topologyKey: 'kubernetes.io/hostname',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { ...this.selector } },
+          }],
+          containers: [{
+            name: 'receiver',
+            image: this.image,
+            imagePullPolicy: 'IfNotPresent',
+            args,
+            ports: [
+              { name: WEBHOOK_PORT_NAME, containerPort: WEBHOOK_PORT, protocol: 'TCP' },
+              { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' },
+              { name: HEALTH_PORT_NAME, containerPort: HEALTH_PORT, protocol: 'TCP' },
+            ],
+            livenessProbe: probe('/healthz'),
+            readinessProbe: probe('/readyz'),
+            resources: containerResources(resources),
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: IMAGE_USER_ID,
+              runAsGroup: IMAGE_USER_ID,
+              readOnlyRootFilesystem: true,
+              allowPrivilegeEscalation: false,
+              privileged: false,
+              capabilities: { drop: ['ALL'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            volumeMounts: [
+              { name: 'tmp', mountPath: '/tmp' },
+              { name: 'receivers', mountPath: RECEIVERS_MOUNT_PATH, readOnly: true },
+              ...secrets.map((s, i) => ({ name: `secret-${i}`, mountPath: `${SECRETS_MOUNT_PATH}/${s}`, readOnly: true })),
+            ],
+          }],
+          volumes: [
+            { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            { name: 'receivers', configMap: { name: this.configMap.name } },
+            // optional: a missing Secret makes only its receivers not ready, not the whole pod.
+            ...secrets.map((s, i) => ({ name: `secret-${i}`, secret: { secretName: s, optional: true, defaultMode: 0o440 } })),
+          ],
+        },
+      },
+    };
+  }
+}
+
+function containerResources(resources: kplus.ContainerResources | undefined): k8s.ResourceRequirements {
+  const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) };
+  const memory = resources?.memory ?? { request: Size.mebibytes(64), limit: Size.mebibytes(256) };
+  const quantities = (c?: kplus.Cpu, m?: Size) => {
+    const out: { [key: string]: k8s.Quantity } = {};
+    if (c) out.cpu = k8s.Quantity.fromString(c.amount);
+    if (m) out.memory = k8s.Quantity.fromString(`${m.toMebibytes()}Mi`);
+    return out;
+  };
+  return { requests: quantities(cpu.request, memory.request), limits: quantities(cpu.limit, memory.limit) };
+}
+
+/** Flux's existing `webhook-receiver` Service in front of notification-controller. */
+class FluxWebhookReceiverRef extends Construct implements IWebhookReceiver {
+  public readonly serviceName = 'webhook-receiver';
+  public readonly servicePort = SERVICE_PORT;
+  public readonly webhookPort = WEBHOOK_PORT;
+  public readonly podSelectorLabels = { app: 'notification-controller' };
+
+  constructor(scope: Construct, id: string, public readonly namespace: string) {
+    super(scope, id);
+    assertNamespaceName('Flux namespace', namespace);
+  }
+}
