@@ -1,0 +1,147 @@
+// The CEL environments Flux's expressions run in, built on @marcbachmann/cel-js (it parses the
+// optional syntax `.?`/`[?]` and type-checks; @bufbuild/cel 0.6 does neither). Flux enables cel-go's
+// optional types, strings, sets and encoders extensions; the functions cel-js lacks are registered
+// here with its extension API.
+import { Environment, Optional } from '@marcbachmann/cel-js';
+
+// Namespace objects: cel-js resolves `base64.encode(x)` as a method on a registered constant.
+class Base64Namespace {}
+class SetsNamespace {}
+class StringsNamespace {}
+
+/** CEL equality for the values a JSON document and literals produce (int/uint/double compare numerically). */
+export function celEquals(a: unknown, b: unknown): boolean {
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')) {
+    // eslint-disable-next-line eqeqeq
+    return a == b;
+  }
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    return Buffer.from(a).equals(Buffer.from(b));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, index) => celEquals(item, b[index]));
+  }
+  if (isPlainMap(a) && isPlainMap(b)) {
+    const aKeys = Object.keys(a);
+    return aKeys.length === Object.keys(b).length && aKeys.every((key) => Object.hasOwn(b, key) && celEquals(a[key], b[key]));
+  }
+  return a === b;
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function codePoints(text: string): string[] {
+  return Array.from(text);
+}
+
+// cel-go's strings.quote: double quotes, escapes for backslash, quote and control characters.
+function quote(text: string): string {
+  let out = '"';
+  for (const ch of codePoints(text)) {
+    switch (ch) {
+      case '\\': out += '\\\\'; break;
+      case '"': out += '\\"'; break;
+      case '\n': out += '\\n'; break;
+      case '\r': out += '\\r'; break;
+      case '\t': out += '\\t'; break;
+      case '\b': out += '\\b'; break;
+      case '\f': out += '\\f'; break;
+      case '\v': out += '\\v'; break;
+      case '\x07': out += '\\a'; break;
+      default: out += ch;
+    }
+  }
+  return out + '"';
+}
+
+function replaceN(text: string, from: string, to: string, limit: bigint): string {
+  if (limit === 0n) return text;
+  if (limit < 0n) return text.split(from).join(to);
+  let remaining = limit;
+  let out = '';
+  let rest = text;
+  while (remaining > 0n) {
+    const index = rest.indexOf(from);
+    if (index < 0) break;
+    out += rest.slice(0, index) + to;
+    // An empty `from` inserts before each code point, like Go's strings.Replace.
+    const step = from === '' ? (codePoints(rest)[0]?.length ?? 1) : from.length;
+    if (from === '') out += rest.slice(0, step);
+    rest = rest.slice(index + step);
+    remaining -= 1n;
+    if (from === '' && rest === '') break;
+  }
+  return out + rest;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  // cel-go accepts padded and unpadded standard base64; anything else is an error.
+  const unpadded = text.replace(/=+$/, '');
+  if (!/^[A-Za-z0-9+/]*$/.test(unpadded) || unpadded.length % 4 === 1 || text.length - unpadded.length > 2) {
+    throw new Error(`base64.decode: illegal base64 data in '${text.slice(0, 32)}'`);
+  }
+  return new Uint8Array(Buffer.from(unpadded, 'base64'));
+}
+
+function extensions(env: Environment): Environment {
+  return env
+    // Optional-returning list accessors from cel-go's optional library.
+    .registerFunction('list<A>.first(): optional<A>', (list: unknown[]) => (list.length > 0 ? Optional.of(list[0]) : Optional.none()))
+    .registerFunction('list<A>.last(): optional<A>', (list: unknown[]) => (list.length > 0 ? Optional.of(list[list.length - 1]) : Optional.none()))
+    // strings extension functions cel-js does not ship.
+    .registerFunction('string.charAt(int): string', (text: string, index: bigint) => {
+      const chars = codePoints(text);
+      if (index < 0n || index > BigInt(chars.length)) throw new Error(`index out of range: ${index}`);
+      return chars[Number(index)] ?? '';
+    })
+    .registerFunction('string.reverse(): string', (text: string) => codePoints(text).reverse().join(''))
+    .registerFunction('string.replace(string, string): string', (text: string, from: string, to: string) => replaceN(text, from, to, -1n))
+    .registerFunction('string.replace(string, string, int): string', (text: string, from: string, to: string, limit: bigint) => replaceN(text, from, to, limit))
+    .registerType('StringsNamespace', StringsNamespace)
+    .registerConstant('strings', 'StringsNamespace', new StringsNamespace())
+    .registerFunction('StringsNamespace.quote(string): string', (_ns: unknown, text: string) => quote(text))
+    // encoders extension.
+    .registerType('Base64Namespace', Base64Namespace)
+    .registerConstant('base64', 'Base64Namespace', new Base64Namespace())
+    .registerFunction('Base64Namespace.encode(bytes): string', (_ns: unknown, data: Uint8Array) => Buffer.from(data).toString('base64'))
+    .registerFunction('Base64Namespace.decode(string): bytes', (_ns: unknown, text: string) => decodeBase64(text))
+    // sets extension.
+    .registerType('SetsNamespace', SetsNamespace)
+    .registerConstant('sets', 'SetsNamespace', new SetsNamespace())
+    .registerFunction('SetsNamespace.contains(list<A>, list<A>): bool', (_ns: unknown, list: unknown[], sub: unknown[]) =>
+      sub.every((item) => list.some((candidate) => celEquals(candidate, item))))
+    .registerFunction('SetsNamespace.equivalent(list<A>, list<A>): bool', (_ns: unknown, a: unknown[], b: unknown[]) =>
+      a.every((item) => b.some((candidate) => celEquals(candidate, item))) && b.every((item) => a.some((candidate) => celEquals(candidate, item))))
+    .registerFunction('SetsNamespace.intersects(list<A>, list<A>): bool', (_ns: unknown, a: unknown[], b: unknown[]) =>
+      a.some((item) => b.some((candidate) => celEquals(candidate, item))));
+}
+
+function newEnvironment(variables: readonly string[]): Environment {
+  const env = extensions(new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: true }));
+  for (const name of variables) {
+    // Flux declares these as google.protobuf.Struct: dynamic JSON maps.
+    env.registerVariable(name, 'map');
+  }
+  return env;
+}
+
+let filterEnv: Environment | undefined;
+let claimsFilterEnv: Environment | undefined;
+let oidcEnv: Environment | undefined;
+
+/** `res`, `req` (every receiver type). */
+export function resourceFilterEnvironment(): Environment {
+  return (filterEnv ??= newEnvironment(['res', 'req']));
+}
+
+/** `res`, `req`, `claims` (generic-oidc receivers). */
+export function claimsResourceFilterEnvironment(): Environment {
+  return (claimsFilterEnv ??= newEnvironment(['res', 'req', 'claims']));
+}
+
+/** `claims`, `vars` (oidcProviders variables and validations). */
+export function oidcClaimsEnvironment(): Environment {
+  return (oidcEnv ??= newEnvironment(['claims', 'vars']));
+}

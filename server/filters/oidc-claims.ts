@@ -1,0 +1,55 @@
+// generic-oidc `oidcProviders[].variables` and `validations`: CEL over `claims` and `vars`.
+// Variables are evaluated in order, each stored under `vars[name]` for the later ones; every
+// validation must return true, otherwise the messages of the failing ones are joined by "; ".
+import { oidcClaimsEnvironment } from './_cel-environment';
+import { compileExpression, requireBoolOutput, type CompiledExpression } from './cel';
+import type { OidcProviderSpec } from '../../src/model';
+
+export interface CompiledClaimsProcessor {
+  readonly variables: readonly { readonly name: string; readonly compiled: CompiledExpression }[];
+  readonly validations: readonly { readonly message: string; readonly compiled: CompiledExpression }[];
+}
+
+/** Compiles a provider's variables and validations; throws an Error naming the offending entry. */
+export function compileClaimsProcessor(provider: Pick<OidcProviderSpec, 'variables' | 'validations'>): CompiledClaimsProcessor {
+  const env = oidcClaimsEnvironment();
+  const variables = (provider.variables ?? []).map((variable, index) => {
+    try {
+      return { name: variable.name, compiled: compileExpression(env, variable.expression) };
+    } catch (err) {
+      throw new Error(`variables[${index}] (${variable.name}): ${(err as Error).message}`);
+    }
+  });
+  const validations = (provider.validations ?? []).map((validation, index) => {
+    try {
+      const compiled = compileExpression(env, validation.expression);
+      requireBoolOutput(compiled);
+      return { message: validation.message, compiled };
+    } catch (err) {
+      throw new Error(`validations[${index}]: ${(err as Error).message}`);
+    }
+  });
+  return { variables, validations };
+}
+
+/**
+ * Runs variables then validations against verified claims. Throws "token validation failed: m1; m2"
+ * when validations return false, or the CEL error when an evaluation fails.
+ */
+export function processClaims(processor: CompiledClaimsProcessor, claims: Record<string, unknown>): void {
+  const vars: Record<string, unknown> = {};
+  for (const variable of processor.variables) {
+    vars[variable.name] = variable.compiled.run({ claims, vars });
+  }
+  const failures: string[] = [];
+  for (const validation of processor.validations) {
+    const result = validation.compiled.run({ claims, vars });
+    if (typeof result !== 'boolean') {
+      throw new Error(`CEL expression output type mismatch: expected bool, got ${typeof result} in '${validation.compiled.expression}'`);
+    }
+    if (!result) failures.push(validation.message);
+  }
+  if (failures.length > 0) {
+    throw new Error(`token validation failed: ${failures.join('; ')}`);
+  }
+}

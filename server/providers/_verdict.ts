@@ -1,0 +1,29 @@
+import { headerValue } from './_headers';
+import { contentTypeListsJson } from './_media-type';
+import type { Accepted, Rejected, WebhookRequest } from './provider';
+
+export function reject(reason: string): Rejected {
+  return { ok: false, reason };
+}
+
+/** Accepts with the raw body as payload; `payloadIsJson` follows the request's Content-Type like Flux. */
+export function accept(request: WebhookRequest, fields: Omit<Accepted, 'ok' | 'payload' | 'payloadIsJson'> & { readonly payload?: Buffer }): Accepted {
+  return {
+    ok: true,
+    payloadIsJson: contentTypeListsJson(headerValue(request, 'content-type')),
+    ...fields,
+    payload: fields.payload ?? request.body,
+  };
+}
+
+/** The Secret's token; undefined when the Secret or its `token` key is missing (Flux answers 400). */
+export function secretToken(secret: { readonly token?: Buffer } | undefined): Buffer | undefined {
+  return secret?.token;
+}
+
+export const MISSING_TOKEN = "unable to read token from secret: the Secret has no 'token' key";
+
+/** Log-safe rendering of a sender-controlled string (bounded, quoted). */
+export function quoted(value: string, max = 200): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+}

@@ -1,0 +1,23 @@
+// cdevents: the body must be a valid CDEvent; then Ce-Type (the header, not context.type) goes
+// through the events allow-list.
+import { validateCDEvent } from './_cdevents-schema';
+import { eventAllowed } from './_event-filter';
+import { headerValue, optionalHeader } from './_headers';
+import { decodeStrictJson } from './_json-decode';
+import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import type { Provider } from './provider';
+
+export const cdeventsProvider: Provider = {
+  type: 'cdevents',
+  validate(request, context) {
+    if (secretToken(context.secret) === undefined) return reject(MISSING_TOKEN);
+    const json = decodeStrictJson(request.body);
+    const check = json.ok ? validateCDEvent(json.value) : { ok: false as const, reason: json.error };
+    if (!check.ok) return reject(`unable to validate CDEvent event: ${check.reason}`);
+    const event = headerValue(request, 'ce-type');
+    if (!eventAllowed(event, context.spec.events)) {
+      return reject(`CDEvent ${quoted(event)} is not in the receiver's events`);
+    }
+    return accept(request, { event, description: `handling CDEvent: ${event}`, deliveryId: optionalHeader(request, 'ce-id') });
+  },
+};

@@ -1,0 +1,26 @@
+// github (also Gitea/Forgejo): go-github ValidatePayload, then the X-GitHub-Event allow-list.
+import { eventAllowed } from './_event-filter';
+import { validateGitHubPayload } from './_github-payload';
+import { headerValue, optionalHeader } from './_headers';
+import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import type { Provider } from './provider';
+
+export const githubProvider: Provider = {
+  type: 'github',
+  validate(request, context) {
+    const token = secretToken(context.secret);
+    if (token === undefined) return reject(MISSING_TOKEN);
+    const check = validateGitHubPayload(request, token);
+    if (!check.ok) return reject(`unable to validate GitHub signature: ${check.reason}`);
+    const event = headerValue(request, 'x-github-event');
+    if (!eventAllowed(event, context.spec.events)) {
+      return reject(`GitHub event ${quoted(event)} is not in the receiver's events`);
+    }
+    return accept(request, {
+      event,
+      description: `handling GitHub event: ${event}`,
+      deliveryId: optionalHeader(request, 'x-github-delivery'),
+      payload: check.payload,
+    });
+  },
+};

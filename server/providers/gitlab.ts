@@ -1,0 +1,26 @@
+// gitlab: X-Gitlab-Token must equal the token (compared in constant time), event in X-Gitlab-Event.
+import { constantTimeEqual } from './_constant-time';
+import { eventAllowed } from './_event-filter';
+import { headerValue, optionalHeader } from './_headers';
+import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import type { Provider } from './provider';
+
+export const gitlabProvider: Provider = {
+  type: 'gitlab',
+  validate(request, context) {
+    const token = secretToken(context.secret);
+    if (token === undefined) return reject(MISSING_TOKEN);
+    if (!constantTimeEqual(Buffer.from(headerValue(request, 'x-gitlab-token'), 'utf8'), token)) {
+      return reject('the X-Gitlab-Token header does not match the receiver token');
+    }
+    const event = headerValue(request, 'x-gitlab-event');
+    if (!eventAllowed(event, context.spec.events)) {
+      return reject(`GitLab event ${quoted(event)} is not in the receiver's events`);
+    }
+    return accept(request, {
+      event,
+      description: `handling GitLab event: ${event}`,
+      deliveryId: optionalHeader(request, 'x-gitlab-event-uuid') ?? optionalHeader(request, 'x-gitlab-webhook-uuid'),
+    });
+  },
+};
