@@ -140,4 +140,11 @@ project.addTask('examples', {
   exec: 'ts-node --project tsconfig.dev.json examples/synth-all.ts',
 });
 
+// The receiver image, built without a container daemon (see docs/image.md).
+project.addTask('image', {
+  description: 'Build the receiver image (amd64+arm64 OCI layout in image/out/); reuses it when the inputs did not change',
+  exec: 'ts-node --transpile-only --project test/tsconfig.jest.json image/build.ts',
+  receiveArgs: true,
+});
+
 project.synth();
