@@ -1,0 +1,3 @@
+export * from './oidc-token-verifier';
+export * from './google-id-token-verifier';
+export type { KeySetCacheOptions } from './_jwks-options';
