@@ -2,12 +2,18 @@
 // the npm package (bin `flux-webhook-receiver`) and copied into the container image.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const outfile = join(root, 'assets', 'receiver-server', 'server.cjs');
+
+// The Receiver CRD's v1 schema is inlined (files-mode validation), never copied into the repo.
+const crdDir = resolve(root, process.env.FLUX_WEBHOOKS_CRD_DIR || join('..', 'shared', 'crds'));
+const crd = parseYaml(readFileSync(join(crdDir, 'notification.toolkit.fluxcd.io_receivers.yaml'), 'utf8'));
+const receiverSchema = crd.spec.versions.find((v) => v.name === 'v1').schema.openAPIV3Schema;
 
 const result = await build({
   entryPoints: [join(root, 'server', 'main.ts')],
@@ -21,7 +27,10 @@ const result = await build({
   sourcemap: 'linked',
   legalComments: 'linked',
   banner: { js: '#!/usr/bin/env node' },
-  define: { 'process.env.FLUX_WEBHOOKS_VERSION': JSON.stringify(version) },
+  define: {
+    'process.env.FLUX_WEBHOOKS_VERSION': JSON.stringify(version),
+    'process.env.FLUX_WEBHOOKS_RECEIVER_SCHEMA': JSON.stringify(JSON.stringify(receiverSchema)),
+  },
   metafile: true,
   logLevel: 'warning',
 });

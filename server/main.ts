@@ -1,11 +1,85 @@
-// Entry point of the bundled receiver server (`flux-webhook-receiver`).
-// Placeholder until the receiver server lands: serves /healthz and /readyz and exits on SIGTERM.
-import * as http from 'http';
-import { HEALTH_PORT } from '../src/model';
+// Entry point of `flux-webhook-receiver` (bundled into assets/receiver-server/server.cjs).
+import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
+import { ReceiverServer } from './http/receiver-server';
+import { KubeClient, loadKubeConfig } from './kube/kube-client';
+import { createLogger, Logger } from './observability/logger';
+import { providerFor } from './providers';
+import type { TokenVerifier } from './providers/provider';
+import { ClusterReceiverSource } from './receivers/cluster-source';
+import { FileReceiverSource } from './receivers/file-receiver-source';
+import type { ReceiverSource } from './receivers/receiver-source';
 
-const server = http.createServer((req, res) => {
-  res.statusCode = req.url === '/healthz' || req.url === '/readyz' ? 200 : 404;
-  res.end();
-});
-server.listen(HEALTH_PORT);
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+/** Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad command line. */
+const EXIT_USAGE = 2;
+
+async function _main(argv: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommandLine(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`error: ${err.message}\nRun "flux-webhook-receiver --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${process.env.FLUX_WEBHOOKS_VERSION ?? 'dev'}\n`);
+    return 0;
+  }
+  const options = command.options;
+  const log = createLogger(options.logLevel);
+  let server: ReceiverServer;
+  try {
+    const kube = new KubeClient(loadKubeConfig(options.kubeconfig));
+    server = await ReceiverServer.start(
+      {
+        listen: options.listen,
+        metricsListen: options.metricsListen,
+        healthListen: options.healthListen,
+        policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
+      },
+      { source: _source(options, kube, log), kube, providerFor, verifiers: _verifiers(), log },
+    );
+  } catch (err) {
+    log.error('cannot start', { error: err as Error });
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info('signal received', { signal });
+      server.shutdown().then(
+        () => resolve(0),
+        (err: Error) => {
+          log.error('shutdown failed', { error: err });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+// TODO(verifiers): replace with server/verifiers once it lands.
+function _verifiers(): { oidc: TokenVerifier; google: TokenVerifier } {
+  const unavailable: TokenVerifier = { verify: async () => Promise.reject(new Error('token verification is not available in this build')) };
+  return { oidc: unavailable, google: unavailable };
+}
+
+function _source(options: ServeOptions, kube: KubeClient, log: Logger): ReceiverSource {
+  if (options.watchReceivers) {
+    return new ClusterReceiverSource({ kubeConfig: kube.config, namespace: options.namespace, statusWrites: 'auto', logger: log });
+  }
+  return new FileReceiverSource({ receivers: options.receivers!, secretsDir: options.secretsDir, defaultNamespace: options.namespace ?? 'default', log });
+}
+
+_main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`fatal: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,135 @@
+// Command line of `flux-webhook-receiver`: flags and their environment variables come from the
+// shared server contract (src/model), so the constructs render exactly what this parses.
+import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
+import { LOG_LEVELS, LogLevel } from './observability/logger';
+
+export interface ServeOptions {
+  readonly listen: string;
+  readonly metricsListen: string;
+  readonly healthListen: string;
+  /** A file or a directory of receiver definitions (files mode). */
+  readonly receivers?: string;
+  /** Mounted Secrets: `<dir>/<secretName>/<key>`. */
+  readonly secretsDir?: string;
+  /** Cluster mode: watch Receiver objects instead of reading files. */
+  readonly watchReceivers: boolean;
+  /** Namespace of file receivers that name none; in cluster mode, the only namespace watched. */
+  readonly namespace?: string;
+  readonly kubeconfig?: string;
+  readonly noCrossNamespaceRefs: boolean;
+  readonly logLevel: LogLevel;
+}
+
+export type Command = { readonly kind: 'serve'; readonly options: ServeOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
+
+/** A bad command line; main prints it with a hint and exits with code 2. */
+export class UsageError extends Error {}
+
+type FlagName = keyof typeof SERVER_FLAGS;
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'noCrossNamespaceRefs']);
+
+const DESCRIPTIONS: Record<FlagName, string> = {
+  listen: 'address of the webhook listener ([host]:port)',
+  metricsListen: 'address of the Prometheus /metrics listener',
+  healthListen: 'address of the /healthz and /readyz listener',
+  receivers: 'a Receiver YAML/JSON file, or a directory of *.yaml|*.yml|*.json files (files mode)',
+  secretsDir: 'directory of mounted Secrets, laid out as <dir>/<secretName>/<key>',
+  watchReceivers: 'cluster mode: watch Receiver objects through the Kubernetes API instead of files',
+  namespace: 'namespace of file receivers that name none; in cluster mode the only namespace watched',
+  kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
+  noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
+  logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
+};
+
+/** The `--help` text. */
+export function usage(): string {
+  const lines = [
+    `Usage: ${SERVER_BINARY} serve [flags]`,
+    '',
+    'Serves Flux notification-controller compatible webhook receivers (/hook/<sha256>).',
+    'Every flag can also be set through its environment variable; a flag wins over its variable.',
+    '',
+    'Flags:',
+  ];
+  for (const [name, def] of Object.entries(SERVER_FLAGS) as [FlagName, (typeof SERVER_FLAGS)[FlagName]][]) {
+    const value = BOOLEAN_FLAGS.has(name) ? '' : ' <value>';
+    const dflt = def.default === '' ? '' : ` (default ${def.default})`;
+    lines.push(`  ${(def.flag + value).padEnd(34)} ${DESCRIPTIONS[name]}${dflt}`, `  ${''.padEnd(34)} env ${def.env}`);
+  }
+  lines.push(`  ${'--help, -h'.padEnd(34)} print this help`, `  ${'--version'.padEnd(34)} print the version`);
+  return lines.join('\n') + '\n';
+}
+
+/** Parses `argv` (without node and script) and `env` into a command. Throws UsageError. */
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
+  if (argv.includes('--version') || argv[0] === 'version') return { kind: 'version' };
+  const [command, ...rest] = argv;
+  if (command !== 'serve') {
+    throw new UsageError(command === undefined ? 'missing command: use "serve"' : `unknown command "${command}": use "serve"`);
+  }
+  const byFlag = new Map<string, FlagName>(Object.entries(SERVER_FLAGS).map(([name, def]) => [def.flag, name as FlagName]));
+  const given = new Map<FlagName, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const name = byFlag.get(flag);
+    if (!name) throw new UsageError(`unknown flag "${flag}"`);
+    let value: string;
+    if (eq > 0) {
+      value = arg.slice(eq + 1);
+    } else if (BOOLEAN_FLAGS.has(name)) {
+      value = 'true';
+    } else {
+      if (i + 1 >= rest.length) throw new UsageError(`flag ${flag} needs a value`);
+      value = rest[++i];
+    }
+    given.set(name, value);
+  }
+  const raw = (name: FlagName): { value: string; source: string } => {
+    const def = SERVER_FLAGS[name];
+    if (given.has(name)) return { value: given.get(name)!, source: def.flag };
+    const fromEnv = env[def.env];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: `environment variable ${def.env}` };
+    return { value: def.default, source: `default of ${def.flag}` };
+  };
+  const bool = (name: FlagName): boolean => {
+    const { value, source } = raw(name);
+    if (/^(true|1|yes)$/i.test(value)) return true;
+    if (/^(false|0|no)$/i.test(value)) return false;
+    throw new UsageError(`${source}: "${value}" is not a boolean (use true or false)`);
+  };
+  const address = (name: FlagName): string => {
+    const { value, source } = raw(name);
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/.test(value) || Number(value.slice(value.lastIndexOf(':') + 1)) > 65535) {
+      throw new UsageError(`${source}: "${value}" is not a listen address (use [host]:port, e.g. :9292)`);
+    }
+    return value;
+  };
+  const optional = (name: FlagName): string | undefined => raw(name).value || undefined;
+
+  const logLevel = raw('logLevel');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
+    throw new UsageError(`${logLevel.source}: "${logLevel.value}" is not a log level (use one of ${LOG_LEVELS.join(', ')})`);
+  }
+  const options: ServeOptions = {
+    listen: address('listen'),
+    metricsListen: address('metricsListen'),
+    healthListen: address('healthListen'),
+    receivers: optional('receivers'),
+    secretsDir: optional('secretsDir'),
+    watchReceivers: bool('watchReceivers'),
+    namespace: optional('namespace'),
+    kubeconfig: optional('kubeconfig'),
+    noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
+    logLevel: logLevel.value as LogLevel,
+  };
+  if (options.watchReceivers && options.receivers) {
+    throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);
+  }
+  if (!options.watchReceivers && !options.receivers) {
+    throw new UsageError(`no receivers: set ${SERVER_FLAGS.receivers.flag} <file|dir> (env ${SERVER_FLAGS.receivers.env}) or ${SERVER_FLAGS.watchReceivers.flag}`);
+  }
+  return { kind: 'serve', options };
+}

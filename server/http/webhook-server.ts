@@ -1,0 +1,101 @@
+// The webhook listener. It routes like Flux's Go ServeMux with the single subtree `/hook/`,
+// enforces the limits, buffers the body and hands everything to the pipeline; it knows nothing
+// about providers or Kubernetes.
+import * as http from 'http';
+import { posix } from 'path';
+import { readBody } from './read-body';
+import { HOOK_PATH_PREFIX } from '../../src/model';
+import type { Delivery, DeliveryResult } from '../pipeline/delivery';
+
+/** Node's equivalent of Flux's MaxHeaderBytes: larger request heads get 431. */
+export const MAX_HEADER_BYTES = 256 * 1024;
+/** Time to receive the request head (Flux: ReadHeaderTimeout 10 s). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** Time to receive the whole request (Flux: ReadTimeout 30 s). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** Idle keep-alive connections are closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+export interface WebhookHandler {
+  handle(delivery: Delivery): Promise<DeliveryResult>;
+}
+
+export interface WebhookObserver {
+  /** Called once per response that reached the `/hook/` handler (not for mux 404/301). */
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, responseBytes: number): void;
+  started(): void;
+  finished(): void;
+}
+
+const NOT_FOUND_BODY = '404 page not found\n';
+
+export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver): http.Server {
+  const server = http.createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    (req, res) => void _route(req, res, handler, observer),
+  );
+  // Bound how many requests one client may pipeline over a single connection.
+  server.maxRequestsPerSocket = 1000;
+  return server;
+}
+
+async function _route(req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver): Promise<void> {
+  const arrivedAt = Date.now();
+  const started = process.hrtime.bigint();
+  const target = req.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const path = queryAt < 0 ? target : target.slice(0, queryAt);
+  const clean = _cleanPath(path);
+  if (clean !== path) {
+    _redirect(req, res, clean + (queryAt < 0 ? '' : target.slice(queryAt)));
+    return;
+  }
+  if (path === HOOK_PATH_PREFIX.slice(0, -1)) {
+    _redirect(req, res, HOOK_PATH_PREFIX + (queryAt < 0 ? '' : target.slice(queryAt)));
+    return;
+  }
+  if (!path.startsWith(HOOK_PATH_PREFIX)) {
+    req.resume();
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': NOT_FOUND_BODY.length });
+    res.end(NOT_FOUND_BODY);
+    return;
+  }
+  observer.started();
+  let result: DeliveryResult;
+  try {
+    const body = await readBody(req);
+    if (!body.ok) {
+      result = { status: body.status, outcome: body.status === 413 ? 'too_large' : 'bad_request', reason: body.reason };
+    } else {
+      result = await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
+    }
+  } catch (err) {
+    // The pipeline reports failures as results; reaching this is a bug, still answered as 500.
+    result = { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
+  }
+  if (result.status === 413) res.setHeader('Connection', 'close');
+  res.writeHead(result.status, { 'Content-Length': 0 });
+  res.end();
+  observer.finished();
+  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+}
+
+/** Go's cleanPath: rooted, `.`/`..`/`//` resolved, trailing slash kept. */
+function _cleanPath(path: string): string {
+  if (path === '') return '/';
+  const rooted = path.startsWith('/') ? path : '/' + path;
+  let clean = posix.normalize(rooted);
+  if (rooted.endsWith('/') && !clean.endsWith('/')) clean += '/';
+  return clean;
+}
+
+function _redirect(req: http.IncomingMessage, res: http.ServerResponse, location: string): void {
+  req.resume();
+  res.writeHead(301, { 'Location': location, 'Content-Length': 0 });
+  res.end();
+}

@@ -1,0 +1,37 @@
+// One JSON object per line on stdout, like Flux's `--log-encoding=json`. Callers pass fields;
+// the logger never derives anything from a request path or a secret.
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type LogFields = Readonly<Record<string, unknown>>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  with(fields: LogFields): Logger;
+}
+
+export type LogSink = (line: string) => void;
+
+export function createLogger(level: LogLevel, sink: LogSink = (line) => process.stdout.write(line + '\n'), base: LogFields = { logger: 'receiver-server' }): Logger {
+  const threshold = LOG_LEVELS.indexOf(level);
+  const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
+    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
+    const entry: Record<string, unknown> = { level: lvl, ts: new Date().toISOString(), ...base, msg };
+    for (const [k, v] of Object.entries(fields ?? {})) {
+      if (v !== undefined) entry[k] = v instanceof Error ? v.message : v;
+    }
+    sink(JSON.stringify(entry));
+  };
+  return {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+    with: (fields) => createLogger(level, sink, { ...base, ...fields }),
+  };
+}

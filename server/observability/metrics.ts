@@ -1,0 +1,86 @@
+// Prometheus metrics. The HTTP metrics mirror Flux's (slok/go-http-metrics, prefix
+// `gotk_receiver`, handler label fixed to `/hook/`); the receiver metrics are ours. No label ever
+// carries a path or a token: receiver labels are set only for receivers that exist.
+import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The handler label of every HTTP metric, like Flux without `--export-http-path-metrics`. */
+export const HANDLER_LABEL = '/hook/';
+
+/** What happened to a delivery, as a bounded label. */
+export type Outcome =
+  | 'triggered' // 200
+  | 'not_found' // 404
+  | 'too_large' // 413
+  | 'bad_request' // 400: body read error
+  | 'unavailable' // 503: suspended or not ready
+  | 'rejected' // 400: provider check failed
+  | 'filter_error' // 500: CEL filters could not be built
+  | 'target_error'; // 500: some resource entry failed
+
+export type TargetOutcome = 'patched' | 'filtered_out' | 'failed';
+
+export class ReceiverMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration: Histogram<'service' | 'handler' | 'method' | 'code'>;
+  readonly responseSize: Histogram<'service' | 'handler' | 'method' | 'code'>;
+  readonly inflight: Gauge<'service' | 'handler'>;
+  readonly deliveries: Counter<'namespace' | 'name' | 'type' | 'outcome'>;
+  readonly targets: Counter<'namespace' | 'name' | 'kind' | 'outcome'>;
+  readonly patches: Counter<'outcome'>;
+  readonly coalesced: Counter;
+  readonly receivers: Gauge<'state'>;
+
+  constructor(options: { readonly defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.requestDuration = new Histogram({
+      name: 'gotk_receiver_http_request_duration_seconds',
+      help: 'The latency of the HTTP requests.',
+      labelNames: ['service', 'handler', 'method', 'code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.responseSize = new Histogram({
+      name: 'gotk_receiver_http_response_size_bytes',
+      help: 'The size of the HTTP responses.',
+      labelNames: ['service', 'handler', 'method', 'code'],
+      buckets: exponentialBuckets(100, 10, 8),
+      registers,
+    });
+    this.inflight = new Gauge({
+      name: 'gotk_receiver_http_requests_inflight',
+      help: 'The number of inflight requests being handled at the same time.',
+      labelNames: ['service', 'handler'],
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'flux_webhook_receiver_deliveries_total',
+      help: 'Webhook deliveries by receiver, type and outcome (receiver labels are empty when no receiver matched).',
+      labelNames: ['namespace', 'name', 'type', 'outcome'],
+      registers,
+    });
+    this.targets = new Counter({
+      name: 'flux_webhook_receiver_target_objects_total',
+      help: 'Objects selected by deliveries, by receiver, target kind and outcome.',
+      labelNames: ['namespace', 'name', 'kind', 'outcome'],
+      registers,
+    });
+    this.patches = new Counter({
+      name: 'flux_webhook_receiver_patches_total',
+      help: 'reconcile.fluxcd.io/requestedAt merge patches sent to the API server, by outcome (ok or error).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.coalesced = new Counter({
+      name: 'flux_webhook_receiver_coalesced_triggers_total',
+      help: 'Trigger requests answered by a patch shared with other deliveries instead of a patch of their own.',
+      registers,
+    });
+    this.receivers = new Gauge({
+      name: 'flux_webhook_receiver_receivers',
+      help: 'Loaded receivers by state (ready or not_ready).',
+      labelNames: ['state'],
+      registers,
+    });
+  }
+}

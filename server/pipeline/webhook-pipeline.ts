@@ -1,0 +1,187 @@
+// The receiver pipeline, in Flux's order (spec §2.4): find the receiver by path → refuse
+// suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
+// objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
+import type { Delivery, DeliveryResult, EntryReport } from './delivery';
+import type { ReceiverRegistry } from './receiver-registry';
+import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
+import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
+import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
+import type { Logger } from '../observability/logger';
+import type { ReceiverMetrics } from '../observability/metrics';
+import type { Accepted, Provider, ProviderContext, Verdict } from '../providers/provider';
+import type { ServedReceiver } from '../receivers/receiver-source';
+import type { TargetCaches } from '../targets/target-caches';
+import { cacheKeyFor, selectTargets, TargetPolicy } from '../targets/target-resolver';
+import type { CoalescingTrigger } from '../trigger/coalescing-trigger';
+import { requestedAtNow } from '../trigger/requested-at';
+
+/** What writes the annotation: the KubeClient (tests may wrap it to count calls). */
+export interface AnnotationPatcher {
+  patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
+}
+
+export interface PipelineDependencies {
+  readonly registry: ReceiverRegistry;
+  readonly providerFor: (type: string) => Provider | undefined;
+  readonly verifiers: ProviderContext['verifiers'];
+  readonly caches: TargetCaches;
+  readonly trigger: CoalescingTrigger;
+  readonly patcher: AnnotationPatcher;
+  readonly policy: TargetPolicy;
+  readonly log: Logger;
+  readonly metrics?: ReceiverMetrics;
+}
+
+interface Filters {
+  readonly req?: Record<string, unknown>;
+  readonly claims?: Record<string, unknown>;
+  readonly top?: CompiledFilter;
+  readonly perEntry: readonly (CompiledFilter | undefined)[];
+}
+
+export class WebhookPipeline {
+  private compiled = new Map<string, CompiledFilter>();
+
+  constructor(private readonly deps: PipelineDependencies) {}
+
+  async handle(delivery: Delivery): Promise<DeliveryResult> {
+    const served = this.deps.registry.lookup(delivery.url);
+    if (!served) return { status: 404, outcome: 'not_found' };
+    const ns = served.object.metadata.namespace!;
+    const receiver = { namespace: ns, name: served.object.metadata.name, type: String(served.object.spec?.type ?? '') };
+    if (served.object.spec?.suspend) return { status: 503, outcome: 'unavailable', receiver, reason: 'receiver is suspended' };
+    if (!served.ready) return { status: 503, outcome: 'unavailable', receiver, reason: `receiver is not ready: ${served.notReadyReason ?? 'unknown'}` };
+
+    const verdict = await this._validate(served, delivery);
+    if (!verdict.ok) return { status: 400, outcome: 'rejected', receiver, reason: `unable to validate payload: ${verdict.reason}` };
+    const seen = { receiver, event: verdict.event, deliveryId: verdict.deliveryId, description: verdict.description };
+
+    let filters: Filters;
+    try {
+      filters = this._filters(served, verdict);
+    } catch (err) {
+      return { ...seen, status: 500, outcome: 'filter_error', reason: `unable to create resource filters: ${(err as Error).message}` };
+    }
+
+    const entries = await Promise.all(served.object.spec.resources.map((entry, i) => this._entry(served, entry, i, filters)));
+    const failed = entries.filter((e) => e.error);
+    if (failed.length > 0) {
+      return { ...seen, status: 500, outcome: 'target_error', entries, reason: `unable to request reconciliation: ${failed.map((e) => `resources[${e.index}]: ${e.error}`).join('; ')}` };
+    }
+    return { ...seen, status: 200, outcome: 'triggered', entries };
+  }
+
+  /** Drops compiled filters no current receiver uses (called after each reload). */
+  pruneFilters(receivers: readonly ServedReceiver[]): void {
+    const used = new Set<string>();
+    for (const r of receivers) {
+      const claims = r.object.spec?.type === 'generic-oidc';
+      for (const expr of [r.object.spec?.resourceFilter, ...(r.object.spec?.resources ?? []).map((e) => e.filter)]) {
+        if (expr) used.add(_filterKey(expr, claims));
+      }
+    }
+    this.compiled = new Map([...this.compiled].filter(([k]) => used.has(k)));
+  }
+
+  private async _validate(served: ServedReceiver, delivery: Delivery): Promise<Verdict> {
+    const type = String(served.object.spec.type);
+    const provider = this.deps.providerFor(type);
+    if (!provider) return { ok: false, reason: `recevier type "${type}" not supported` };
+    try {
+      return await provider.validate(
+        { method: delivery.method, headers: delivery.headers, body: delivery.body },
+        {
+          name: served.object.metadata.name,
+          namespace: served.object.metadata.namespace!,
+          spec: served.object.spec,
+          secret: served.secret,
+          verifiers: this.deps.verifiers,
+        },
+      );
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message };
+    }
+  }
+
+  private _filters(served: ServedReceiver, verdict: Accepted): Filters {
+    const spec = served.object.spec;
+    const claims = spec.type === 'generic-oidc';
+    const compile = (expr: string | undefined): CompiledFilter | undefined => {
+      if (!expr) return undefined;
+      const key = _filterKey(expr, claims);
+      let filter = this.compiled.get(key);
+      if (!filter) {
+        filter = compileFilter(expr, { claims });
+        this.compiled.set(key, filter);
+      }
+      return filter;
+    };
+    const top = compile(spec.resourceFilter);
+    const perEntry = spec.resources.map((e) => compile(e.filter));
+    if (!top && perEntry.every((f) => !f)) return { perEntry };
+    const req = requestBodyForCel(verdict.payload, verdict.payloadIsJson ? 'application/json' : undefined);
+    return { req, claims: verdict.claims, top, perEntry };
+  }
+
+  private async _entry(served: ServedReceiver, entry: ReceiverResourceSpec, index: number, filters: Filters): Promise<EntryReport> {
+    const ns = served.object.metadata.namespace!;
+    const counts = { selected: 0, patched: 0, filteredOut: 0 };
+    const report = (error?: string): EntryReport =>
+      ({ index, kind: entry.kind, namespace: entry.namespace || ns, name: entry.name, ...counts, error });
+    const count = (outcome: 'patched' | 'filtered_out' | 'failed'): void =>
+      this.deps.metrics?.targets.inc({ namespace: ns, name: served.object.metadata.name, kind: entry.kind, outcome });
+    let objects: ObjectMetadata[];
+    let ref: Omit<ObjectRef, 'name'>;
+    try {
+      const key = cacheKeyFor(entry, ns, this.deps.policy);
+      objects = await selectTargets(entry, key, this.deps.caches);
+      const type = this.deps.caches.informer(key).type!;
+      ref = { ...type, namespace: key.namespace };
+    } catch (err) {
+      return report((err as Error).message);
+    }
+    counts.selected = objects.length;
+    if (objects.length === 0 && entry.name === WILDCARD_NAME) {
+      this.deps.log.debug('no resources found matching labels', { receiver: served.key, kind: entry.kind, matchLabels: entry.matchLabels });
+    }
+    for (const object of objects) {
+      try {
+        if (!this._accepts(filters, filters.perEntry[index], ref, object)) {
+          counts.filteredOut++;
+          count('filtered_out');
+          continue;
+        }
+        const target: ObjectRef = { ...ref, name: object.metadata.name };
+        await this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target));
+        counts.patched++;
+        count('patched');
+      } catch (err) {
+        count('failed');
+        return report((err as Error).message);
+      }
+    }
+    return report();
+  }
+
+  private _accepts(filters: Filters, own: CompiledFilter | undefined, ref: Omit<ObjectRef, 'name'>, object: ObjectMetadata): boolean {
+    if (!filters.top && !own) return true;
+    const res = { apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, kind: ref.kind, metadata: object.metadata };
+    const vars = { res, req: filters.req, claims: filters.claims };
+    if (filters.top && !evaluateFilter(filters.top, vars)) return false;
+    return !own || evaluateFilter(own, vars);
+  }
+
+  private async _patch(target: ObjectRef): Promise<void> {
+    try {
+      await this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() });
+      this.deps.metrics?.patches.inc({ outcome: 'ok' });
+    } catch (err) {
+      this.deps.metrics?.patches.inc({ outcome: 'error' });
+      throw err;
+    }
+  }
+}
+
+function _filterKey(expression: string, claims: boolean): string {
+  return `${claims ? 'claims' : 'plain'}\u0000${expression}`;
+}
