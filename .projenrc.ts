@@ -107,6 +107,7 @@ project.eslint?.addLintPattern('image');
 project.eslint?.addIgnorePattern('src/imports/');
 // The server bundles its devDependencies (esbuild), so importing them there is intended.
 project.eslint?.allowDevDeps('server/**');
+project.eslint?.allowDevDeps('bench/**');
 
 const bundle = project.addTask('bundle:server', {
   description: 'Bundle the receiver server into assets/receiver-server/server.cjs',
@@ -118,6 +119,14 @@ const typecheck = project.addTask('typecheck:server', {
 });
 project.preCompileTask.spawn(typecheck);
 project.preCompileTask.spawn(bundle);
+
+// Loopback benchmark of the bundled server against a bare node:http baseline and adnanh/webhook
+// (bench/README.md). Extra arguments go to the benchmark, e.g. `-- --rounds 1 --duration 2`.
+const benchServer = project.addTask('bench:server', {
+  description: 'Benchmark the receiver server against a bare node:http baseline and adnanh/webhook (writes bench/results/server/results.md)',
+});
+benchServer.spawn(bundle);
+benchServer.exec('ts-node --transpile-only --project test/tsconfig.json bench/server/run.ts', { receiveArgs: true });
 
 const testbin = project.addTask('testbin', {
   description: 'Build (or reuse from cache) kube-apiserver and etcd for the test harness',

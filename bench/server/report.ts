@@ -1,0 +1,201 @@
+// Medians, ratios against the issue's targets, and the markdown written to the results file
+// and (with --write-docs) into the "Receiver server" section of docs/benchmarks.md.
+import * as fs from 'fs';
+import type { CaseId, LoadResult } from './load';
+
+export type TargetId = 'receiver' | 'baseline' | 'webhook';
+
+export interface CaseRuns {
+  readonly target: TargetId;
+  readonly label: string;
+  readonly caseId: CaseId;
+  readonly runs: LoadResult[];
+  /** Per run: what the server said it accepted / patched, and the watch's count of object updates. */
+  readonly accounting: RunAccounting[];
+}
+
+export interface RunAccounting {
+  readonly serverAccepted?: number;
+  readonly patches?: number;
+  readonly patchErrors?: number;
+  readonly updatesSeen?: number;
+}
+
+export interface MemoryRow {
+  readonly label: string;
+  readonly idleRssBytes: number;
+  readonly peakRssBytes: number;
+}
+
+export interface RunFacts {
+  readonly command: string;
+  readonly date: string;
+  readonly nproc: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  readonly kubernetes: string;
+  readonly etcd: string;
+  readonly webhookVersion: string;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly rounds: number;
+  readonly fixtureBytes: number;
+  readonly serverLogLevel: string;
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+  /** Probe status codes per target, before the load: `accepted`/`rejected`. */
+  readonly probes: Readonly<Record<string, string>>;
+}
+
+export const TARGETS = {
+  rejectedVsBaseline: 0.8,
+  acceptedVsBaseline: 0.6,
+  acceptedVsWebhook: 5,
+  idleRssBytes: 50e6,
+} as const;
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export interface Summary {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export function summarize(c: CaseRuns): Summary {
+  return {
+    rps: median(c.runs.map((r) => r.requestsPerSecond)),
+    p50: median(c.runs.map((r) => r.p50Ms)),
+    p99: median(c.runs.map((r) => r.p99Ms)),
+  };
+}
+
+export interface Verdict {
+  readonly name: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly met: boolean | undefined;
+}
+
+/** The issue's targets, measured; `met` is undefined when a side is missing. */
+export function verdicts(cases: readonly CaseRuns[], memory: readonly MemoryRow[]): Verdict[] {
+  const rps = (t: TargetId, c: CaseId) => {
+    const found = cases.find((x) => x.target === t && x.caseId === c);
+    return found && _clean(found) ? summarize(found).rps : undefined;
+  };
+  const ratio = (name: string, a: number | undefined, b: number | undefined, min: number): Verdict => {
+    if (a === undefined || b === undefined || b === 0) return { name, measured: 'n/a', target: `≥ ${min}×`, met: undefined };
+    const r = a / b;
+    return { name, measured: `${r.toFixed(2)}×`, target: `≥ ${min}×`, met: r >= min };
+  };
+  const receiverMemory = memory.find((m) => m.label === 'this server');
+  return [
+    ratio('Rejected: this server / baseline (req/s)', rps('receiver', 'rejected'), rps('baseline', 'rejected'), TARGETS.rejectedVsBaseline),
+    ratio('Accepted, hot target: this server / baseline (req/s)', rps('receiver', 'accepted'), rps('baseline', 'accepted'), TARGETS.acceptedVsBaseline),
+    ratio('Accepted: this server / adnanh/webhook (req/s)', rps('receiver', 'accepted'), rps('webhook', 'accepted'), TARGETS.acceptedVsWebhook),
+    receiverMemory
+      ? { name: 'Idle RSS of this server', measured: _mb(receiverMemory.idleRssBytes), target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: receiverMemory.idleRssBytes <= TARGETS.idleRssBytes }
+      : { name: 'Idle RSS of this server', measured: 'n/a', target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: undefined },
+  ];
+}
+
+/** A case is comparable only if every response had the expected status and nothing failed. */
+function _clean(c: CaseRuns): boolean {
+  const expected = c.caseId === 'accepted' ? '200' : '400';
+  return c.runs.every((r) => r.errors === 0 && r.timeouts === 0 && Object.keys(r.statusCodes).every((code) => code === expected));
+}
+
+export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memory: readonly MemoryRow[]): string {
+  const lines: string[] = [];
+  lines.push(
+    `Measured ${facts.date} with \`${facts.command}\`.`,
+    '',
+    `Machine: ${facts.nproc} CPUs (${facts.cpuModel}), Node ${facts.node}, kube-apiserver ${facts.kubernetes} + etcd ${facts.etcd} (test harness, same machine), adnanh/webhook ${facts.webhookVersion}. ` +
+      `Load average before/after: ${facts.loadBefore} / ${facts.loadAfter}. Load generator, servers, kube-apiserver and etcd share these CPUs: compare ratios, not absolute numbers.`,
+    '',
+    `Load: autocannon, ${facts.connections} connections, ${facts.durationSeconds} s per run after a ${facts.warmupSeconds} s warm-up of each case, ${facts.rounds} rounds (targets interleaved), ` +
+      `median per column; body ${facts.fixtureBytes} B (\`bench/server/fixtures/github-push.json\`), \`X-GitHub-Event: push\`, \`X-Hub-Signature-256\` right (accepted) or one hex digit off (rejected). Receiver server log level: ${facts.serverLogLevel}.`,
+    '',
+    '| Target | Case | req/s (median) | p50 ms | p99 ms | req/s per run | responses (all runs) |',
+    '|---|---|---:|---:|---:|---|---|',
+  );
+  for (const c of cases) {
+    const s = summarize(c);
+    const codes: Record<string, number> = {};
+    let errors = 0;
+    for (const r of c.runs) {
+      for (const [code, n] of Object.entries(r.statusCodes)) codes[code] = (codes[code] ?? 0) + n;
+      errors += r.errors + r.timeouts;
+    }
+    const responses = Object.entries(codes).map(([code, n]) => `${n} × ${code}`).concat(errors ? [`${errors} errors/timeouts`] : []).join(', ');
+    lines.push(`| ${c.label} | ${c.caseId} | ${_int(s.rps)} | ${s.p50} | ${s.p99} | ${c.runs.map((r) => _int(r.requestsPerSecond)).join(' / ')} | ${responses || '—'} |`);
+  }
+
+  lines.push('', '| Issue target | Measured | Target | Met |', '|---|---:|---:|---|');
+  for (const v of verdicts(cases, memory)) {
+    lines.push(`| ${v.name} | ${v.measured} | ${v.target} | ${v.met === undefined ? 'not measured' : v.met ? 'yes' : '**no**'} |`);
+  }
+
+  lines.push(
+    '',
+    'One hot target (accepted runs, summed over rounds): every accepted request names the same GitRepository.',
+    '',
+    '| Target | 200 responses | accepted (server\'s count) | PATCHes sent (server\'s count) | object updates seen (watch) | requests per PATCH |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  for (const c of cases.filter((x) => x.caseId === 'accepted')) {
+    const ok = c.runs.reduce((n, r) => n + (r.statusCodes['200'] ?? 0), 0);
+    const sum = (f: (a: RunAccounting) => number | undefined) => {
+      const values = c.accounting.map(f);
+      return values.every((v) => v === undefined) ? undefined : values.reduce<number>((n, v) => n + (v ?? 0), 0);
+    };
+    const patches = sum((a) => a.patches);
+    const patchErrors = sum((a) => a.patchErrors);
+    const updates = sum((a) => a.updatesSeen);
+    const perPatch = patches ? (ok / patches).toFixed(1) : c.target === 'webhook' ? 'no PATCH (runs /bin/true)' : 'n/a';
+    lines.push(`| ${c.label} | ${ok} | ${_opt(sum((a) => a.serverAccepted))} | ${_opt(patches)}${patchErrors ? ` (+${patchErrors} failed)` : ''} | ${_opt(updates)} | ${perPatch} |`);
+  }
+
+  lines.push('', '| Target | Idle RSS (after start-up and settling) | Peak RSS (VmHWM, end of run) |', '|---|---:|---:|');
+  for (const m of memory) lines.push(`| ${m.label} | ${_mb(m.idleRssBytes)} | ${_mb(m.peakRssBytes)} |`);
+
+  const probes = Object.entries(facts.probes).map(([k, v]) => `${k}: ${v}`).join('; ');
+  lines.push('', `Probe before load (status of one accepted / one rejected request): ${probes}.`);
+  return lines.join('\n') + '\n';
+}
+
+export const DOCS_BEGIN = '<!-- bench:server:begin (generated by `npx projen bench:server --write-docs`) -->';
+export const DOCS_END = '<!-- bench:server:end -->';
+
+/** Replaces the generated part of the "Receiver server" section; creates the section if missing. */
+export function writeDocsSection(file: string, generated: string): void {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const block = `${DOCS_BEGIN}\n${generated}${DOCS_END}`;
+  const begin = text.indexOf(DOCS_BEGIN);
+  const end = text.indexOf(DOCS_END);
+  let next: string;
+  if (begin >= 0 && end > begin) {
+    next = text.slice(0, begin) + block + text.slice(end + DOCS_END.length);
+  } else {
+    next = `${text.trimEnd()}\n\n## Receiver server\n\n${block}\n`;
+  }
+  fs.writeFileSync(file, next);
+}
+
+function _int(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function _mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+function _opt(n: number | undefined): string {
+  return n === undefined ? '—' : String(n);
+}

@@ -1,0 +1,233 @@
+// Receiver server benchmark: one command, loopback only. Starts a real kube-apiserver (test
+// harness), one hot GitRepository, this server, a bare node:http baseline and adnanh/webhook;
+// loads each with signed-wrong and signed-right GitHub push deliveries (autocannon, bounded
+// runs, several interleaved rounds, medians), counts PATCHes against accepted requests, reads
+// idle RSS from /proc, and writes a markdown report. Everything it starts is stopped at the end.
+//
+//   npx projen bench:server [--duration 6] [--rounds 3] [--connections 20] [--warmup 2]
+//     [--settle 5] [--targets receiver,baseline,webhook] [--write-docs] [--cpu-prof]
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { stopAllChildren } from './child-process';
+import { newestProfile, renderHotspots } from './cpu-profile';
+import { countHotTargetUpdates, createHotTarget } from './hot-target';
+import { CaseId, githubPushDelivery, probe, runLoad } from './load';
+import { CaseRuns, MemoryRow, renderMarkdown, RunAccounting, TargetId, verdicts, writeDocsSection } from './report';
+import {
+  adnanhWebhookVersion, buildUnminifiedServer, ensureAdnanhWebhook, SERVER_BUNDLE,
+  startAdnanhWebhook, startBaseline, startReceiverServer, Target, TargetContext,
+} from './targets';
+import { REPO_ROOT, startTestApiServer, TestApiServer } from '../../test/harness/apiserver';
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'github-push.json');
+const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results', 'server');
+const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
+const CASES: readonly CaseId[] = ['rejected', 'accepted'];
+const ALL_TARGETS: readonly TargetId[] = ['receiver', 'baseline', 'webhook'];
+
+interface Options {
+  readonly durationSeconds: number;
+  readonly rounds: number;
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly settleSeconds: number;
+  readonly targets: readonly TargetId[];
+  readonly writeDocs: boolean;
+  readonly cpuProf: boolean;
+  readonly serverLogLevel: string;
+}
+
+function _options(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'duration': { type: 'string', default: '6' },
+      'rounds': { type: 'string', default: '3' },
+      'connections': { type: 'string', default: '20' },
+      'warmup': { type: 'string', default: '2' },
+      'settle': { type: 'string', default: '5' },
+      'targets': { type: 'string', default: ALL_TARGETS.join(',') },
+      'log-level': { type: 'string', default: 'info' },
+      'write-docs': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+    },
+  });
+  // Every run is bounded: at most 30 s per run, 5 rounds, 200 connections.
+  const bounded = (flag: string, raw: string, min: number, max: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} "${raw}": use an integer from ${min} to ${max}`);
+    return n;
+  };
+  const targets = values.targets!.split(',').map((t) => t.trim()).filter(Boolean) as TargetId[];
+  for (const t of targets) {
+    if (!ALL_TARGETS.includes(t)) throw new Error(`--targets: unknown target "${t}" (use ${ALL_TARGETS.join(', ')})`);
+  }
+  return {
+    durationSeconds: bounded('duration', values.duration!, 1, 30),
+    rounds: bounded('rounds', values.rounds!, 1, 5),
+    connections: bounded('connections', values.connections!, 1, 200),
+    warmupSeconds: bounded('warmup', values.warmup!, 0, 10),
+    settleSeconds: bounded('settle', values.settle!, 0, 30),
+    targets,
+    writeDocs: values['write-docs']!,
+    cpuProf: values['cpu-prof']!,
+    serverLogLevel: values['log-level']!,
+  };
+}
+
+const _sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const _log = (msg: string) => process.stdout.write(`[bench:server ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const _loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = _options(argv);
+  const command = ['npx projen bench:server', ...argv].join(' ');
+  const loadBefore = _loadAverage();
+  const fixture = fs.readFileSync(FIXTURE);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-server-'));
+  const profileDir = path.join(RESULTS_DIR, 'cpu-profiles');
+  // Logs outlive the run (the work directory, with the token, does not).
+  const logDir = path.join(RESULTS_DIR, 'logs');
+  fs.rmSync(logDir, { recursive: true, force: true });
+  fs.mkdirSync(logDir, { recursive: true });
+  let api: TestApiServer | undefined;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await stopAllChildren();
+    await api?.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  }
+
+  try {
+    const webhookBinary = options.targets.includes('webhook') ? ensureAdnanhWebhook() : undefined;
+    _log('starting kube-apiserver + etcd (test harness)');
+    api = await startTestApiServer({ logDir });
+    await createHotTarget(api);
+    const token = randomBytes(24).toString('hex');
+    const ctx: TargetContext = {
+      api,
+      workDir,
+      logDir,
+      token,
+      serverLogLevel: options.serverLogLevel,
+      serverNodeFlags: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+      serverBundle: options.cpuProf ? buildUnminifiedServer(path.join(workDir, 'server-unminified.cjs')) : SERVER_BUNDLE,
+    };
+
+    const targets: Target[] = [];
+    for (const id of options.targets) {
+      _log(`starting ${id}`);
+      if (id === 'receiver') targets.push(await startReceiverServer(ctx));
+      if (id === 'baseline') targets.push(await startBaseline(ctx));
+      if (id === 'webhook') targets.push(await startAdnanhWebhook(ctx, webhookBinary!));
+    }
+
+    _log(`settling ${options.settleSeconds} s before reading idle RSS`);
+    await _sleep(options.settleSeconds * 1000);
+    const idleRss = new Map(targets.map((t) => [t.id, t.child.rss()]));
+
+    const deliveries = {
+      accepted: githubPushDelivery(fixture, token, 'accepted'),
+      rejected: githubPushDelivery(fixture, token, 'rejected'),
+    };
+    const probes: Record<string, string> = {};
+    for (const t of targets) {
+      probes[t.label] = `${await probe(t.hookUrl, deliveries.accepted)} / ${await probe(t.hookUrl, deliveries.rejected)}`;
+    }
+    _log(`probes (accepted / rejected): ${JSON.stringify(probes)}`);
+
+    const load = { connections: options.connections };
+    if (options.warmupSeconds > 0) {
+      for (const t of targets) {
+        for (const c of CASES) {
+          _log(`warm-up ${t.id} ${c} (${options.warmupSeconds} s)`);
+          await runLoad(t.hookUrl, deliveries[c], { ...load, durationSeconds: options.warmupSeconds });
+        }
+      }
+    }
+
+    const results: CaseRuns[] = [];
+    for (const t of targets) {
+      for (const c of CASES) results.push({ target: t.id, label: t.label, caseId: c, runs: [], accounting: [] });
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const t of targets) {
+        for (const c of CASES) {
+          const entry = results.find((r) => r.target === t.id && r.caseId === c)!;
+          const before = await t.counts();
+          const watch = c === 'accepted' ? await countHotTargetUpdates(api) : undefined;
+          const result = await runLoad(t.hookUrl, deliveries[c], { ...load, durationSeconds: options.durationSeconds });
+          const updatesSeen = await watch?.stop();
+          const after = await t.counts();
+          t.child.assertAlive();
+          const accounting: RunAccounting = {
+            updatesSeen,
+            serverAccepted: before && after ? after.accepted - before.accepted : undefined,
+            patches: before && after ? after.patches - before.patches : undefined,
+            patchErrors: before && after ? after.patchErrors - before.patchErrors : undefined,
+          };
+          entry.runs.push(result);
+          entry.accounting.push(accounting);
+          _log(`round ${round} ${t.id} ${c}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
+            `codes ${JSON.stringify(result.statusCodes)}${result.errors ? `, ${result.errors} errors` : ''}` +
+            (c === 'accepted' ? `, patches ${accounting.patches ?? '—'}, updates seen ${updatesSeen}` : ''));
+        }
+      }
+    }
+
+    const memory: MemoryRow[] = targets.map((t) => ({ label: t.label, idleRssBytes: idleRss.get(t.id)!, peakRssBytes: t.child.peakRss() }));
+    const markdown = renderMarkdown({
+      command,
+      date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      nproc: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+      kubernetes: api.versions.kubernetes,
+      etcd: api.versions.etcd,
+      webhookVersion: webhookBinary ? adnanhWebhookVersion(webhookBinary) : 'not run',
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      rounds: options.rounds,
+      fixtureBytes: fixture.length,
+      serverLogLevel: options.serverLogLevel,
+      loadBefore,
+      loadAfter: _loadAverage(),
+      probes,
+    }, results, memory);
+
+    await cleanup();
+    let report = markdown;
+    if (options.cpuProf) {
+      const profile = newestProfile(profileDir);
+      report += '\n' + (profile ? renderHotspots(profile) : `No CPU profile found in ${profileDir} (the server must exit on SIGTERM to write it).\n`);
+    }
+    const out = path.join(RESULTS_DIR, 'results.md');
+    fs.writeFileSync(out, report);
+    process.stdout.write(`\n${report}\n`);
+    _log(`written ${path.relative(REPO_ROOT, out)}`);
+    if (options.writeDocs) {
+      writeDocsSection(DOCS_FILE, markdown);
+      _log(`updated the Receiver server section of ${path.relative(REPO_ROOT, DOCS_FILE)}`);
+    }
+    const missed = verdicts(results, memory).filter((v) => v.met === false);
+    if (missed.length) _log(`targets missed: ${missed.map((v) => `${v.name} ${v.measured} (target ${v.target})`).join('; ')}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:server failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
