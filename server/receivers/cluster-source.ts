@@ -32,10 +32,6 @@ import {
   CoreV1Api, CustomObjectsApi, KubeConfig, ListWatch, PatchStrategy, Watch, setHeaderOptions,
   type KubernetesListObject, type KubernetesObject, type V1Secret,
 } from '@kubernetes/client-node';
-import type { ReceiverObject, ReceiverStatus } from '../../src/model';
-import { RECEIVER_API_VERSION } from '../../src/model';
-import { createLogger, type Logger } from '../observability/logger';
-import type { ReceiverSecret } from '../providers/provider';
 import { apiErrorDetails, describeApiError } from './_cluster-api-error';
 import { validateReceiverSpec } from './_cluster-validation';
 import type { ReceiverSource, ServedReceiver } from './receiver-source';
@@ -43,6 +39,10 @@ import {
   evaluateReceiver, secretMissingTokenMessage, secretNotFoundApiError, secretReadErrorMessage, statusEquals,
   type TokenLookup, type ValidationProblem,
 } from './receiver-status';
+import type { ReceiverObject, ReceiverStatus } from '../../src/model';
+import { RECEIVER_API_VERSION } from '../../src/model';
+import { createLogger, type Logger } from '../observability/logger';
+import type { ReceiverSecret } from '../providers/provider';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
 
@@ -59,6 +59,8 @@ export interface ClusterReceiverSourceOptions {
    * every `spec.interval`, 10m by default). Default 10 minutes.
    */
   readonly resyncIntervalMs?: number;
+  /** How long `start` retries transient API errors (429, 5xx, network) before rejecting. Default 60 s. */
+  readonly startTimeoutMs?: number;
 }
 
 /** The finalizer notification-controller puts on every Receiver it reconciles. */
@@ -95,6 +97,7 @@ export class ClusterReceiverSource implements ReceiverSource {
   private readonly log: Logger;
   private readonly fieldManager: string;
   private readonly resyncIntervalMs: number;
+  private readonly startTimeoutMs: number;
   private readonly customObjects: CustomObjectsApi;
 
   private receivers?: ListWatch<ClusterReceiver>;
@@ -102,7 +105,6 @@ export class ClusterReceiverSource implements ReceiverSource {
   private onChange?: (receivers: readonly ServedReceiver[]) => void;
   private running = false;
   private starting = false;
-  private startErrors: string[] = [];
   private scheduled = false;
   private resyncTimer?: NodeJS.Timeout;
   private readonly restartTimers = new Set<NodeJS.Timeout>();
@@ -126,6 +128,7 @@ export class ClusterReceiverSource implements ReceiverSource {
     this.log = (options.logger ?? createLogger('info')).with({ component: 'cluster-source' });
     this.fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
     this.resyncIntervalMs = options.resyncIntervalMs ?? 10 * 60_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.customObjects = this.kc.makeApiClient(CustomObjectsApi);
   }
 
@@ -139,7 +142,6 @@ export class ClusterReceiverSource implements ReceiverSource {
     this.onChange = onChange;
     this.running = true;
     this.starting = true;
-    this.startErrors = [];
     const core = this.kc.makeApiClient(CoreV1Api);
     const ns = this.namespace;
     const scope = ns ? `in namespace ${ns}` : 'in all namespaces';
@@ -147,9 +149,9 @@ export class ClusterReceiverSource implements ReceiverSource {
     this.receivers = new ListWatch<ClusterReceiver>(
       ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
       new Watch(this.kc),
-      async () => (ns
+      async (): Promise<KubernetesListObject<ClusterReceiver>> => (ns
         ? this.customObjects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-        : this.customObjects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<KubernetesListObject<ClusterReceiver>>,
+        : this.customObjects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })),
       false,
     );
     this.secrets = new ListWatch<V1Secret>(
@@ -171,15 +173,30 @@ export class ClusterReceiverSource implements ReceiverSource {
       this.receivers.on(verb, onReceiver);
       this.secrets.on(verb, onSecret);
     }
-    this.receivers.on('error', (err) => this.onWatchError(`list/watch receivers.${GROUP} ${scope}`, this.receivers!, err));
-    this.secrets.on('error', (err) => this.onWatchError(`list/watch secrets ${scope}`, this.secrets!, err));
+    const watches = [
+      { what: `list/watch receivers.${GROUP} ${scope}`, informer: this.receivers, kind: 'receivers' as const, started: false },
+      { what: `list/watch secrets ${scope}`, informer: this.secrets, kind: 'secrets' as const, started: false },
+    ];
+    const startErrors = new Map<string, unknown[]>();
+    for (const w of watches) {
+      startErrors.set(w.what, []);
+      w.informer.on('error', (err: unknown) => {
+        // Until its first list and watch succeed, a watch's errors belong to startWatch.
+        if (!w.started) startErrors.get(w.what)!.push(err);
+        else this.onWatchError(w.what, w.informer, err);
+      });
+    }
 
-    await Promise.all([this.receivers.start(), this.secrets.start()]);
-    this.starting = false;
-    if (this.startErrors.length > 0) {
-      const message = `cluster mode cannot start: ${this.startErrors.join('; ')} (${DOCS_HINT})`;
+    try {
+      await Promise.all(watches.map(async (w) => {
+        await this.startWatch(w.what, w.kind, w.informer, startErrors.get(w.what)!);
+        w.started = true;
+      }));
+    } catch (err) {
       await this.stop();
-      throw new Error(message);
+      throw err;
+    } finally {
+      this.starting = false;
     }
     this.reconcileAll();
     this.resyncTimer = setInterval(() => {
@@ -199,13 +216,37 @@ export class ClusterReceiverSource implements ReceiverSource {
     await Promise.allSettled([...this.pendingWrites]);
   }
 
+  /**
+   * Starts one informer. Transient failures (429 while the API server initialises, 5xx, network)
+   * are retried until `startTimeoutMs`; 401/403/404 fail at once with what to fix.
+   */
+  private async startWatch(what: string, kind: 'receivers' | 'secrets', informer: { start(): Promise<void> }, errors: unknown[]): Promise<void> {
+    const deadline = Date.now() + this.startTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      errors.length = 0;
+      await informer.start();
+      if (errors.length === 0) return;
+      const { status, message } = apiErrorDetails(errors[0]);
+      const text = `cannot ${what}: ${status ? `HTTP ${status}: ` : ''}${message}`;
+      if (status === 401 || status === 403) {
+        throw new Error(`cluster mode cannot start: ${text}; grant get, list and watch on ${kind} (${DOCS_HINT})`);
+      }
+      if (status === 404) {
+        const hint = kind === 'receivers' ? 'is the Flux Receiver CRD (notification.toolkit.fluxcd.io/v1) installed?' : 'does the namespace exist?';
+        throw new Error(`cluster mode cannot start: ${text}; ${hint}`);
+      }
+      const delay = Math.min(MIN_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS);
+      if (!this.running || Date.now() + delay > deadline) {
+        throw new Error(`cluster mode cannot start: ${text} (gave up after ${attempt} attempts)`);
+      }
+      this.log.warn('list/watch failed while starting; retrying', { error: text, retryInMs: delay });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
   private onWatchError(what: string, informer: { start(): Promise<void> }, err: unknown): void {
     const { status, message } = apiErrorDetails(err);
     const text = `cannot ${what}: ${status ? `HTTP ${status}: ` : ''}${message}`;
-    if (this.starting) {
-      this.startErrors.push(status === 401 || status === 403 ? `${text}; grant get, list and watch on them` : text);
-      return;
-    }
     if (!this.running) return;
     this.lastWatchError = text;
     const failures = (this.watchFailures.get(what) ?? 0) + 1;

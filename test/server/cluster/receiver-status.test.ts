@@ -1,10 +1,10 @@
 // The status notification-controller would write, computed without a cluster.
 import { createHash } from 'crypto';
-import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 import {
   evaluateReceiver, REASONS, secretMissingTokenMessage, secretNotFoundApiError, secretReadErrorMessage, statusEquals,
   TERMINAL_MESSAGE_PREFIX, type TokenLookup,
 } from '../../../server/receivers/receiver-status';
+import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 
 const T0 = new Date('2026-11-24T01:00:00.123Z');
 const T1 = new Date('2026-11-24T02:30:00.000Z');
@@ -36,8 +36,12 @@ describe('evaluateReceiver', () => {
     expect(ev.status?.webhookPath).toBe(MY_TOKEN_PATH);
     expect(ev.status?.observedGeneration).toBe(3);
     expect(ev.status?.conditions).toEqual([{
-      type: 'Ready', status: 'True', observedGeneration: 3, lastTransitionTime: '2026-11-24T01:00:00Z',
-      reason: 'Succeeded', message: `Receiver initialized for path: ${MY_TOKEN_PATH}`,
+      type: 'Ready',
+      status: 'True',
+      observedGeneration: 3,
+      lastTransitionTime: '2026-11-24T01:00:00Z',
+      reason: 'Succeeded',
+      message: `Receiver initialized for path: ${MY_TOKEN_PATH}`,
     }]);
   });
 
@@ -55,7 +59,10 @@ describe('evaluateReceiver', () => {
     expect(ev.status?.observedGeneration).toBe(3);
     const readyCondition = condition(ev.status, 'Ready');
     expect(readyCondition).toMatchObject({
-      status: 'False', reason: 'TokenNotFound', observedGeneration: 4, lastTransitionTime: '2026-11-24T02:30:00Z',
+      status: 'False',
+      reason: 'TokenNotFound',
+      observedGeneration: 4,
+      lastTransitionTime: '2026-11-24T02:30:00Z',
       message: 'unable to read token from secret \'default/webhook-token\' error: secrets "webhook-token" not found',
     });
     expect(condition(ev.status, 'Reconciling')).toMatchObject({ status: 'True', reason: 'ProgressingWithRetry', message: 'Reconciliation in progress' });
@@ -87,7 +94,11 @@ describe('evaluateReceiver', () => {
     expect(ev.status?.webhookPath).toBe('/hook/previous');
     expect(condition(ev.status, 'Reconciling')).toBeUndefined();
     for (const type of ['Ready', 'Stalled']) {
-      expect(condition(ev.status, type)).toMatchObject({ reason: REASONS.invalidCelExpression, message: TERMINAL_MESSAGE_PREFIX + detail, observedGeneration: 7 });
+      expect(condition(ev.status, type)).toMatchObject({
+        reason: REASONS.invalidCelExpression,
+        message: TERMINAL_MESSAGE_PREFIX + detail,
+        observedGeneration: 7,
+      });
     }
     expect(condition(ev.status, 'Stalled')?.status).toBe('True');
     expect(condition(ev.status, 'Ready')?.status).toBe('False');
@@ -142,10 +153,12 @@ describe('evaluateReceiver', () => {
 
 describe('statusEquals', () => {
   test('ignores condition order and treats absent observedGeneration as -1', () => {
-    const a: ReceiverStatus = { conditions: [
-      { type: 'Ready', status: 'False', lastTransitionTime: 't', reason: 'r', message: 'm' },
-      { type: 'Reconciling', status: 'True', lastTransitionTime: 't', reason: 'r', message: 'm' },
-    ] };
+    const a: ReceiverStatus = {
+      conditions: [
+        { type: 'Ready', status: 'False', lastTransitionTime: 't', reason: 'r', message: 'm' },
+        { type: 'Reconciling', status: 'True', lastTransitionTime: 't', reason: 'r', message: 'm' },
+      ],
+    };
     expect(statusEquals(a, { ...a, conditions: [...a.conditions!].reverse(), observedGeneration: -1 })).toBe(true);
     expect(statusEquals(a, { ...a, webhookPath: '/hook/x' })).toBe(false);
   });
