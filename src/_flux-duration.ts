@@ -5,7 +5,7 @@ import { Duration } from 'cdk8s';
  * in the largest whole unit, e.g. 1h, 90m, 45s, 1500ms.
  */
 export function fluxDuration(what: string, duration: Duration): string {
-  const ms = duration.toMilliseconds();
+  const ms = duration.toMilliseconds({ integral: false });
   if (!Number.isInteger(ms) || ms <= 0) {
     throw new Error(`${what} must be a positive whole number of milliseconds, got ${ms}ms: use e.g. Duration.minutes(10)`);
   }

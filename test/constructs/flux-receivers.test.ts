@@ -1,0 +1,74 @@
+import { ApiObject, Testing } from 'cdk8s';
+import { Node } from 'constructs';
+import { parseAllDocuments } from 'yaml';
+import { FluxReceivers, WebhookReceiver } from '../../src';
+import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
+import { receiverApp } from './_scenario';
+
+type Manifest = ManifestObject & { spec?: any; data?: any };
+
+describe('FluxReceivers', () => {
+  test('snapshot: Receiver objects only, nothing deployed', () => {
+    const manifests = Testing.synth(receiverApp('flux-system', 'apps', 'flux').chart) as Manifest[];
+    expect(manifests.map((m) => `${m.apiVersion} ${m.kind}`)).toEqual([
+      'source.toolkit.fluxcd.io/v1 GitRepository',
+      'notification.toolkit.fluxcd.io/v1 Receiver',
+      'notification.toolkit.fluxcd.io/v1 Receiver',
+      'notification.toolkit.fluxcd.io/v1 Receiver',
+    ]);
+    expect(manifests).toMatchSnapshot();
+  });
+
+  test('emits exactly the Receivers the server backend writes into its ConfigMap', () => {
+    const flux = (Testing.synth(receiverApp('flux-system', 'apps', 'flux').chart) as Manifest[]).filter((m) => m.kind === 'Receiver');
+    const server = (Testing.synth(receiverApp('flux-system', 'apps', 'server').chart) as Manifest[]).find((m) => m.kind === 'ConfigMap')!;
+    expect(flux).toEqual(parseAllDocuments(server.data['receivers.yaml']).map((d) => d.toJS()));
+  });
+
+  test('is an IWebhookReceiver for Flux\'s webhook-receiver Service', () => {
+    const { host } = receiverApp('flux-system', 'apps', 'flux');
+    expect({ ns: host.namespace, svc: host.serviceName, port: host.servicePort, target: host.webhookPort, sel: host.podSelectorLabels })
+      .toEqual({ ns: 'flux-system', svc: 'webhook-receiver', port: 80, target: 9292, sel: { app: 'notification-controller' } });
+    const flux = host as FluxReceivers;
+    expect(flux.receiverObjects.map((o) => o.name)).toEqual(['webapp', 'actions', 'registry']);
+    expect(Node.of(flux).findChild('webapp')).toBe(flux.receiverObjects[0]);
+  });
+
+  test('WebhookReceiver.fromFluxNotificationController references the existing Service', () => {
+    const chart = Testing.chart();
+    const ref = WebhookReceiver.fromFluxNotificationController(chart, 'flux', { namespace: 'gitops' });
+    expect({ ns: ref.namespace, svc: ref.serviceName, port: ref.servicePort, target: ref.webhookPort, sel: ref.podSelectorLabels })
+      .toEqual({ ns: 'gitops', svc: 'webhook-receiver', port: 80, target: 9292, sel: { app: 'notification-controller' } });
+    expect(WebhookReceiver.fromFluxNotificationController(chart, 'default').namespace).toBe('flux-system');
+    expect(Testing.synth(chart)).toEqual([]);
+    expect(() => WebhookReceiver.fromFluxNotificationController(chart, 'bad', { namespace: 'Flux System' })).toThrow(/namespace "Flux System" is not a valid namespace name/);
+  });
+
+  test('an escape-hatch patch on a Receiver survives the generated sanitizer', () => {
+    const { chart, host } = receiverApp('flux-system', 'apps', 'flux');
+    ApiObject.of((host as FluxReceivers).receiverObjects[0]).addJsonPatch(require('cdk8s').JsonPatch.add('/metadata/annotations', { team: 'web' }));
+    const receiver = (Testing.synth(chart) as Manifest[]).find((m) => m.kind === 'Receiver')!;
+    expect(receiver.metadata.annotations).toEqual({ team: 'web' });
+  });
+
+  test('duplicate receiver names', () => {
+    const { host } = receiverApp('flux-system', 'apps', 'flux');
+    expect(() => host.addReceiver('webapp', { provider: (host.receivers[0].provider), secret: undefined, targets: host.receivers[0].targets }))
+      .toThrow(/receiver "webapp" is defined twice in namespace "flux-system"/);
+  });
+
+  test('the Receiver objects pass strict validation against the real CRD', async () => {
+    const ns = await createTestNamespace('cr-flux', { 'pod-security.kubernetes.io/enforce': 'restricted' });
+    const apps = await createTestNamespace('cr-flux-apps');
+    const manifests = Testing.synth(receiverApp(ns, apps, 'flux').chart) as Manifest[];
+    await dryRunApply(manifests);
+    expect(manifests.filter((m) => m.kind === 'Receiver').every((m) => m.metadata.namespace === ns)).toBe(true);
+  });
+
+  test('the real CRD rejects what the constructs refuse (the dry run is not vacuous)', async () => {
+    const ns = await createTestNamespace('cr-flux-neg');
+    const bad = { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'oidc-with-secret', namespace: ns },
+      spec: { type: 'generic-oidc', secretRef: { name: 'x' }, resources: [] } };
+    await expect(dryRunApply([bad])).rejects.toThrow(/secretRef cannot be set when type is generic-oidc/);
+  });
+});

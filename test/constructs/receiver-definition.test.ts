@@ -1,0 +1,91 @@
+import { execFileSync } from 'child_process';
+import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { ReceiverDefinition, ReceiverProvider, ReconcileTarget } from '../../src';
+import { hookPath } from '../../src/model';
+
+const oidc = () => ReceiverProvider.genericOidc({
+  issuers: [{ issuerUrl: 'https://token.actions.githubusercontent.com', validations: [{ expression: 'true', message: 'm' }] }],
+});
+
+describe('ReceiverDefinition', () => {
+  const chart = () => Testing.chart();
+  const secret = (c: Chart, name = 'webhook-token') => kplus.Secret.fromSecretName(c, name, name);
+  const targets = [ReconcileTarget.gitRepository('webapp')];
+
+  test('renders the Flux Receiver manifest', () => {
+    const def = new ReceiverDefinition({
+      name: 'webapp', namespace: 'flux-system', provider: ReceiverProvider.gitlab({ events: ['Push Hook'] }),
+      secret: secret(chart()), targets, interval: Duration.seconds(90), suspend: false,
+    });
+    expect(def._toManifest()).toEqual({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'webapp', namespace: 'flux-system' },
+      spec: {
+        type: 'gitlab', interval: '90s', events: ['Push Hook'], secretRef: { name: 'webhook-token' },
+        resources: [{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: 'webapp' }],
+      },
+    });
+    expect([def.name, def.namespace, def.secretName, def.suspend, def.interval]).toEqual(['webapp', 'flux-system', 'webhook-token', false, '90s']);
+  });
+
+  test('intervals use the largest whole Flux unit', () => {
+    const interval = (d: Duration) => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, interval: d }).interval;
+    expect([interval(Duration.hours(2)), interval(Duration.minutes(90)), interval(Duration.seconds(45)), interval(Duration.millis(1500))])
+      .toEqual(['2h', '90m', '45s', '1500ms']);
+  });
+
+  test('generic-oidc has a public webhook path; token receivers have none', () => {
+    const open = new ReceiverDefinition({ name: 'my-receiver', namespace: 'default', provider: oidc(), targets });
+    expect(open.webhookPath).toBe('/hook/83579a735892e34a07366333c25cb279278d29531730c414ea9870a01885f586');
+    expect(open.webhookPathCommand).toBe('echo /hook/83579a735892e34a07366333c25cb279278d29531730c414ea9870a01885f586');
+    const closed = new ReceiverDefinition({ name: 'my-receiver', namespace: 'default', provider: ReceiverProvider.generic(), secret: secret(chart()), targets });
+    expect(closed.webhookPath).toBeUndefined();
+  });
+
+  test('webhookPathCommand computes the Flux path from the Secret bytes, trailing newline included', () => {
+    const def = new ReceiverDefinition({ name: "it's-webapp".replace("'", ''), namespace: 'flux-system', provider: ReceiverProvider.github(), secret: secret(chart()), targets });
+    for (const token of ['my-token', 'token-with-newline\n']) {
+      // kubectl is the only thing replaced: it prints the Secret's data.token the way the API returns it.
+      const fakeKubectl = `kubectl() { [ "$*" = "-n flux-system get secret webhook-token -o jsonpath={.data.token}" ] && printf '%s' '${Buffer.from(token).toString('base64')}'; }`;
+      const out = execFileSync('bash', ['-c', `${fakeKubectl}; ${def.webhookPathCommand}`], { encoding: 'utf8' }).trim();
+      expect(out).toBe(hookPath(token, def.name, 'flux-system'));
+    }
+  });
+
+  describe('validation', () => {
+    test('secret given to generic-oidc', () => {
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), secret: secret(chart(), 'oidc-token'), targets }))
+        .toThrow(/secret "oidc-token" cannot be given to a generic-oidc receiver/);
+    });
+
+    test('missing secret otherwise, with the gcr keys in the hint', () => {
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: ReceiverProvider.github(), targets }))
+        .toThrow(/receiver "a": github receivers need a secret with a 'token' key/);
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: ReceiverProvider.gcr(), targets }))
+        .toThrow(/gcr receivers need a secret with a 'token' key \(and 'email', 'audience'\)/);
+    });
+
+    test('a Secret defined in another namespace', () => {
+      const c = new Chart(Testing.app(), 'c', { namespace: 'apps' });
+      const s = new kplus.Secret(c, 'token', { metadata: { name: 'apps-token' } });
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'flux-system', provider: ReceiverProvider.generic(), secret: s, targets }))
+        .toThrow(/secret "apps-token" is in namespace "apps", but a receiver can only read Secrets in its own namespace "flux-system"/);
+    });
+
+    test('no targets, or not a ReconcileTarget', () => {
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets: [] })).toThrow(/receiver "a": targets \[\] is empty/);
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets: [{ kind: 'GitRepository' } as any] }))
+        .toThrow(/targets\[0\] \{"kind":"GitRepository"\} is not a ReconcileTarget/);
+    });
+
+    test('bad name, namespace, provider, filter, interval', () => {
+      expect(() => new ReceiverDefinition({ name: 'Web App', namespace: 'n', provider: oidc(), targets })).toThrow(/receiver name "Web App" is not a valid Kubernetes object name/);
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n_s', provider: oidc(), targets })).toThrow(/namespace "n_s" is not a valid namespace name/);
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: 'github' as any, targets })).toThrow(/provider "github" is not a ReceiverProvider/);
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, resourceFilter: '' })).toThrow(/resourceFilter "" is empty/);
+      expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, interval: Duration.millis(0.5) })).toThrow(/interval must be a positive whole number of milliseconds, got 0.5ms/);
+    });
+  });
+});
