@@ -4,7 +4,7 @@ import { ReceiverServer } from './http/receiver-server';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
 import { providerFor } from './providers';
-import type { TokenVerifier } from './providers/provider';
+import { GoogleIdTokenVerifier, OidcTokenVerifier } from './verifiers';
 import { ClusterReceiverSource } from './receivers/cluster-source';
 import { FileReceiverSource } from './receivers/file-receiver-source';
 import type { ReceiverSource } from './receivers/receiver-source';
@@ -41,7 +41,7 @@ async function _main(argv: readonly string[]): Promise<number> {
         healthListen: options.healthListen,
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
       },
-      { source: _source(options, kube, log), kube, providerFor, verifiers: _verifiers(), log },
+      { source: _source(options, kube, log), kube, providerFor, verifiers: { oidc: new OidcTokenVerifier(), google: new GoogleIdTokenVerifier() }, log },
     );
   } catch (err) {
     log.error('cannot start', { error: err as Error });
@@ -61,12 +61,6 @@ async function _main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-}
-
-// TODO(verifiers): replace with server/verifiers once it lands.
-function _verifiers(): { oidc: TokenVerifier; google: TokenVerifier } {
-  const unavailable: TokenVerifier = { verify: async () => Promise.reject(new Error('token verification is not available in this build')) };
-  return { oidc: unavailable, google: unavailable };
 }
 
 function _source(options: ServeOptions, kube: KubeClient, log: Logger): ReceiverSource {

@@ -146,6 +146,8 @@ export class KubeClient {
         }
       });
       lines.on('close', resolve);
+      // readline re-emits input errors (an aborted watch): the stream just ends.
+      lines.on('error', () => resolve());
       res.on('error', () => resolve());
       res.on('aborted', () => resolve());
     });

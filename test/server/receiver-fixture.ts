@@ -1,0 +1,171 @@
+// Runs the real receiver server in-process for tests: files mode over a temporary directory,
+// the real kube client against the harness's apiserver, logs captured as parsed JSON lines.
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
+import { ReceiverServer } from '../../server/http/receiver-server';
+import { KubeClient, ObjectRef } from '../../server/kube/kube-client';
+import { createLogger } from '../../server/observability/logger';
+import type { AnnotationPatcher } from '../../server/pipeline/webhook-pipeline';
+import { providerFor } from '../../server/providers';
+import type { TokenVerifier } from '../../server/providers/provider';
+import { FileReceiverSource } from '../../server/receivers/file-receiver-source';
+import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../server/verifiers';
+import { adminKubeConfig, apply, kubeRequest } from '../harness/kube';
+
+export interface FixtureOptions {
+  readonly noCrossNamespaceRefs?: boolean;
+  readonly kubeConfig?: KubeConfig;
+  readonly defaultNamespace?: string;
+  readonly google?: TokenVerifier;
+}
+
+/** Wraps the real KubeClient and counts the patches that went through it. */
+export class CountingPatcher implements AnnotationPatcher {
+  readonly calls: ObjectRef[] = [];
+  readonly started: number[] = [];
+  failWith?: Error;
+  constructor(private readonly inner: AnnotationPatcher) {}
+  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
+    this.calls.push(ref);
+    this.started.push(Date.now());
+    return this.inner.patchAnnotations(ref, annotations);
+  }
+}
+
+export class ServerFixture {
+  static async start(options: FixtureOptions = {}): Promise<ServerFixture> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'receiver-server-'));
+    return new ServerFixture(dir, options);
+  }
+
+  readonly receiversDir: string;
+  readonly secretsDir: string;
+  readonly logs: Record<string, any>[] = [];
+  readonly kube: KubeClient;
+  readonly patcher: CountingPatcher;
+  server?: ReceiverServer;
+  private source?: FileReceiverSource;
+
+  private constructor(readonly dir: string, private readonly options: FixtureOptions) {
+    this.receiversDir = path.join(dir, 'receivers');
+    this.secretsDir = path.join(dir, 'secrets');
+    fs.mkdirSync(this.receiversDir);
+    fs.mkdirSync(this.secretsDir);
+    this.kube = new KubeClient(options.kubeConfig ?? adminKubeConfig());
+    this.patcher = new CountingPatcher(this.kube);
+  }
+
+  writeReceivers(file: string, docs: readonly unknown[]): void {
+    fs.writeFileSync(path.join(this.receiversDir, file), docs.map((d) => stringify(d)).join('---\n'));
+  }
+
+  writeSecret(name: string, data: Record<string, string>): void {
+    const dir = path.join(this.secretsDir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [k, v] of Object.entries(data)) fs.writeFileSync(path.join(dir, k), v);
+  }
+
+  removeSecret(name: string): void {
+    fs.rmSync(path.join(this.secretsDir, name), { recursive: true, force: true });
+  }
+
+  async listen(): Promise<void> {
+    const log = createLogger('debug', (line) => this.logs.push(JSON.parse(line)));
+    this.source = new FileReceiverSource({
+      receivers: this.receiversDir,
+      secretsDir: this.secretsDir,
+      defaultNamespace: this.options.defaultNamespace ?? 'default',
+      log,
+      debounceMs: 50,
+      pollMs: 60_000,
+    });
+    this.server = await ReceiverServer.start(
+      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false } },
+      {
+        source: this.source,
+        kube: this.kube,
+        patcher: this.patcher,
+        providerFor,
+        verifiers: { oidc: new OidcTokenVerifier(), google: this.options.google ?? new GoogleIdTokenVerifier() },
+        log,
+      },
+    );
+  }
+
+  /** Waits until /readyz answers 200 (receivers loaded, caches synced). */
+  async ready(timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.server!.readiness().ready) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`server not ready: ${this.server!.readiness().reasons.join('; ')}`);
+  }
+
+  get source_(): FileReceiverSource {
+    return this.source!;
+  }
+
+  url(p: string): string {
+    return `http://127.0.0.1:${this.server!.ports.webhook}${p}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.shutdown(1000);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface Sent {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+/** One HTTP/1.1 request with exactly these headers and body. */
+export function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Sent> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'POST', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+export function receiverPath(token: string, name: string, namespace: string): string {
+  return hookPath(token, name, namespace);
+}
+
+export function gitRepository(name: string, namespace: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}) {
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name, namespace, ...extra },
+    spec: { url: `https://example.com/${name}`, interval: '1h', ref: { branch: 'main' } },
+  };
+}
+
+export async function createGitRepositories(namespace: string, specs: readonly { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }[]): Promise<void> {
+  await apply(specs.map((s) => gitRepository(s.name, namespace, { labels: s.labels, annotations: s.annotations })));
+}
+
+/** The requestedAt annotation of a GitRepository, or undefined. */
+export async function requestedAt(namespace: string, name: string): Promise<string | undefined> {
+  const res = await kubeRequest(adminKubeConfig(), 'GET', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${namespace}/gitrepositories/${name}`);
+  if (res.status !== 200) throw new Error(`GET GitRepository ${namespace}/${name}: HTTP ${res.status}`);
+  return res.body.metadata.annotations?.[RECONCILE_REQUESTED_AT_ANNOTATION];
+}
+
+export function receiver(name: string, namespace: string | undefined, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name, ...(namespace ? { namespace } : {}), ...extra }, spec };
+}
