@@ -129,10 +129,7 @@ function _appEntries(): LayerEntry[] {
   if (!fs.existsSync(BUNDLE_FILE)) {
     throw new Error(`image build: ${relative(REPO_ROOT, BUNDLE_FILE)} is missing; bundle the server first (npx projen bundle:server) or drop --skip-bundle`);
   }
-  const entries: LayerEntry[] = [{ path: APP_DIR.slice(1), kind: 'dir' }, { path: APP_BUNDLE_PATH.slice(1), kind: 'file', source: BUNDLE_FILE }];
-  const legal = `${BUNDLE_FILE}.LEGAL.txt`;
-  if (fs.existsSync(legal)) entries.push({ path: `${APP_BUNDLE_PATH.slice(1)}.LEGAL.txt`, kind: 'file', source: legal });
-  return entries;
+  return [{ path: APP_DIR.slice(1), kind: 'dir' }, { path: APP_BUNDLE_PATH.slice(1), kind: 'file', source: BUNDLE_FILE }];
 }
 
 /** A digest of everything that determines the image bytes. */
