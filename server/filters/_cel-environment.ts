@@ -3,6 +3,7 @@
 // optional types, strings, sets and encoders extensions; the functions cel-js lacks are registered
 // here with its extension API.
 import { Environment, Optional } from '@marcbachmann/cel-js';
+import { celFormat } from './_cel-format';
 
 // Namespace objects: cel-js resolves `base64.encode(x)` as a method on a registered constant.
 class Base64Namespace {}
@@ -96,6 +97,7 @@ function extensions(env: Environment): Environment {
       if (index < 0n || index > BigInt(chars.length)) throw new Error(`index out of range: ${index}`);
       return chars[Number(index)] ?? '';
     })
+    .registerFunction('string.format(list<dyn>): string', (template: string, args: unknown[]) => celFormat(template, args))
     .registerFunction('string.reverse(): string', (text: string) => codePoints(text).reverse().join(''))
     .registerFunction('string.replace(string, string): string', (text: string, from: string, to: string) => replaceN(text, from, to, -1n))
     .registerFunction('string.replace(string, string, int): string', (text: string, from: string, to: string, limit: bigint) => replaceN(text, from, to, limit))

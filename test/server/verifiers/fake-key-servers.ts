@@ -52,12 +52,6 @@ async function publicJwk(pair: KeyPair, kid: string, alg: string): Promise<JWK> 
 }
 
 export class FakeOidcIssuer extends LoopbackKeyServer {
-  private key!: KeyPair;
-  private foreign!: KeyPair;
-  /** Override what the discovery document claims as issuer. */
-  discoveryIssuer?: string;
-  algorithmsSupported: string[] | undefined = ['RS256'];
-
   static async start(path = ''): Promise<FakeOidcIssuer> {
     const issuer = new FakeOidcIssuer();
     issuer.key = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
@@ -80,6 +74,11 @@ export class FakeOidcIssuer extends LoopbackKeyServer {
     return issuer;
   }
 
+  /** Override what the discovery document claims as issuer. */
+  discoveryIssuer?: string;
+  algorithmsSupported: string[] | undefined = ['RS256'];
+  private key!: KeyPair;
+  private foreign!: KeyPair;
   private issuerPath = '';
 
   get issuer(): string {
@@ -95,9 +94,6 @@ export class FakeOidcIssuer extends LoopbackKeyServer {
 }
 
 export class FakeGoogleCerts extends LoopbackKeyServer {
-  private rsa!: KeyPair;
-  private ec!: KeyPair;
-  private foreign!: KeyPair;
   static readonly RS256_PATH = '/oauth2/v3/certs';
   static readonly ES256_PATH = '/iap/verify/public_key-jwk';
 
@@ -117,6 +113,10 @@ export class FakeGoogleCerts extends LoopbackKeyServer {
     });
     return google;
   }
+
+  private rsa!: KeyPair;
+  private ec!: KeyPair;
+  private foreign!: KeyPair;
 
   get rs256CertsUrl(): string {
     return `${this.origin}${FakeGoogleCerts.RS256_PATH}`;

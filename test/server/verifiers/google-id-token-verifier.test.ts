@@ -1,6 +1,6 @@
 // GoogleIdTokenVerifier against a loopback stand-in for Google's certificate endpoints.
-import { GoogleIdTokenVerifier } from '../../../server/verifiers';
 import { FakeGoogleCerts } from './fake-key-servers';
+import { GoogleIdTokenVerifier } from '../../../server/verifiers';
 
 const AUDIENCE = 'https://flux-webhook.example.com/hook/6d6c55e9affb9d1e0d101ce604ae4270880ec1ff24d1bd2d928fcd64243d21a4';
 const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];

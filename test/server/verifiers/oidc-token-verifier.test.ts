@@ -1,6 +1,6 @@
 // OidcTokenVerifier against a real RSA-2048 issuer on loopback (Flux receiver_oidc_test.go, §8.3).
-import { OidcTokenVerifier } from '../../../server/verifiers';
 import { FakeOidcIssuer } from './fake-key-servers';
+import { OidcTokenVerifier } from '../../../server/verifiers';
 
 describe('OidcTokenVerifier', () => {
   let issuer: FakeOidcIssuer;
