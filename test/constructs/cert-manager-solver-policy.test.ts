@@ -1,8 +1,8 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { Node } from 'constructs';
+import { TestReceiver } from './_expose-test-receiver';
 import { CertManagerSolverPolicy, SolverTrafficSource } from '../../src';
 import { createTestNamespace, dryRunApply } from '../harness/kube';
-import { TestReceiver } from './_expose-test-receiver';
 
 describe('CertManagerSolverPolicy', () => {
   test('defaults: solver pods in the receiver namespace admit TCP 8089 from namespaces labelled as cert-manager', () => {

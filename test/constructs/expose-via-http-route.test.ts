@@ -1,8 +1,8 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { Node } from 'constructs';
+import { TestReceiver } from './_expose-test-receiver';
 import { ExposeViaHttpRoute, HttpRoutePathMatch } from '../../src';
 import { createTestNamespace, dryRunApply } from '../harness/kube';
-import { TestReceiver } from './_expose-test-receiver';
 
 const gateway = { name: 'public', namespace: 'gateway-system', sectionName: 'https' };
 

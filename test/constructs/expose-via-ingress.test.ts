@@ -1,9 +1,9 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { HttpIngressPathType } from 'cdk8s-plus-28';
 import { Node } from 'constructs';
+import { TestReceiver } from './_expose-test-receiver';
 import { ExposeViaIngress, IngressTls } from '../../src';
 import { createTestNamespace, dryRunApply } from '../harness/kube';
-import { TestReceiver } from './_expose-test-receiver';
 
 const backend = { service: { name: 'webhook-receiver', port: { number: 80 } } };
 

@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
-import { ExposeViaLoadBalancer, ExternalTrafficPolicy } from '../../src';
 import { TestReceiver } from './_expose-test-receiver';
+import { ExposeViaLoadBalancer, ExternalTrafficPolicy } from '../../src';
 
 describe('ExposeViaLoadBalancer', () => {
   test('defaults: a LoadBalancer Service in the receiver namespace, port 80 to the webhook port, selecting the receiver pods', () => {

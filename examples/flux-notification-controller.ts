@@ -1,0 +1,30 @@
+// The Flux guide exactly, on Flux's own notification-controller: Receiver objects instead of
+// the bundled server, exposed through Flux's existing `webhook-receiver` Service.
+import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { ExposeViaIngress, FluxReceivers, GitRef, GitRepository, IngressTls, ReceiverProvider, ReconcileTarget } from '../src';
+
+export function buildFluxNotificationControllerApp(outdir?: string): App {
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+
+  const repo = new GitRepository(chart, 'Webapp', {
+    metadata: { name: 'webapp' },
+    url: 'https://github.com/org/webapp',
+    ref: GitRef.branch('main'),
+  });
+  const flux = new FluxReceivers(chart, 'Flux');
+  flux.addReceiver('github-receiver', {
+    provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
+    secret: kplus.Secret.fromSecretName(chart, 'Token', 'webhook-token'),
+    targets: [ReconcileTarget.fromApiObject(repo)],
+  });
+
+  new ExposeViaIngress(chart, 'Ingress', {
+    receiver: flux,
+    metadata: { name: 'webhook-receiver' },
+    host: 'flux-webhook.example.com',
+    tls: IngressTls.certManagerClusterIssuer('letsencrypt'),
+  });
+  return app;
+}

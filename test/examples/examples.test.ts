@@ -1,0 +1,118 @@
+// Every example app, synthesized to YAML exactly as `npx projen examples` does, must be accepted
+// by a real kube-apiserver (strict server-side dry run, with the Flux and Gateway API CRDs), and
+// every Deployment's pod must pass the "restricted" Pod Security Standard.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { EXAMPLES } from '../../examples/catalog';
+import { adminKubeConfig, apply, dryRunApply, kubeRequest, ManifestObject, ManifestRejected } from '../harness/kube';
+
+const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
+
+interface Synthesized {
+  readonly files: string[];
+  readonly objects: ManifestObject[];
+}
+
+function synthesize(build: (outdir?: string) => { synth(): void }): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-webhooks-example-'));
+  try {
+    build(outdir).synth();
+    const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.yaml')).sort();
+    const objects = files.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map((d) => d.toJS() as ManifestObject)).filter(Boolean);
+    return { files, objects };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The examples name fixed namespaces (flux-system, gateway-system), as users' apps do. Create
+ * them when absent (another suite may have), and make sure they enforce the restricted profile.
+ */
+async function ensureRestrictedNamespace(name: string): Promise<void> {
+  const kc = adminKubeConfig();
+  const created = await kubeRequest(kc, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: RESTRICTED } });
+  if (created.status === 201) return;
+  if (created.status !== 409) throw new Error(`creating namespace ${name}: HTTP ${created.status} ${created.text}`);
+  const patched = await kubeRequest(kc, 'PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels: RESTRICTED } }, 'application/merge-patch+json');
+  if (patched.status !== 200) throw new Error(`labelling namespace ${name}: HTTP ${patched.status} ${patched.text}`);
+}
+
+function podFromTemplate(deployment: any): ManifestObject {
+  const template = deployment.spec.template;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...template.metadata, name: `${deployment.metadata.name}-template`, namespace: deployment.metadata.namespace },
+    spec: template.spec,
+  };
+}
+
+const synthesized = new Map<string, Synthesized>(EXAMPLES.map((e) => [e.name, synthesize(e.build)]));
+const all = [...synthesized.values()].flatMap((s) => s.objects);
+
+beforeAll(async () => {
+  const namespaces = new Set(all.map((o) => o.metadata.namespace).filter((n): n is string => typeof n === 'string'));
+  for (const ns of namespaces) await ensureRestrictedNamespace(ns);
+  // Pod admission looks up the pod's ServiceAccount, so the examples' ServiceAccounts must exist.
+  await apply(all.filter((o) => o.kind === 'ServiceAccount'));
+});
+
+test('the catalog lists every example file, and each writes one YAML file with its objects', () => {
+  const files = fs.readdirSync(path.join(__dirname, '..', '..', 'examples'))
+    .filter((f) => f.endsWith('.ts') && !['catalog.ts', 'synth-all.ts'].includes(f) && !f.startsWith('_'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+  expect(EXAMPLES.map((e) => e.name).sort()).toEqual(files);
+  for (const [name, s] of synthesized) {
+    expect({ name, files: s.files }).toEqual({ name, files: ['webhooks.k8s.yaml'] });
+    expect(s.objects.length).toBeGreaterThan(0);
+  }
+});
+
+test('the examples cover the Flux guide: each exposure, and receivers of every asked-for provider', () => {
+  const kinds = (name: string) => synthesized.get(name)!.objects.map((o) => o.kind);
+  expect(kinds('load-balancer')).toEqual(expect.arrayContaining(['Service', 'Deployment', 'GitRepository']));
+  expect(synthesized.get('load-balancer')!.objects.find((o) => o.kind === 'Service' && (o as any).spec.type === 'LoadBalancer')).toBeDefined();
+  expect(kinds('ingress-cert-manager')).toEqual(expect.arrayContaining(['Ingress', 'NetworkPolicy']));
+  const ingress: any = synthesized.get('ingress-cert-manager')!.objects.find((o) => o.kind === 'Ingress');
+  expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
+  expect(ingress.spec.tls).toEqual([{ hosts: ['flux-webhook.example.com'], secretName: 'webhook-receiver-tls' }]);
+  expect(kinds('http-route')).toEqual(expect.arrayContaining(['HTTPRoute', 'ReferenceGrant']));
+  expect(kinds('flux-notification-controller')).toEqual(['GitRepository', 'Receiver', 'Ingress']);
+  expect(kinds('github-package')).toEqual(expect.arrayContaining(['ImageRepository', 'OCIRepository']));
+  // The bundled server reads its receivers from a ConfigMap: check each provider type made it in.
+  const receiverTypes = [...synthesized.values()].flatMap((s) => s.objects)
+    .flatMap((o: any) => (o.kind === 'Receiver' ? [o] : o.kind === 'ConfigMap' ? Object.values(o.data ?? {}).flatMap((y: any) => parseAllDocuments(y).map((d) => d.toJS())) : []))
+    .map((r: any) => r.spec.type);
+  expect(new Set(receiverTypes)).toEqual(new Set(['github', 'gitlab', 'generic-hmac', 'gcr', 'harbor']));
+});
+
+test('a pod without a restricted security context is rejected in these namespaces (the Pod Security check below can fail)', async () => {
+  const pod: ManifestObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'unhardened', namespace: 'flux-system' },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  };
+  const error = await dryRunApply([pod]).catch((e) => e);
+  expect(error).toBeInstanceOf(ManifestRejected);
+  expect(error.message).toMatch(/violates PodSecurity "restricted/);
+});
+
+describe.each(EXAMPLES.map((e) => [e.name]))('example %s', (name) => {
+  const objects = synthesized.get(name)!.objects;
+
+  test('every object passes a strict server-side dry run', async () => {
+    await expect(dryRunApply(objects)).resolves.toBeUndefined();
+  });
+
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  if (deployments.length > 0) {
+    test('the pod of every Deployment passes Pod Security "restricted"', async () => {
+      await expect(dryRunApply(deployments.map(podFromTemplate))).resolves.toBeUndefined();
+    });
+  }
+});
