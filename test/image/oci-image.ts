@@ -12,9 +12,23 @@ export interface OciDescriptor {
   readonly annotations?: Record<string, string>;
 }
 
+export interface OciManifest {
+  readonly schemaVersion: number;
+  readonly mediaType: string;
+  readonly config: OciDescriptor;
+  readonly layers: OciDescriptor[];
+  readonly annotations?: Record<string, string>;
+}
+
+export interface OciIndex {
+  readonly mediaType: string;
+  readonly manifests: OciDescriptor[];
+  readonly annotations?: Record<string, string>;
+}
+
 export interface OciImage {
   readonly manifestDescriptor: OciDescriptor;
-  readonly manifest: { schemaVersion: number; mediaType: string; config: OciDescriptor; layers: OciDescriptor[]; annotations?: Record<string, string> };
+  readonly manifest: OciManifest;
   readonly config: {
     architecture: string;
     os: string;
@@ -42,7 +56,7 @@ export function readBlobJson<T = any>(layout: string, d: OciDescriptor): T {
 }
 
 /** The image index that index.json names `refName`. */
-export function readIndex(layout: string, refName: string): { descriptor: OciDescriptor; index: { mediaType: string; manifests: OciDescriptor[]; annotations?: Record<string, string> } } {
+export function readIndex(layout: string, refName: string): { descriptor: OciDescriptor; index: OciIndex } {
   const top = JSON.parse(fs.readFileSync(join(layout, 'index.json'), 'utf8'));
   const descriptor = (top.manifests as OciDescriptor[]).find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === refName);
   if (!descriptor) throw new Error(`${layout}/index.json names no image ${refName}`);
