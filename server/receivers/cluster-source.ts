@@ -116,6 +116,8 @@ export class ClusterReceiverSource implements ReceiverSource {
   /** Status writes in flight or done, by receiver key: the base resourceVersion and the status sent. */
   private readonly writes = new Map<string, { resourceVersion: string; status: string }>();
   private readonly pendingWrites = new Set<Promise<void>>();
+  /** The last logged state of each receiver (`ready` or its not-ready reason). */
+  private readonly readiness = new Map<string, string>();
   private lastWatchError?: string;
 
   constructor(options: ClusterReceiverSourceOptions) {
@@ -304,12 +306,19 @@ export class ClusterReceiverSource implements ReceiverSource {
         notReadyReason: evaluation.notReadyReason,
         origin: 'cluster',
       });
+      this.logTransition(key, evaluation.notReadyReason);
       if (evaluation.status && this.mayWriteStatus(obj) && !statusEquals(evaluation.status, obj.status)) {
         this.writeStatus(key, obj, evaluation.status);
       }
     }
     for (const key of [...this.validations.keys()]) if (!live.has(key)) this.validations.delete(key);
     for (const key of [...this.writes.keys()]) if (!live.has(key)) this.writes.delete(key);
+    for (const key of [...this.readiness.keys()]) {
+      if (!live.has(key)) {
+        this.readiness.delete(key);
+        this.log.info('receiver removed', { receiver: key });
+      }
+    }
     this.referencedSecrets = referenced;
     served.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     try {
@@ -317,6 +326,15 @@ export class ClusterReceiverSource implements ReceiverSource {
     } catch (err) {
       this.log.error('receiver registry update failed', { error: err });
     }
+  }
+
+  /** Logs when a receiver starts or stops serving (never the path: it is a credential). */
+  private logTransition(key: string, notReadyReason: string | undefined): void {
+    const state = notReadyReason ?? 'ready';
+    if (this.readiness.get(key) === state) return;
+    this.readiness.set(key, state);
+    if (notReadyReason) this.log.warn('receiver not ready', { receiver: key, reason: notReadyReason });
+    else this.log.info('receiver ready', { receiver: key });
   }
 
   private lookupSecret(namespace: string, secretName: string | undefined): { token: TokenLookup; secret?: ReceiverSecret } {

@@ -247,6 +247,19 @@ describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
     expect(res.status).toBe(200);
     await running.until('removed', (rs) => (rs.some((r) => r.key === `${ns}/gone`) ? undefined : true));
   });
+
+  test('logs report transitions but never a hook path or a token', async () => {
+    await createReceiver(ns, receiverManifest('logged'));
+    await running.until('logged not ready', (rs) => rs.find((r) => r.key === `${ns}/logged` && !r.ready));
+    await putSecret(ns, 'logged-token', { token: 'logged-secret-value' });
+    await running.until('logged ready', (rs) => rs.find((r) => r.key === `${ns}/logged` && r.ready));
+    const lines = running.logger.lines.filter((l) => l.fields?.receiver === `${ns}/logged` && l.level !== 'debug');
+    expect(lines.map((l) => l.msg)).toEqual(['receiver not ready', 'receiver ready']);
+    expect(String(lines[0].fields?.reason)).toMatch(/^TokenNotFound: /);
+    const everything = JSON.stringify(running.logger.lines);
+    expect(everything).not.toContain('/hook/');
+    expect(everything).not.toContain('logged-secret-value');
+  });
 });
 
 describe('ClusterReceiverSource (all namespaces, statusWrites never)', () => {
@@ -339,6 +352,29 @@ describe('ClusterReceiverSource with a ServiceAccount (RBAC)', () => {
     try {
       const served = await running.until('served', (rs) => rs.find((r) => r.key === `${ns}/rbac` && r.ready));
       expect(served.webhookPath).toBe(hookPath('sa', 'rbac', ns));
+    } finally {
+      await running.source.stop();
+    }
+  });
+
+  test('without receivers/status permission the write failure is logged with a hint and retried at the next resync', async () => {
+    await putSecret(ns, 'late-grant-token', { token: 'lg' });
+    await createReceiver(ns, receiverManifest('late-grant'));
+    const token = await serviceAccountWith('late-grant', [receiverRead, secretRead]);
+    const running = await startSource({ kubeConfig: kubeConfigForToken(token), namespace: ns, resyncIntervalMs: 300 });
+    try {
+      const failure = await eventually('status write failure logged', async () => running.logger.lines.find((l) => l.msg.startsWith('cannot write receiver status')));
+      expect(failure.level).toBe('error');
+      expect(String(failure.fields?.error)).toMatch(/HTTP 403/);
+      expect(String(failure.fields?.hint)).toMatch(/patch on receivers\/status/);
+      // Nothing was written, but the receiver is served.
+      expect(running.served(`${ns}/late-grant`)?.ready).toBe(true);
+      expect((await getReceiver(ns, 'late-grant')).status).toEqual({ observedGeneration: -1 });
+
+      const grant = await kubeRequest(admin(), 'PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/late-grant`,
+        { rules: [receiverRead, secretRead, statusPatch] }, 'application/merge-patch+json');
+      expect(grant.status).toBe(200);
+      await eventually('status written after the grant', async () => (readyCondition(await getReceiver(ns, 'late-grant'))?.status === 'True' ? true : undefined));
     } finally {
       await running.source.stop();
     }
