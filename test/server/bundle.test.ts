@@ -1,0 +1,135 @@
+// The bundled executable (assets/receiver-server/server.cjs) as a process: command line, exit
+// codes, serving from files with a kubeconfig, and PID-1 style SIGTERM draining.
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { hookPath, SERVER_FLAGS } from '../../src/model';
+import { adminKubeconfigPath, createTestNamespace } from '../harness/kube';
+import { createGitRepositories, receiver, requestedAt } from './receiver-fixture';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http.get(url, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', () => resolve(0));
+  });
+}
+
+describe('bundled server', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  });
+
+  test('--help documents every flag and its environment variable', () => {
+    const out = spawnSync(process.execPath, [BUNDLE, '--help'], { encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    for (const def of Object.values(SERVER_FLAGS)) {
+      expect(out.stdout).toContain(def.flag);
+      expect(out.stdout).toContain(`env ${def.env}`);
+    }
+  });
+
+  test.each([
+    [['serve', '--receivers', '/x', '--bogus'], /unknown flag "--bogus"/],
+    [['serve', '--receivers', '/x', '--listen', 'nope'], /--listen: "nope" is not a listen address/],
+    [['serve'], /no receivers: set --receivers/],
+    [['serve', '--receivers', '/x', '--log-level', 'loud'], /"loud" is not a log level/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('bad command line %j exits 2 with a clear error', (args, message) => {
+    const out = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr).toContain('--help');
+  });
+
+  test('an environment variable sets a flag (a bad value names the variable)', () => {
+    const out = spawnSync(process.execPath, [BUNDLE, 'serve'], { encoding: 'utf8', env: { PATH: process.env.PATH, RECEIVER_RECEIVERS: '/x', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'maybe' } });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('environment variable RECEIVER_NO_CROSS_NAMESPACE_REFS: "maybe" is not a boolean');
+  });
+
+  describe('serving', () => {
+    let ns: string;
+    let dir: string;
+    let child: ChildProcess;
+    let ports: { webhook: number; metrics: number; health: number };
+    let stdout = '';
+
+    beforeAll(async () => {
+      ns = await createTestNamespace('bundle');
+      await createGitRepositories(ns, [{ name: 'app' }]);
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+      fs.mkdirSync(path.join(dir, 'secrets', 'tok'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'secrets', 'tok', 'token'), 'bundle-token');
+      fs.writeFileSync(path.join(dir, 'receivers.yaml'), stringify(receiver('app', ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name: 'app' }] })));
+      ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
+      child = spawn(process.execPath, [
+        BUNDLE, 'serve',
+        '--listen', `127.0.0.1:${ports.webhook}`,
+        '--metrics-listen', `127.0.0.1:${ports.metrics}`,
+        `--health-listen=127.0.0.1:${ports.health}`,
+        '--receivers', path.join(dir, 'receivers.yaml'),
+        '--secrets-dir', path.join(dir, 'secrets'),
+      ], { env: { PATH: process.env.PATH, KUBECONFIG: adminKubeconfigPath() }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.on('data', (c) => (stdout += c));
+      child.stderr!.on('data', (c) => (stdout += c));
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && (await get(`http://127.0.0.1:${ports.health}/readyz`)) !== 200) await new Promise((r) => setTimeout(r, 50));
+    });
+
+    afterAll(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async () => {
+      expect(await get(`http://127.0.0.1:${ports.health}/readyz`)).toBe(200);
+      const body = 'null      ';
+      // A slow client: headers and half the body now, the rest after SIGTERM.
+      const response = new Promise<number>((resolve, reject) => {
+        const req = http.request(`http://127.0.0.1:${ports.webhook}${hookPath('bundle-token', 'app', ns)}`, {
+          method: 'POST',
+          headers: { 'Content-Length': String(body.length), 'Content-Type': 'application/json' },
+          agent: false,
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 5));
+        setTimeout(() => {
+          child.kill('SIGTERM');
+          setTimeout(() => req.end(body.slice(5)), 500);
+        }, 300);
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      expect(await response).toBe(200);
+      expect(await exited).toBe(0);
+      expect(await requestedAt(ns, 'app')).toBeDefined();
+      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toEqual(expect.arrayContaining([
+        expect.objectContaining({ msg: 'shutting down: no new connections, draining requests in flight', inflight: 1 }),
+        expect.objectContaining({ msg: 'webhook handled', receiver: `${ns}/app`, status: 200 }),
+        expect.objectContaining({ msg: 'shut down', drained: true }),
+      ]));
+      expect(stdout).not.toContain('bundle-token');
+    });
+  });
+});
