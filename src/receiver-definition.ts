@@ -173,5 +173,5 @@ function namespaceOf(secret: kplus.ISecret): string | undefined {
 }
 
 function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  return `'${s.replace(/'/g, '\'\\\'\'')}'`;
 }

@@ -1,6 +1,6 @@
 import { assertKnownKeys, assertNoOptions, assertNotBlank } from './_validation';
-import { ReceiverType } from './receiver-type';
 import { EVENT_FILTERING_TYPES, ReceiverTypeName } from './model';
+import { ReceiverType } from './receiver-type';
 
 /** Options of providers that send an event header Flux can filter on. */
 export interface ReceiverEventsOptions {

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObjectMetadata, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import k8s = kplus.k8s;
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName, assertObjectName } from './_validation';
@@ -11,7 +12,6 @@ import {
 } from './model';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { IWebhookReceiver } from './webhook-receiver-ref';
-import k8s = kplus.k8s;
 
 /** Props of `WebhookReceiver`. */
 export interface WebhookReceiverProps {

@@ -1,9 +1,9 @@
-import { ApiObject, Testing } from 'cdk8s';
+import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
+import { receiverApp } from './_scenario';
 import { FluxReceivers, WebhookReceiver } from '../../src';
 import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
-import { receiverApp } from './_scenario';
 
 type Manifest = ManifestObject & { spec?: any; data?: any };
 
@@ -46,7 +46,7 @@ describe('FluxReceivers', () => {
 
   test('an escape-hatch patch on a Receiver survives the generated sanitizer', () => {
     const { chart, host } = receiverApp('flux-system', 'apps', 'flux');
-    ApiObject.of((host as FluxReceivers).receiverObjects[0]).addJsonPatch(require('cdk8s').JsonPatch.add('/metadata/annotations', { team: 'web' }));
+    ApiObject.of((host as FluxReceivers).receiverObjects[0]).addJsonPatch(JsonPatch.add('/metadata/annotations', { team: 'web' }));
     const receiver = (Testing.synth(chart) as Manifest[]).find((m) => m.kind === 'Receiver')!;
     expect(receiver.metadata.annotations).toEqual({ team: 'web' });
   });
@@ -67,8 +67,12 @@ describe('FluxReceivers', () => {
 
   test('the real CRD rejects what the constructs refuse (the dry run is not vacuous)', async () => {
     const ns = await createTestNamespace('cr-flux-neg');
-    const bad = { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name: 'oidc-with-secret', namespace: ns },
-      spec: { type: 'generic-oidc', secretRef: { name: 'x' }, resources: [] } };
+    const bad = {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'oidc-with-secret', namespace: ns },
+      spec: { type: 'generic-oidc', secretRef: { name: 'x' }, resources: [] },
+    };
     await expect(dryRunApply([bad])).rejects.toThrow(/secretRef cannot be set when type is generic-oidc/);
   });
 });

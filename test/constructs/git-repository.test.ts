@@ -10,7 +10,9 @@ describe('GitRepository', () => {
   test('renders a Flux v1 GitRepository; generated L1 is the Resource child', () => {
     const chart = Testing.chart();
     const repo = new GitRepository(chart, 'webapp', {
-      url: 'https://github.com/org/webapp', ref: GitRef.branch('master'), interval: Duration.hours(1),
+      url: 'https://github.com/org/webapp',
+      ref: GitRef.branch('master'),
+      interval: Duration.hours(1),
       secretRef: kplus.Secret.fromSecretName(chart, 'auth', 'git-auth'),
     });
     const [manifest] = Testing.synth(chart) as Manifest[];

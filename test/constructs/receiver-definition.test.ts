@@ -15,15 +15,23 @@ describe('ReceiverDefinition', () => {
 
   test('renders the Flux Receiver manifest', () => {
     const def = new ReceiverDefinition({
-      name: 'webapp', namespace: 'flux-system', provider: ReceiverProvider.gitlab({ events: ['Push Hook'] }),
-      secret: secret(chart()), targets, interval: Duration.seconds(90), suspend: false,
+      name: 'webapp',
+      namespace: 'flux-system',
+      provider: ReceiverProvider.gitlab({ events: ['Push Hook'] }),
+      secret: secret(chart()),
+      targets,
+      interval: Duration.seconds(90),
+      suspend: false,
     });
     expect(def._toManifest()).toEqual({
       apiVersion: 'notification.toolkit.fluxcd.io/v1',
       kind: 'Receiver',
       metadata: { name: 'webapp', namespace: 'flux-system' },
       spec: {
-        type: 'gitlab', interval: '90s', events: ['Push Hook'], secretRef: { name: 'webhook-token' },
+        type: 'gitlab',
+        interval: '90s',
+        events: ['Push Hook'],
+        secretRef: { name: 'webhook-token' },
         resources: [{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: 'webapp' }],
       },
     });

@@ -31,8 +31,12 @@ describe('ReconcileTarget', () => {
   test('by name, with namespace, filter and apiVersion override', () => {
     const t = ReconcileTarget.helmRelease('podinfo', { namespace: 'apps', filter: "req.ref == 'refs/heads/main'", apiVersion: 'helm.toolkit.fluxcd.io/v2beta2' });
     expect(t._toSpec()).toEqual({
-      apiVersion: 'helm.toolkit.fluxcd.io/v2beta2', kind: 'HelmRelease', name: 'podinfo', namespace: 'apps',
-      matchLabels: undefined, filter: "req.ref == 'refs/heads/main'",
+      apiVersion: 'helm.toolkit.fluxcd.io/v2beta2',
+      kind: 'HelmRelease',
+      name: 'podinfo',
+      namespace: 'apps',
+      matchLabels: undefined,
+      filter: "req.ref == 'refs/heads/main'",
     });
     expect(t._group).toBe('helm.toolkit.fluxcd.io');
     expect(t._plural).toBe('helmreleases');

@@ -1,12 +1,16 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import * as fs from 'fs';
+import { join } from 'path';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
+import { receiverApp } from './_scenario';
 import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
 import {
   adminKubeConfig, apply, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken,
 } from '../harness/kube';
-import { receiverApp } from './_scenario';
+
+const VERSION: string = JSON.parse(fs.readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
 type Manifest = ManifestObject & { spec?: any; data?: any; rules?: any; subjects?: any; roleRef?: any };
 
@@ -21,8 +25,8 @@ describe('WebhookReceiver', () => {
   const synth = () => Testing.synth(receiverApp('flux-system', 'apps', 'server').chart) as Manifest[];
 
   test('snapshot of the full scenario (package version masked, so releases do not break it)', () => {
-    const version = require('../../package.json').version;
-    expect(JSON.parse(JSON.stringify(synth()).split(`"${version}"`).join('"<version>"').split(`:v${version}"`).join(':v<version>"'))).toMatchSnapshot();
+    const masked = JSON.stringify(synth()).split(`"${VERSION}"`).join('"<version>"').split(`:v${VERSION}"`).join(':v<version>"');
+    expect(JSON.parse(masked)).toMatchSnapshot();
   });
 
   test('defaultChild is the Deployment, and the L1s are exposed', () => {
@@ -30,7 +34,9 @@ describe('WebhookReceiver', () => {
     const receiver = host as WebhookReceiver;
     expect((Node.of(receiver).defaultChild as ApiObject).kind).toBe('Deployment');
     expect(ApiObject.of(receiver)).toBe(receiver.deployment);
-    expect([receiver.serviceAccount.kind, receiver.configMap.kind, receiver.service.kind, receiver.podDisruptionBudget?.kind, receiver.networkPolicy?.kind])
+    const exposed = [receiver.serviceAccount, receiver.configMap, receiver.service, receiver.podDisruptionBudget, receiver.networkPolicy];
+    const kinds = exposed.map((o) => o?.kind);
+    expect(kinds)
       .toEqual(['ServiceAccount', 'ConfigMap', 'Service', 'PodDisruptionBudget', 'NetworkPolicy']);
     expect(receiver.roles.map((r) => r.metadata.namespace).sort()).toEqual(['apps', 'flux-system']);
     expect(receiver.roleBindings).toHaveLength(2);
@@ -40,9 +46,16 @@ describe('WebhookReceiver', () => {
   test('implements IWebhookReceiver for the exposures', () => {
     const { host } = receiverApp('flux-system', 'apps', 'server');
     expect({
-      namespace: host.namespace, serviceName: host.serviceName, servicePort: host.servicePort, webhookPort: host.webhookPort, podSelectorLabels: host.podSelectorLabels,
+      namespace: host.namespace,
+      serviceName: host.serviceName,
+      servicePort: host.servicePort,
+      webhookPort: host.webhookPort,
+      podSelectorLabels: host.podSelectorLabels,
     }).toEqual({
-      namespace: 'flux-system', serviceName: 'webhook-receiver', servicePort: 80, webhookPort: 9292,
+      namespace: 'flux-system',
+      serviceName: 'webhook-receiver',
+      servicePort: 80,
+      webhookPort: 9292,
       podSelectorLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' },
     });
   });
@@ -66,7 +79,7 @@ describe('WebhookReceiver', () => {
         'app.kubernetes.io/component': 'webhook-receiver',
         'app.kubernetes.io/part-of': 'flux',
         'app.kubernetes.io/managed-by': 'cdk8s',
-        'app.kubernetes.io/version': require('../../package.json').version,
+        'app.kubernetes.io/version': VERSION,
       });
     }
     expect(manifests.filter((m) => m.kind !== 'Role' && m.kind !== 'RoleBinding').every((m) => m.metadata.namespace === 'flux-system')).toBe(true);
@@ -77,7 +90,7 @@ describe('WebhookReceiver', () => {
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
     expect(deployment.spec.replicas).toBe(2);
-    expect(container.image).toBe(`ghcr.io/cdk8s-flux-webhooks/receiver:v${require('../../package.json').version}`);
+    expect(container.image).toBe(`ghcr.io/cdk8s-flux-webhooks/receiver:v${VERSION}`);
     expect(container.args).toEqual([
       'serve', '--receivers', '/etc/flux-webhooks/receivers', '--secrets-dir', '/etc/flux-webhooks/secrets',
       '--listen', ':9292', '--metrics-listen', ':8080', '--health-listen', ':9440',
@@ -91,12 +104,18 @@ describe('WebhookReceiver', () => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'healthz' });
     expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } });
     expect(container.securityContext).toMatchObject({
-      runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.topologySpreadConstraints).toEqual([{
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
       labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' } },
     }]);
     expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' });
@@ -256,7 +275,7 @@ describe('WebhookReceiver', () => {
 
   test('an escape-hatch patch on the Deployment survives synthesis', () => {
     const { chart, host } = receiverApp('flux-system', 'apps', 'server');
-    ApiObject.of(host).addJsonPatch(require('cdk8s').JsonPatch.add('/spec/template/spec/priorityClassName', 'system-cluster-critical'));
+    ApiObject.of(host).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'system-cluster-critical'));
     expect(one(Testing.synth(chart) as Manifest[], 'Deployment').spec.template.spec.priorityClassName).toBe('system-cluster-critical');
   });
 
@@ -328,11 +347,15 @@ describe('WebhookReceiver on the real apiserver', () => {
     await create(`${src}/gitrepositories`, gitRepo('webapp'));
     await create(`${src}/gitrepositories`, gitRepo('other'));
     await create(`${src}/ocirepositories`, {
-      apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'labelled', labels: { team: 'web' } },
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: 'labelled', labels: { team: 'web' } },
       spec: { url: 'oci://ghcr.io/org/app', interval: '1h' },
     });
     await create(`/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${appsNs}/kustomizations`, {
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps' },
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'apps' },
       spec: { interval: '10m', path: './', prune: true, sourceRef: { kind: 'GitRepository', name: 'webapp', namespace: ns } },
     });
     await create(`/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token' }, stringData: { token: 't' } });
