@@ -156,7 +156,8 @@ function kubeTime(d: Date): string {
 
 /**
  * A receiver's conditions being edited: owned types are set or deleted, other types are kept
- * as they are. `lastTransitionTime` changes only when a condition's status changes.
+ * as they are. Like Flux's condition setter, `lastTransitionTime` is kept while status, reason
+ * and message stay the same (a generation bump alone does not move it).
  */
 class ConditionSet {
   private readonly byType = new Map<string, ReceiverCondition>();
@@ -167,13 +168,15 @@ class ConditionSet {
 
   set(type: string, status: ReceiverCondition['status'], reason: string, message: string): void {
     const previous = this.byType.get(type);
+    const trimmed = message.length > MAX_CONDITION_MESSAGE ? message.slice(0, MAX_CONDITION_MESSAGE - 3) + '...' : message;
+    const sameState = previous !== undefined && previous.status === status && previous.reason === reason && previous.message === trimmed;
     this.byType.set(type, {
       type,
       status,
       observedGeneration: this.generation,
-      lastTransitionTime: previous && previous.status === status ? previous.lastTransitionTime : kubeTime(this.now),
+      lastTransitionTime: sameState ? previous.lastTransitionTime : kubeTime(this.now),
       reason,
-      message: message.length > MAX_CONDITION_MESSAGE ? message.slice(0, MAX_CONDITION_MESSAGE - 3) + '...' : message,
+      message: trimmed,
     });
   }
 

@@ -141,13 +141,20 @@ describe('evaluateReceiver', () => {
     expect(statusEquals(first, failing)).toBe(false);
   });
 
-  test('token rotation changes the path and the Ready message but not the transition time', () => {
+  test('token rotation changes the path, the Ready message and its transition time', () => {
     const first = evaluateReceiver({ object: receiver(), token: found('my-token'), now: T0 }).status!;
     const rotated = evaluateReceiver({ object: receiver({ status: first }), token: found('rotated'), now: T1 });
     const expected = '/hook/' + createHash('sha256').update('rotated').update('my-receiver').update('default').digest('hex');
     expect(rotated.webhookPath).toBe(expected);
-    expect(condition(rotated.status, 'Ready')).toMatchObject({ message: `Receiver initialized for path: ${expected}`, lastTransitionTime: '2026-11-24T01:00:00Z' });
+    expect(condition(rotated.status, 'Ready')).toMatchObject({ message: `Receiver initialized for path: ${expected}`, lastTransitionTime: '2026-11-24T02:30:00Z' });
     expect(statusEquals(first, rotated.status)).toBe(false);
+  });
+
+  test('a spec change (new generation) keeps the transition time and bumps observedGeneration', () => {
+    const first = evaluateReceiver({ object: receiver(), token: found('my-token'), now: T0 }).status!;
+    const next = evaluateReceiver({ object: receiver({ status: first, generation: 4 }), token: found('my-token'), now: T1 }).status!;
+    expect(condition(next, 'Ready')).toMatchObject({ observedGeneration: 4, lastTransitionTime: '2026-11-24T01:00:00Z' });
+    expect(next.observedGeneration).toBe(4);
   });
 });
 
