@@ -61,6 +61,17 @@ export interface ExposeViaLoadBalancerProps {
    * @default - the cluster's default (`Cluster`)
    */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+
+  /**
+   * Add a NetworkPolicy that admits traffic from outside the cluster to the receiver pods'
+   * webhook port. Policies such as Flux's `allow-webhooks` (and `WebhookReceiver`'s) admit only
+   * pods, and traffic from a load balancer does not come from a pod. The sources are
+   * `loadBalancerSourceRanges` with `ExternalTrafficPolicy.LOCAL` (client IPs are kept), and any
+   * address otherwise (the load balancer enforces the ranges; packets arrive from node IPs).
+   *
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
 }
 
 /**
@@ -68,8 +79,9 @@ export interface ExposeViaLoadBalancerProps {
  * listens on `port` (80) and forwards to the receiver pods' webhook port (9292), like the
  * LoadBalancer variant of Flux's "Setup Webhook Receivers" guide.
  *
- * Flux's default NetworkPolicies admit webhook traffic to notification-controller only from
- * pods; with `ExternalTrafficPolicy.CLUSTER` the load balancer's traffic arrives from node IPs.
+ * Flux's default NetworkPolicies (and `WebhookReceiver`'s) admit webhook traffic only from pods,
+ * so a NetworkPolicy admitting the load balancer's traffic to the webhook port comes with it
+ * (see `networkPolicy`).
  *
  * @see https://fluxcd.io/flux/guides/webhook-receivers/
  */
@@ -80,6 +92,8 @@ export class ExposeViaLoadBalancer extends Construct {
   public readonly namespace: string;
   /** Port the load balancer listens on. */
   public readonly port: number;
+  /** The NetworkPolicy admitting load-balancer traffic; undefined when `networkPolicy` is false. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
 
   public constructor(scope: Construct, id: string, props: ExposeViaLoadBalancerProps) {
     super(scope, id);
@@ -110,5 +124,22 @@ export class ExposeViaLoadBalancer extends Construct {
         externalTrafficPolicy: props.externalTrafficPolicy,
       },
     });
+
+    if (props.networkPolicy ?? true) {
+      const ranges = props.externalTrafficPolicy === ExternalTrafficPolicy.LOCAL && props.loadBalancerSourceRanges?.length
+        ? props.loadBalancerSourceRanges
+        : ['0.0.0.0/0', '::/0'];
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'AllowLoadBalancer', {
+        metadata: { namespace: receiver.namespace, labels: props.metadata?.labels },
+        spec: {
+          podSelector: { matchLabels: { ...receiver.podSelectorLabels } },
+          policyTypes: ['Ingress'],
+          ingress: [{
+            from: ranges.map((cidr) => ({ ipBlock: { cidr } })),
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(receiver.webhookPort) }],
+          }],
+        },
+      });
+    }
   }
 }

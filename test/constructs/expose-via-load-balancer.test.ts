@@ -2,6 +2,7 @@ import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { TestReceiver } from './_expose-test-receiver';
 import { ExposeViaLoadBalancer, ExternalTrafficPolicy } from '../../src';
+import { createTestNamespace, dryRunApply } from '../harness/kube';
 
 describe('ExposeViaLoadBalancer', () => {
   test('defaults: a LoadBalancer Service in the receiver namespace, port 80 to the webhook port, selecting the receiver pods', () => {
@@ -19,6 +20,44 @@ describe('ExposeViaLoadBalancer', () => {
     });
     expect(lb.port).toBe(80);
     expect(lb.namespace).toBe('flux-system');
+  });
+
+  test('a NetworkPolicy admits traffic from outside the cluster to the webhook port of the receiver pods', () => {
+    const chart = Testing.chart();
+    const receiver = new TestReceiver(chart, 'Receiver');
+    const lb = new ExposeViaLoadBalancer(chart, 'Public', { receiver, loadBalancerSourceRanges: ['192.30.252.0/22'] });
+    const [, policy] = Testing.synth(chart);
+    expect(policy.kind).toBe('NetworkPolicy');
+    expect(policy.metadata.namespace).toBe('flux-system');
+    // With the default (Cluster) traffic policy packets come from node IPs: the LB enforces the ranges.
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { app: 'notification-controller' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 9292 }] }],
+    });
+    expect(lb.networkPolicy).toBeDefined();
+  });
+
+  test('with Local traffic policy the NetworkPolicy admits only the source ranges; networkPolicy: false leaves it out', () => {
+    const chart = Testing.chart();
+    const receiver = new TestReceiver(chart, 'Receiver');
+    new ExposeViaLoadBalancer(chart, 'Local', { receiver, loadBalancerSourceRanges: ['192.30.252.0/22'], externalTrafficPolicy: ExternalTrafficPolicy.LOCAL });
+    const none = new ExposeViaLoadBalancer(chart, 'NoPolicy', { receiver, networkPolicy: false });
+    const objs = Testing.synth(chart);
+    expect(objs.map((o) => o.kind)).toEqual(['Service', 'NetworkPolicy', 'Service']);
+    expect(objs[1].spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '192.30.252.0/22' } }]);
+    expect(none.networkPolicy).toBeUndefined();
+  });
+
+  test('the apiserver accepts the Service and the NetworkPolicy (strict server-side dry run)', async () => {
+    const ns = await createTestNamespace('expose-lb');
+    const chart = Testing.chart();
+    new ExposeViaLoadBalancer(chart, 'Public', {
+      receiver: new TestReceiver(chart, 'Receiver', { namespace: ns }),
+      loadBalancerSourceRanges: ['192.30.252.0/22', '2a0a:a440::/29'],
+      externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
+    });
+    await expect(dryRunApply(Testing.synth(chart))).resolves.toBeUndefined();
   });
 
   test('options: port, annotations, source ranges, external traffic policy', () => {
