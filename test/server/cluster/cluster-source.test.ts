@@ -285,6 +285,26 @@ describe('ClusterReceiverSource (all namespaces, statusWrites never)', () => {
   });
 });
 
+describe('ClusterReceiverSource (statusWrites always)', () => {
+  test('writes the status of Receivers notification-controller manages too', async () => {
+    const ns = await createTestNamespace('cluster-always');
+    await putSecret(ns, 'owned-token', { token: 'o' });
+    await createReceiver(ns, receiverManifest('owned', {}, { finalizers: ['finalizers.fluxcd.io'] }));
+    const running = await startSource({ namespace: ns, statusWrites: 'always' });
+    try {
+      const obj = await eventually('status written', async () => {
+        const o = await getReceiver(ns, 'owned');
+        return readyCondition(o)?.status === 'True' ? o : undefined;
+      });
+      expect(obj.status.webhookPath).toBe(hookPath('o', 'owned', ns));
+      expect(obj.metadata.finalizers).toEqual(['finalizers.fluxcd.io']);
+    } finally {
+      await running.source.stop();
+      await patchReceiver(ns, 'owned', { metadata: { finalizers: null } });
+    }
+  });
+});
+
 describe('ClusterReceiverSource with a ServiceAccount (RBAC)', () => {
   let ns: string;
   const admin = () => adminKubeConfig();
