@@ -4,10 +4,10 @@ import { ReceiverServer } from './http/receiver-server';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
 import { providerFor } from './providers';
-import { GoogleIdTokenVerifier, OidcTokenVerifier } from './verifiers';
 import { ClusterReceiverSource } from './receivers/cluster-source';
 import { FileReceiverSource } from './receivers/file-receiver-source';
 import type { ReceiverSource } from './receivers/receiver-source';
+import { GoogleIdTokenVerifier, OidcTokenVerifier } from './verifiers';
 
 /** Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad command line. */
 const EXIT_USAGE = 2;
@@ -41,7 +41,13 @@ async function _main(argv: readonly string[]): Promise<number> {
         healthListen: options.healthListen,
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
       },
-      { source: _source(options, kube, log), kube, providerFor, verifiers: { oidc: new OidcTokenVerifier(), google: new GoogleIdTokenVerifier() }, log },
+      {
+        source: _source(options, kube, log),
+        kube,
+        providerFor,
+        verifiers: { oidc: new OidcTokenVerifier(), google: new GoogleIdTokenVerifier() },
+        log,
+      },
     );
   } catch (err) {
     log.error('cannot start', { error: err as Error });

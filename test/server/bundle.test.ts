@@ -7,9 +7,9 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { createGitRepositories, receiver, requestedAt } from './receiver-fixture';
 import { hookPath, SERVER_FLAGS } from '../../src/model';
 import { adminKubeconfigPath, createTestNamespace } from '../harness/kube';
-import { createGitRepositories, receiver, requestedAt } from './receiver-fixture';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');

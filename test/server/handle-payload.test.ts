@@ -6,9 +6,9 @@ import { createHmac } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from './receiver-fixture';
 import { GoogleIdTokenVerifier } from '../../server/verifiers';
 import { createTestNamespace } from '../harness/kube';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from './receiver-fixture';
 
 const TOKEN = 'token';
 const hmac = (algo: string, body: string, key = TOKEN) => createHmac(algo, key).update(body).digest('hex');
@@ -61,21 +61,28 @@ function cases(gcrToken: () => string): Case[] {
     { id: 'c21', title: 'large payload', spec: { type: 'generic', resources: [gitRepo('c21-a')] }, body: JSON.stringify({ data: 'x'.repeat(3 * 1024 * 1024) }), targets: [{ name: 'c21-a' }], status: 413, annotated: [] },
     { id: 'c22', title: 'resource matchLabels is ignored if name is not *', spec: { type: 'generic', resources: [gitRepo('c22-a', { matchLabels: { label: 'match-c22' } })] }, targets: [{ name: 'c22-a' }, { name: 'c22-b', labels: { label: 'match-c22' } }], status: 200, annotated: ['c22-a'] },
     {
-      id: 'c23', title: 'resources filtered with CEL expressions',
+      id: 'c23',
+      title: 'resources filtered with CEL expressions',
       spec: { type: 'generic', resourceFilter: IMAGE_FILTER, resources: [gitRepo('*', { matchLabels: { label: 'production-c23' } })] },
-      headers: () => ({ 'Content-Type': 'application/json; charset=utf-8' }), body: GAR,
+      headers: () => ({ 'Content-Type': 'application/json; charset=utf-8' }),
+      body: GAR,
       targets: [
         { name: 'c23-a', labels: { label: 'production-c23' }, annotations: { 'update-image': 'hello-world' } },
         { name: 'c23-b', labels: { label: 'production-c23' }, annotations: { 'update-image': 'other-image' } },
         { name: 'c23-c', labels: { label: 'production-c23' } },
       ],
-      status: 200, annotated: ['c23-a'],
+      status: 200,
+      annotated: ['c23-a'],
     },
     {
-      id: 'c24', title: 'filtering out a single named resource with CEL',
+      id: 'c24',
+      title: 'filtering out a single named resource with CEL',
       spec: { type: 'generic', resourceFilter: IMAGE_FILTER, resources: [gitRepo('c24-a')] },
-      headers: () => ({ 'Content-Type': 'application/json; charset=utf-8' }), body: GAR,
-      targets: [{ name: 'c24-a', annotations: { 'update-image': 'not-hello-world' } }], status: 200, annotated: [],
+      headers: () => ({ 'Content-Type': 'application/json; charset=utf-8' }),
+      body: GAR,
+      targets: [{ name: 'c24-a', annotations: { 'update-image': 'not-hello-world' } }],
+      status: 200,
+      annotated: [],
     },
     { id: 'c25', title: 'CEL filtering a GitHub receiver', spec: { type: 'github', resourceFilter: NAME_AND_PUSH.replace('test-resource', 'c25-a'), resources: [gitRepo('c25-a'), gitRepo('c25-b')] }, body: '{"action":"push"}', headers: (b) => ({ 'X-Hub-Signature-256': `sha256=${hmac('sha256', b)}`, 'X-GitHub-Event': 'push', ...JSON_CT }), targets: [{ name: 'c25-a' }, { name: 'c25-b' }], status: 200, annotated: ['c25-a'] },
     { id: 'c26', title: 'CEL filtering a GitLab receiver (does not read body)', spec: { type: 'gitlab', resourceFilter: NAME_AND_PUSH.replace('test-resource', 'c26-a'), resources: [gitRepo('c26-a'), gitRepo('c26-b')] }, body: '{"action":"push"}', headers: () => ({ 'X-Gitlab-Token': TOKEN, ...JSON_CT }), targets: [{ name: 'c26-a' }, { name: 'c26-b' }], status: 200, annotated: ['c26-a'] },
@@ -85,12 +92,15 @@ function cases(gcrToken: () => string): Case[] {
     { id: 'c30', title: 'CEL filtering a Harbor receiver (does not read body)', spec: { type: 'harbor', resourceFilter: "req.event_data.resources[0].resource_url.startsWith('harbor.example.com/prj/repo1')", resources: [gitRepo('c30-a')] }, body: '{"type":"PUSH_ARTIFACT","event_data":{"resources":[{"resource_url":"harbor.example.com/prj/repo1:v1"}]}}', headers: () => ({ Authorization: TOKEN, ...JSON_CT }), targets: [{ name: 'c30-a' }], status: 200, annotated: ['c30-a'] },
     { id: 'c31', title: 'CEL filtering a Docker hub receiver', spec: { type: 'dockerhub', resourceFilter: "req.repository.repo_url.split('/').last().value().split(':').first().value() == 'test-repo'", resources: [gitRepo('c31-a')] }, body: '{"push_data":{"tag":"v1"},"repository":{"repo_url":"https://hub.docker.com/r/org/test-repo:v1"}}', headers: () => JSON_CT, targets: [{ name: 'c31-a' }], status: 200, annotated: ['c31-a'] },
     {
-      id: 'c32', title: 'CEL filtering a GCR receiver',
+      id: 'c32',
+      title: 'CEL filtering a GCR receiver',
       spec: { type: 'gcr', resourceFilter: "req.tag.endsWith(':v1.2.3')", resources: [gitRepo('c32-a')] },
       secret: { token: TOKEN, email: GCR_EMAIL, audience: GCR_AUDIENCE },
       headers: () => ({ Authorization: `Bearer ${gcrToken()}`, ...JSON_CT }),
       body: JSON.stringify({ message: { data: Buffer.from(JSON.stringify({ action: 'INSERT', digest: 'us-east1-docker.pkg.dev/p/r/app1@sha256:6ec1', tag: 'us-east1-docker.pkg.dev/p/r/app1:v1.2.3' })).toString('base64'), messageId: '1', publishTime: '2026-11-24T00:00:00Z', subscription: 's' } }),
-      targets: [{ name: 'c32-a' }], status: 200, annotated: ['c32-a'],
+      targets: [{ name: 'c32-a' }],
+      status: 200,
+      annotated: ['c32-a'],
     },
     { id: 'c33', title: "GCR receiver rejects secret missing 'email'", spec: { type: 'gcr', resources: [gitRepo('c33-a')] }, secret: { token: TOKEN, audience: GCR_AUDIENCE }, headers: () => ({ Authorization: `Bearer ${gcrToken()}` }), body: '{}', targets: [{ name: 'c33-a' }], status: 400, annotated: [] },
     { id: 'c34', title: "GCR receiver rejects secret missing 'audience'", spec: { type: 'gcr', resources: [gitRepo('c34-a')] }, secret: { token: TOKEN, email: GCR_EMAIL }, headers: () => ({ Authorization: `Bearer ${gcrToken()}` }), body: '{}', targets: [{ name: 'c34-a' }], status: 400, annotated: [] },

@@ -6,7 +6,6 @@ import * as os from 'os';
 import * as path from 'path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
 import { ReceiverServer } from '../../server/http/receiver-server';
 import { KubeClient, ObjectRef } from '../../server/kube/kube-client';
 import { createLogger } from '../../server/observability/logger';
@@ -15,6 +14,7 @@ import { providerFor } from '../../server/providers';
 import type { TokenVerifier } from '../../server/providers/provider';
 import { FileReceiverSource } from '../../server/receivers/file-receiver-source';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../server/verifiers';
+import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
 import { adminKubeConfig, apply, kubeRequest } from '../harness/kube';
 
 export interface FixtureOptions {
@@ -146,7 +146,13 @@ export function receiverPath(token: string, name: string, namespace: string): st
   return hookPath(token, name, namespace);
 }
 
-export function gitRepository(name: string, namespace: string, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}) {
+export interface TargetSpec {
+  readonly name: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+export function gitRepository(name: string, namespace: string, extra: Omit<TargetSpec, 'name'> = {}) {
   return {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',
@@ -155,7 +161,7 @@ export function gitRepository(name: string, namespace: string, extra: { labels?:
   };
 }
 
-export async function createGitRepositories(namespace: string, specs: readonly { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }[]): Promise<void> {
+export async function createGitRepositories(namespace: string, specs: readonly TargetSpec[]): Promise<void> {
   await apply(specs.map((s) => gitRepository(s.name, namespace, { labels: s.labels, annotations: s.annotations })));
 }
 

@@ -1,0 +1,50 @@
+import { parseCommandLine, UsageError } from '../../server/cli';
+import { SERVER_FLAGS } from '../../src/model';
+
+describe('command line', () => {
+  test('defaults come from the server contract', () => {
+    const cmd = parseCommandLine(['serve', '--receivers', '/etc/r'], {});
+    expect(cmd).toEqual({
+      kind: 'serve',
+      options: {
+        listen: SERVER_FLAGS.listen.default,
+        metricsListen: SERVER_FLAGS.metricsListen.default,
+        healthListen: SERVER_FLAGS.healthListen.default,
+        receivers: '/etc/r',
+        secretsDir: undefined,
+        watchReceivers: false,
+        namespace: undefined,
+        kubeconfig: undefined,
+        noCrossNamespaceRefs: false,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  test('environment variables set flags; a flag on the command line wins', () => {
+    const env = { RECEIVER_LISTEN: '127.0.0.1:1234', RECEIVER_RECEIVERS: '/env', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'true', KUBECONFIG: '/kc', RECEIVER_LOG_LEVEL: 'debug' };
+    const cmd = parseCommandLine(['serve', '--listen=[::1]:9000'], env);
+    expect(cmd.kind === 'serve' && cmd.options).toMatchObject({ listen: '[::1]:9000', receivers: '/env', noCrossNamespaceRefs: true, kubeconfig: '/kc', logLevel: 'debug' });
+  });
+
+  test('boolean flags take no value, or an explicit =false', () => {
+    const on = parseCommandLine(['serve', '--watch-receivers', '--namespace', 'flux-system'], {});
+    expect(on.kind === 'serve' && on.options).toMatchObject({ watchReceivers: true, namespace: 'flux-system' });
+    const off = parseCommandLine(['serve', '--receivers', 'r', '--no-cross-namespace-refs=false'], { RECEIVER_NO_CROSS_NAMESPACE_REFS: 'true' });
+    expect(off.kind === 'serve' && off.options.noCrossNamespaceRefs).toBe(false);
+  });
+
+  test.each([
+    [['serve', '--receivers', 'r', '--watch-receivers'], /exclude each other/],
+    [['serve', '--receivers'], /--receivers needs a value/],
+    [['serve', '--receivers', 'r', '--listen', ':99999'], /not a listen address/],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
+    expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+
+  test('help and version', () => {
+    expect(parseCommandLine(['serve', '--help'], {}).kind).toBe('help');
+    expect(parseCommandLine(['--version'], {}).kind).toBe('version');
+  });
+});
