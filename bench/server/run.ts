@@ -5,7 +5,8 @@
 // idle RSS from /proc, and writes a markdown report. Everything it starts is stopped at the end.
 //
 //   npx projen bench:server [--duration 6] [--rounds 3] [--connections 20] [--warmup 2]
-//     [--settle 5] [--targets receiver,baseline,webhook] [--write-docs] [--cpu-prof]
+//     [--settle 5] [--targets receiver,baseline,webhook] [--cases rejected,accepted]
+//     [--log-level info] [--write-docs] [--cpu-prof]
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,7 +18,7 @@ import { countHotTargetUpdates, createHotTarget } from './hot-target';
 import { CaseId, githubPushDelivery, probe, runLoad } from './load';
 import { CaseRuns, MemoryRow, renderMarkdown, RunAccounting, TargetId, verdicts, writeDocsSection } from './report';
 import {
-  adnanhWebhookVersion, buildUnminifiedServer, ensureAdnanhWebhook, SERVER_BUNDLE,
+  adnanhWebhookVersion, ensureAdnanhWebhook,
   startAdnanhWebhook, startBaseline, startReceiverServer, Target, TargetContext,
 } from './targets';
 import { REPO_ROOT, startTestApiServer, TestApiServer } from '../../test/harness/apiserver';
@@ -25,7 +26,7 @@ import { REPO_ROOT, startTestApiServer, TestApiServer } from '../../test/harness
 const FIXTURE = path.join(__dirname, 'fixtures', 'github-push.json');
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results', 'server');
 const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
-const CASES: readonly CaseId[] = ['rejected', 'accepted'];
+const ALL_CASES: readonly CaseId[] = ['rejected', 'accepted'];
 const ALL_TARGETS: readonly TargetId[] = ['receiver', 'baseline', 'webhook'];
 
 interface Options {
@@ -35,6 +36,7 @@ interface Options {
   readonly warmupSeconds: number;
   readonly settleSeconds: number;
   readonly targets: readonly TargetId[];
+  readonly cases: readonly CaseId[];
   readonly writeDocs: boolean;
   readonly cpuProf: boolean;
   readonly serverLogLevel: string;
@@ -50,6 +52,7 @@ function _options(argv: readonly string[]): Options {
       'warmup': { type: 'string', default: '2' },
       'settle': { type: 'string', default: '5' },
       'targets': { type: 'string', default: ALL_TARGETS.join(',') },
+      'cases': { type: 'string', default: ALL_CASES.join(',') },
       'log-level': { type: 'string', default: 'info' },
       'write-docs': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
@@ -65,6 +68,10 @@ function _options(argv: readonly string[]): Options {
   for (const t of targets) {
     if (!ALL_TARGETS.includes(t)) throw new Error(`--targets: unknown target "${t}" (use ${ALL_TARGETS.join(', ')})`);
   }
+  const cases = values.cases!.split(',').map((c) => c.trim()).filter(Boolean) as CaseId[];
+  for (const c of cases) {
+    if (!ALL_CASES.includes(c)) throw new Error(`--cases: unknown case "${c}" (use ${ALL_CASES.join(', ')})`);
+  }
   return {
     durationSeconds: bounded('duration', values.duration!, 1, 30),
     rounds: bounded('rounds', values.rounds!, 1, 5),
@@ -72,6 +79,7 @@ function _options(argv: readonly string[]): Options {
     warmupSeconds: bounded('warmup', values.warmup!, 0, 10),
     settleSeconds: bounded('settle', values.settle!, 0, 30),
     targets,
+    cases,
     writeDocs: values['write-docs']!,
     cpuProf: values['cpu-prof']!,
     serverLogLevel: values['log-level']!,
@@ -91,6 +99,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-server-'));
   const profileDir = path.join(RESULTS_DIR, 'cpu-profiles');
+  if (options.cpuProf) fs.rmSync(profileDir, { recursive: true, force: true });
   // Logs outlive the run (the work directory, with the token, does not).
   const logDir = path.join(RESULTS_DIR, 'logs');
   fs.rmSync(logDir, { recursive: true, force: true });
@@ -121,7 +130,6 @@ async function main(): Promise<void> {
       token,
       serverLogLevel: options.serverLogLevel,
       serverNodeFlags: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-      serverBundle: options.cpuProf ? buildUnminifiedServer(path.join(workDir, 'server-unminified.cjs')) : SERVER_BUNDLE,
     };
 
     const targets: Target[] = [];
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
     const load = { connections: options.connections };
     if (options.warmupSeconds > 0) {
       for (const t of targets) {
-        for (const c of CASES) {
+        for (const c of options.cases) {
           _log(`warm-up ${t.id} ${c} (${options.warmupSeconds} s)`);
           await runLoad(t.hookUrl, deliveries[c], { ...load, durationSeconds: options.warmupSeconds });
         }
@@ -158,11 +166,11 @@ async function main(): Promise<void> {
 
     const results: CaseRuns[] = [];
     for (const t of targets) {
-      for (const c of CASES) results.push({ target: t.id, label: t.label, caseId: c, runs: [], accounting: [] });
+      for (const c of options.cases) results.push({ target: t.id, label: t.label, caseId: c, runs: [], accounting: [] });
     }
     for (let round = 1; round <= options.rounds; round++) {
       for (const t of targets) {
-        for (const c of CASES) {
+        for (const c of options.cases) {
           const entry = results.find((r) => r.target === t.id && r.caseId === c)!;
           const before = await t.counts();
           const watch = c === 'accepted' ? await countHotTargetUpdates(api) : undefined;

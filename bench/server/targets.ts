@@ -42,28 +42,10 @@ export interface TargetContext {
   /** Extra `node` flags for the receiver server (e.g. --cpu-prof). */
   readonly serverNodeFlags: readonly string[];
   readonly serverLogLevel: string;
-  /** The bundle to run: the shipped one, or an unminified one for readable CPU profiles. */
-  readonly serverBundle: string;
-}
-
-/** An unminified bundle of server/main.ts (same entry and options otherwise), for profiling. */
-export function buildUnminifiedServer(outfile: string): string {
-  buildSync({
-    entryPoints: [path.join(REPO_ROOT, 'server', 'main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: false,
-    define: { 'process.env.FLUX_WEBHOOKS_VERSION': JSON.stringify('unminified-profile') },
-    logLevel: 'warning',
-  });
-  return outfile;
 }
 
 export async function startReceiverServer(ctx: TargetContext): Promise<Target> {
-  if (!fs.existsSync(ctx.serverBundle)) throw new Error(`${ctx.serverBundle} not found: run "node server/build.mjs" first`);
+  if (!fs.existsSync(SERVER_BUNDLE)) throw new Error(`${SERVER_BUNDLE} not found: run "node server/build.mjs" first`);
   const secretsDir = path.join(ctx.workDir, 'secrets');
   fs.mkdirSync(path.join(secretsDir, SECRET_NAME), { recursive: true });
   fs.writeFileSync(path.join(secretsDir, SECRET_NAME, 'token'), ctx.token, { mode: 0o600 });
@@ -88,7 +70,7 @@ export async function startReceiverServer(ctx: TargetContext): Promise<Target> {
   const [port, metricsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
   const child = startChild('receiver server', process.execPath, [
     ...ctx.serverNodeFlags,
-    ctx.serverBundle, 'serve',
+    SERVER_BUNDLE, 'serve',
     '--receivers', receiversFile,
     '--secrets-dir', secretsDir,
     '--kubeconfig', ctx.api.kubeconfigPath,
