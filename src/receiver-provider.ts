@@ -6,7 +6,7 @@ import { ReceiverType } from './receiver-type';
 export interface ReceiverEventsOptions {
   /**
    * Allow-list of event types to act on (Flux `spec.events`), compared case-insensitively with
-   * the provider's event header; other events are accepted and ignored.
+   * the provider's event header; requests with any other event are refused (HTTP 400).
    *
    * @example ['ping', 'push']
    * @default - every event triggers a reconciliation
