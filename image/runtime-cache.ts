@@ -133,6 +133,21 @@ function _aptOptions(arch: ImageArch, stateDir: string): string[] {
 }
 
 /**
+ * Downloads the current Debian 12 `packages` for `arch` into `dest` (emptied first) with a
+ * private apt state under the image cache: no `dpkg --add-architecture`, host sources untouched.
+ */
+export function aptDownload(arch: ImageArch, packages: readonly string[], dest: string): void {
+  const apt = join(imageCacheDir(), 'debian', arch, 'apt');
+  for (const d of ['state/lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d']) fs.mkdirSync(join(apt, d), { recursive: true });
+  fs.writeFileSync(join(apt, 'sources.list'), DEBIAN_SOURCES.join('\n') + '\n');
+  const opts = _aptOptions(arch, apt);
+  _run('apt-get', [...opts, 'update', '-qq']);
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(dest, { recursive: true });
+  _run('apt-get', [...opts, 'download', ...packages.map((p) => `${p}:${ARCH_INPUTS[arch].debianArch}`)], { cwd: dest });
+}
+
+/**
  * The Debian 12 packages of DEBIAN_PACKAGES for `arch`, fetched with `apt-get download` and a
  * private apt state (no `dpkg --add-architecture`, nothing taken from the build host).
  * Resolved once and cached; `refresh` resolves the current versions again.
@@ -146,17 +161,9 @@ export function debianPackages(arch: ImageArch, refresh = false): DebianPackage[
       && sha256File(join(dir, 'debs', `${p.name}.deb`)) === p.sha256);
     if (intact && resolved.map((p) => p.name).join() === DEBIAN_PACKAGES.join()) return resolved;
   }
-  const apt = join(dir, 'apt');
-  for (const d of ['state/lists/partial', 'cache/archives/partial', 'sources.list.d', 'preferences.d']) fs.mkdirSync(join(apt, d), { recursive: true });
-  fs.writeFileSync(join(apt, 'sources.list'), DEBIAN_SOURCES.join('\n') + '\n');
-  const opts = _aptOptions(arch, apt);
-  _run('apt-get', [...opts, 'update', '-qq']);
-
   const debs = join(dir, 'debs');
-  fs.rmSync(debs, { recursive: true, force: true });
-  fs.mkdirSync(debs, { recursive: true });
+  aptDownload(arch, DEBIAN_PACKAGES, debs);
   const debianArch = ARCH_INPUTS[arch].debianArch;
-  _run('apt-get', [...opts, 'download', ...DEBIAN_PACKAGES.map((p) => `${p}:${debianArch}`)], { cwd: debs });
 
   const resolved: DebianPackage[] = [];
   const files = fs.readdirSync(debs);
