@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EXAMPLES } from './catalog';
 
-const root = path.join(__dirname, '..', 'dist', 'examples');
+// EXAMPLES_OUTDIR lets tests synthesize elsewhere than the working tree's dist/.
+const root = process.env.EXAMPLES_OUTDIR ?? path.join(__dirname, '..', 'dist', 'examples');
 let objects = 0;
 for (const example of EXAMPLES) {
   const outdir = path.join(root, example.name);

@@ -1,6 +1,7 @@
 // Every example app, synthesized to YAML exactly as `npx projen examples` does, must be accepted
 // by a real kube-apiserver (strict server-side dry run, with the Flux and Gateway API CRDs), and
 // every Deployment's pod must pass the "restricted" Pod Security Standard.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -69,6 +70,26 @@ test('the catalog lists every example file, and each writes one YAML file with i
   for (const [name, s] of synthesized) {
     expect({ name, files: s.files }).toEqual({ name, files: ['webhooks.k8s.yaml'] });
     expect(s.objects.length).toBeGreaterThan(0);
+  }
+});
+
+test('synth-all (the `npx projen examples` task) writes every example and prints where each YAML file went', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-webhooks-synth-all-'));
+  try {
+    const root = path.join(__dirname, '..', '..');
+    const stdout = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'examples/synth-all.ts'], {
+      cwd: root,
+      env: { ...process.env, EXAMPLES_OUTDIR: outdir, TS_NODE_PROJECT: 'examples/tsconfig.json' },
+      encoding: 'utf8',
+    });
+    for (const example of EXAMPLES) {
+      const file = path.join(outdir, example.name, 'webhooks.k8s.yaml');
+      expect(fs.readFileSync(file, 'utf8')).toContain('apiVersion:');
+      expect(stdout).toContain(path.relative(root, file));
+    }
+    expect(stdout).toContain(`${EXAMPLES.length} examples`);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
 });
 
