@@ -1,4 +1,5 @@
 // Entry point of `flux-webhook-receiver` (bundled into assets/receiver-server/server.cjs).
+import * as fs from 'fs';
 import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
 import { ReceiverServer } from './http/receiver-server';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
@@ -73,7 +74,17 @@ function _source(options: ServeOptions, kube: KubeClient, log: Logger): Receiver
   if (options.watchReceivers) {
     return new ClusterReceiverSource({ kubeConfig: kube.config, namespace: options.namespace, statusWrites: 'auto', logger: log });
   }
-  return new FileReceiverSource({ receivers: options.receivers!, secretsDir: options.secretsDir, defaultNamespace: options.namespace ?? 'default', log });
+  const defaultNamespace = options.namespace ?? _podNamespace() ?? 'default';
+  return new FileReceiverSource({ receivers: options.receivers!, secretsDir: options.secretsDir, defaultNamespace, log });
+}
+
+/** The namespace of the pod we run in (documents without a namespace belong to it). */
+function _podNamespace(): string | undefined {
+  try {
+    return fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 _main(process.argv.slice(2)).then(

@@ -36,6 +36,8 @@ export function createWebhookServer(handler: WebhookHandler, observer: WebhookOb
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      // Node checks the two timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: 1_000,
     },
     (req, res) => void _route(req, res, handler, observer),
   );

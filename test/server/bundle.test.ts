@@ -9,7 +9,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { createGitRepositories, receiver, requestedAt } from './receiver-fixture';
 import { hookPath, SERVER_FLAGS } from '../../src/model';
-import { adminKubeconfigPath, createTestNamespace } from '../harness/kube';
+import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../harness/kube';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
@@ -63,6 +63,46 @@ describe('bundled server', () => {
     const out = spawnSync(process.execPath, [BUNDLE, 'serve'], { encoding: 'utf8', env: { PATH: process.env.PATH, RECEIVER_RECEIVERS: '/x', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'maybe' } });
     expect(out.status).toBe(2);
     expect(out.stderr).toContain('environment variable RECEIVER_NO_CROSS_NAMESPACE_REFS: "maybe" is not a boolean');
+  });
+
+  test('--watch-receivers serves a Receiver object and its Secret from the cluster', async () => {
+    const ns = await createTestNamespace('bundle-cluster');
+    await createGitRepositories(ns, [{ name: 'watched' }]);
+    const admin = adminKubeConfig();
+    const secret = await kubeRequest(admin, 'POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'tok' }, stringData: { token: 'cluster-token' } });
+    expect(secret.status).toBe(201);
+    await apply([receiver('watched', ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name: 'watched' }] })]);
+    const port = { webhook: await freePort(), health: await freePort() };
+    const proc = spawn(process.execPath, [
+      BUNDLE, 'serve', '--watch-receivers', '--namespace', ns, '--kubeconfig', adminKubeconfigPath(),
+      '--listen', `127.0.0.1:${port.webhook}`, '--health-listen', `127.0.0.1:${port.health}`, '--metrics-listen', `127.0.0.1:${port.health}`,
+    ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    proc.stdout!.on('data', (c) => (output += c));
+    proc.stderr!.on('data', (c) => (output += c));
+    try {
+      const url = `http://127.0.0.1:${port.webhook}${hookPath('cluster-token', 'watched', ns)}`;
+      const status = await eventually('cluster receiver served', async () => {
+        const res = await new Promise<number>((resolve) => {
+          const req = http.request(url, { method: 'POST' }, (r) => {
+            r.resume();
+            r.on('end', () => resolve(r.statusCode ?? 0));
+          });
+          req.on('error', () => resolve(0));
+          req.end();
+        });
+        return res === 200 ? res : undefined;
+      }, 20_000).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${output}`);
+      });
+      expect(status).toBe(200);
+      expect(await requestedAt(ns, 'watched')).toBeDefined();
+      const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
   });
 
   describe('serving', () => {
