@@ -189,16 +189,22 @@ export class ClusterReceiverSource implements ReceiverSource {
       });
     }
 
-    try {
-      await Promise.all(watches.map(async (w) => {
+    let firstFailure: unknown;
+    await Promise.allSettled(watches.map(async (w) => {
+      try {
         await this.startWatch(w.what, w.kind, w.informer, startErrors.get(w.what)!);
         w.started = true;
-      }));
-    } catch (err) {
+      } catch (err) {
+        // Make the other watch give up too; stop the informers only once both have settled,
+        // so no list in flight can open a watch afterwards.
+        this.running = false;
+        firstFailure ??= err;
+      }
+    }));
+    this.starting = false;
+    if (firstFailure !== undefined) {
       await this.stop();
-      throw err;
-    } finally {
-      this.starting = false;
+      throw firstFailure;
     }
     this.reconcileAll();
     this.resyncTimer = setInterval(() => {
@@ -225,6 +231,7 @@ export class ClusterReceiverSource implements ReceiverSource {
   private async startWatch(what: string, kind: 'receivers' | 'secrets', informer: { start(): Promise<void> }, errors: unknown[]): Promise<void> {
     const deadline = Date.now() + this.startTimeoutMs;
     for (let attempt = 1; ; attempt++) {
+      if (!this.running) throw new Error('cluster mode stopped while starting');
       errors.length = 0;
       await informer.start();
       if (errors.length === 0) return;
