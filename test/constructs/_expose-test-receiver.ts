@@ -5,15 +5,17 @@ import { IWebhookReceiver } from '../../src';
 
 export class TestReceiver extends Construct implements IWebhookReceiver {
   public readonly namespace: string;
-  public readonly serviceName = 'webhook-receiver';
-  public readonly servicePort = 80;
-  public readonly webhookPort = 9292;
+  public readonly serviceName: string;
+  public readonly servicePort: number;
+  public readonly webhookPort: number;
   public readonly podSelectorLabels: { [key: string]: string };
 
-  constructor(scope: Construct, id: string, opts: { namespace?: string; podSelectorLabels?: { [key: string]: string }; serviceName?: string } = {}) {
+  constructor(scope: Construct, id: string, opts: Partial<IWebhookReceiver> = {}) {
     super(scope, id);
     this.namespace = opts.namespace ?? 'flux-system';
+    this.serviceName = opts.serviceName ?? 'webhook-receiver';
+    this.servicePort = opts.servicePort ?? 80;
+    this.webhookPort = opts.webhookPort ?? 9292;
     this.podSelectorLabels = opts.podSelectorLabels ?? { app: 'notification-controller' };
-    if (opts.serviceName) (this as { serviceName: string }).serviceName = opts.serviceName;
   }
 }

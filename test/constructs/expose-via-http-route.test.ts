@@ -117,6 +117,9 @@ describe('ExposeViaHttpRoute', () => {
       expect(make({ path: '/api/hooks' })).toThrow('path "/api/hooks" would not reach the receiver');
       expect(make({ pathMatch: HttpRoutePathMatch.EXACT })).toThrow('pathMatch EXACT with path "/hook/" matches no webhook URL');
     });
+    test('annotation keys', () => {
+      expect(make({ metadata: { annotations: { 'a b': 'c' } } })).toThrow('test/Route: metadata.annotations has an invalid annotation key "a b"');
+    });
     test('namespace', () => {
       expect(make({ namespace: 'Gateway' })).toThrow('test/Route: namespace "Gateway" is not a valid namespace name');
       expect(make({ namespace: 'gw', metadata: { namespace: 'other' } })).toThrow('metadata.namespace "other" conflicts with "gw": the HTTPRoute\'s namespace is set with the namespace prop');

@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { TestReceiver } from './_expose-test-receiver';
-import { ExposeViaLoadBalancer, ExternalTrafficPolicy } from '../../src';
+import { ExposeViaLoadBalancer, ExternalTrafficPolicy, IWebhookReceiver } from '../../src';
 import { createTestNamespace, dryRunApply } from '../harness/kube';
 
 describe('ExposeViaLoadBalancer', () => {
@@ -104,7 +104,7 @@ describe('ExposeViaLoadBalancer', () => {
   });
 
   describe('validation', () => {
-    const make = (props: Partial<ConstructorParameters<typeof ExposeViaLoadBalancer>[2]>, receiverOpts = {}) => {
+    const make = (props: Partial<ConstructorParameters<typeof ExposeViaLoadBalancer>[2]>, receiverOpts: Partial<IWebhookReceiver> = {}) => {
       const chart = Testing.chart();
       return () => new ExposeViaLoadBalancer(chart, 'Public', { receiver: new TestReceiver(chart, 'Receiver', receiverOpts), ...props });
     };
@@ -125,6 +125,11 @@ describe('ExposeViaLoadBalancer', () => {
     });
     test('receiver without pod labels', () => {
       expect(make({}, { podSelectorLabels: {} })).toThrow(/receiver.podSelectorLabels is empty, so the Service would select no pods/);
+    });
+    test('receiver with an invalid Service name or port', () => {
+      expect(make({}, { serviceName: 'Webhook_Receiver' })).toThrow('test/Public: receiver.serviceName "Webhook_Receiver" is not a valid Kubernetes object name');
+      expect(make({}, { servicePort: 0 })).toThrow('test/Public: receiver.servicePort 0 is not a valid port');
+      expect(make({}, { webhookPort: 70000 })).toThrow('test/Public: receiver.webhookPort 70000 is not a valid port');
     });
     test('receiver with an invalid namespace or label', () => {
       expect(make({}, { namespace: 'Flux_System' })).toThrow('receiver.namespace "Flux_System" is not a valid namespace name');
