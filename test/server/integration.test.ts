@@ -93,6 +93,28 @@ describe('receiver server (files mode, real apiserver)', () => {
     expect(await requestedAt(other, 'shared')).toBeDefined();
   });
 
+  test('the hot path makes no API call besides the patch: targets come from the metadata caches', async () => {
+    const lists = jest.spyOn(fixture.kube, 'listMetadata');
+    const discovery = jest.spyOn(fixture.kube, 'resourceType');
+    const before = fixture.patcher.calls.length;
+    for (let i = 0; i < 5; i++) {
+      expect((await send(fixture.url(receiverPath('gh-token\n', 'team-dev', ns)))).status).toBe(200);
+    }
+    expect(lists).not.toHaveBeenCalled();
+    expect(discovery).not.toHaveBeenCalled();
+    expect(fixture.patcher.calls.length - before).toBe(5);
+    lists.mockRestore();
+    discovery.mockRestore();
+  });
+
+  test('a new object appears in the cache through the watch, without a request-time read', async () => {
+    await createGitRepositories(ns, [{ name: 'late', labels: { team: 'dev' } }]);
+    await eventually('late object patched', async () => {
+      await send(fixture.url(receiverPath('gh-token\n', 'team-dev', ns)));
+      return (await requestedAt(ns, 'late')) ?? undefined;
+    });
+  });
+
   test('routing like Go ServeMux: 404 text outside /hook/, 301 for /hook and unclean paths, exact raw-target lookup', async () => {
     const hook = receiverPath('gh-token\n', 'webapp', ns);
     const outside = await send(fixture.url('/metrics'), { method: 'GET' });
