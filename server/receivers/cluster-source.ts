@@ -112,7 +112,7 @@ export class ClusterReceiverSource implements ReceiverSource {
   private readonly watchFailures = new Map<string, number>();
   /** Secrets (`ns/name`) referenced by some Receiver: only their events trigger a re-evaluation. */
   private referencedSecrets = new Set<string>();
-  private readonly validations = new Map<string, { generation: number; problem?: ValidationProblem }>();
+  private readonly validations = new Map<string, { uid: string; generation: number; problem?: ValidationProblem }>();
   /** Status writes in flight or done, by receiver key: the base resourceVersion and the status sent. */
   private readonly writes = new Map<string, { resourceVersion: string; status: string }>();
   private readonly pendingWrites = new Set<Promise<void>>();
@@ -357,13 +357,14 @@ export class ClusterReceiverSource implements ReceiverSource {
     return { token: { kind: 'found', token: secret.token }, secret };
   }
 
-  /** CEL compilation is the costly part; a spec only changes with its generation. */
+  /** CEL compilation is the costly part; a spec only changes with its generation (or a re-created object). */
   private validate(key: string, object: ReceiverObject): ValidationProblem | undefined {
     const generation = object.metadata.generation ?? 0;
+    const uid = object.metadata.uid ?? '';
     const cached = this.validations.get(key);
-    if (cached && cached.generation === generation) return cached.problem;
+    if (cached && cached.uid === uid && cached.generation === generation) return cached.problem;
     const problem = validateReceiverSpec(object.spec);
-    this.validations.set(key, { generation, problem });
+    this.validations.set(key, { uid, generation, problem });
     if (problem) this.log.warn('receiver has a terminal configuration error', { receiver: key, reason: problem.reason, error: problem.detail });
     return problem;
   }
