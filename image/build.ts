@@ -31,6 +31,10 @@ export interface BuildOptions {
   /** Run server/build.mjs first (default true). */
   readonly bundle?: boolean;
   readonly refreshDebian?: boolean;
+  /** Defaults to `git rev-parse HEAD`. */
+  readonly revision?: string;
+  /** Defaults to sourceDateEpoch(). */
+  readonly sourceDateEpoch?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -171,8 +175,8 @@ export async function buildImage(opts: BuildOptions = {}): Promise<BuildResult> 
     execFileSync(process.execPath, [join(REPO_ROOT, 'server', 'build.mjs')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const pkg = packageJson();
-  const revision = gitRevision();
-  const epoch = sourceDateEpoch();
+  const revision = opts.revision ?? gitRevision();
+  const epoch = opts.sourceDateEpoch ?? sourceDateEpoch();
   const created = new Date(epoch * 1000).toISOString();
   const labels = imageLabels(revision, pkg);
   const refNames = [imageRefName(pkg), imageTag(pkg)];
