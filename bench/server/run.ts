@@ -29,6 +29,9 @@ const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
 const ALL_CASES: readonly CaseId[] = ['rejected', 'accepted'];
 const ALL_TARGETS: readonly TargetId[] = ['receiver', 'baseline', 'webhook'];
 
+/** A bad command-line flag: printed without a stack trace. */
+class UsageError extends Error {}
+
 interface Options {
   readonly durationSeconds: number;
   readonly rounds: number;
@@ -42,8 +45,8 @@ interface Options {
   readonly serverLogLevel: string;
 }
 
-function _options(argv: readonly string[]): Options {
-  const { values } = parseArgs({
+function _parse(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     options: {
       'duration': { type: 'string', default: '6' },
@@ -58,19 +61,29 @@ function _options(argv: readonly string[]): Options {
       'cpu-prof': { type: 'boolean', default: false },
     },
   });
+}
+
+function _options(argv: readonly string[]): Options {
+  let parsed;
+  try {
+    parsed = _parse(argv);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (see bench/README.md)`);
+  }
+  const values = parsed.values;
   // Every run is bounded: at most 30 s per run, 5 rounds, 200 connections.
   const bounded = (flag: string, raw: string, min: number, max: number): number => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} "${raw}": use an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} "${raw}": use an integer from ${min} to ${max}`);
     return n;
   };
   const targets = values.targets!.split(',').map((t) => t.trim()).filter(Boolean) as TargetId[];
   for (const t of targets) {
-    if (!ALL_TARGETS.includes(t)) throw new Error(`--targets: unknown target "${t}" (use ${ALL_TARGETS.join(', ')})`);
+    if (!ALL_TARGETS.includes(t)) throw new UsageError(`--targets: unknown target "${t}" (use ${ALL_TARGETS.join(', ')})`);
   }
   const cases = values.cases!.split(',').map((c) => c.trim()).filter(Boolean) as CaseId[];
   for (const c of cases) {
-    if (!ALL_CASES.includes(c)) throw new Error(`--cases: unknown case "${c}" (use ${ALL_CASES.join(', ')})`);
+    if (!ALL_CASES.includes(c)) throw new UsageError(`--cases: unknown case "${c}" (use ${ALL_CASES.join(', ')})`);
   }
   return {
     durationSeconds: bounded('duration', values.duration!, 1, 30),
@@ -236,6 +249,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench:server failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  const detail = e instanceof UsageError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
+  process.stderr.write(`bench:server failed: ${detail}\n`);
   process.exitCode = 1;
 });
