@@ -45,6 +45,8 @@ export class WebhookPipeline {
   constructor(private readonly deps: PipelineDependencies) {}
 
   async handle(delivery: Delivery): Promise<DeliveryResult> {
+    // Before the first load a miss would be a false 404: say "not yet" instead.
+    if (!this.deps.registry.loaded) return { status: 503, outcome: 'unavailable', reason: 'receivers not loaded yet' };
     const served = this.deps.registry.lookup(delivery.url);
     if (!served) return { status: 404, outcome: 'not_found' };
     const ns = served.object.metadata.namespace!;

@@ -58,6 +58,11 @@ export class FileReceiverSource implements ReceiverSource {
 
   async start(onChange: (receivers: readonly ServedReceiver[]) => void): Promise<void> {
     this.onChange = onChange;
+    try {
+      definitionFiles(this.options.receivers);
+    } catch (err) {
+      throw new Error(`cannot read receiver definitions from ${this.options.receivers}: ${(err as Error).message}`);
+    }
     this.reload();
     for (const dir of this._watchedDirectories()) {
       try {

@@ -59,6 +59,13 @@ describe('bundled server', () => {
     expect(out.stderr).toContain('--help');
   });
 
+  test('a --receivers location that does not exist stops the start with exit code 1 and names it', () => {
+    const out = spawnSync(process.execPath, [BUNDLE, 'serve', '--receivers', '/nonexistent/receivers', '--kubeconfig', adminKubeconfigPath(),
+      '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(out.status).toBe(1);
+    expect(out.stdout).toContain('cannot read receiver definitions from /nonexistent/receivers');
+  });
+
   test('an environment variable sets a flag (a bad value names the variable)', () => {
     const out = spawnSync(process.execPath, [BUNDLE, 'serve'], { encoding: 'utf8', env: { PATH: process.env.PATH, RECEIVER_RECEIVERS: '/x', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'maybe' } });
     expect(out.status).toBe(2);
