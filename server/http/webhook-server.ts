@@ -51,7 +51,7 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   const started = process.hrtime.bigint();
   const target = req.url ?? '/';
   const queryAt = target.indexOf('?');
-  const path = queryAt < 0 ? target : target.slice(0, queryAt);
+  const path = _routingPath(queryAt < 0 ? target : target.slice(0, queryAt));
   const clean = _cleanPath(path);
   if (clean !== path) {
     _redirect(req, res, clean + (queryAt < 0 ? '' : target.slice(queryAt)));
@@ -85,6 +85,16 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   res.end();
   observer.finished();
   observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+}
+
+/** The path part used for routing; absolute-form targets (`http://host/p`) route on their path, like Go. */
+function _routingPath(raw: string): string {
+  if (raw.startsWith('/')) return raw;
+  try {
+    return new URL(raw).pathname;
+  } catch {
+    return '/';
+  }
 }
 
 /** Go's cleanPath: rooted, `.`/`..`/`//` resolved, trailing slash kept. */
