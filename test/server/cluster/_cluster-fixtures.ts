@@ -79,7 +79,7 @@ export interface RunningSource {
   latest(): readonly ServedReceiver[];
   served(key: string): ServedReceiver | undefined;
   /** Waits until the latest emission satisfies `check`. */
-  until<T>(what: string, check: (receivers: readonly ServedReceiver[]) => T | undefined): Promise<T>;
+  until<T>(what: string, check: (receivers: readonly ServedReceiver[]) => T | undefined, timeoutMs?: number): Promise<T>;
 }
 
 export async function startSource(options: Partial<ClusterReceiverSourceOptions> & { kubeConfig?: KubeConfig }): Promise<RunningSource> {
@@ -97,6 +97,6 @@ export async function startSource(options: Partial<ClusterReceiverSourceOptions>
     emissions: () => count,
     latest: () => latest,
     served: (key) => latest.find((r) => r.key === key),
-    until: (what, check) => eventually(what, async () => check(latest)),
+    until: (what, check, timeoutMs) => eventually(what, async () => check(latest), timeoutMs),
   };
 }

@@ -4,6 +4,7 @@ import {
   createReceiver, deleteSecret, getReceiver, patchReceiver, putSecret, readyCondition, receiverManifest, startSource, type RunningSource,
 } from './_cluster-fixtures';
 import { ClusterReceiverSource } from '../../../server/receivers/cluster-source';
+import * as net from 'net';
 import { hookPath } from '../../../src/model';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
 
@@ -281,6 +282,68 @@ describe('ClusterReceiverSource (all namespaces, statusWrites never)', () => {
       expect((await getReceiver(b, 'two')).status).toEqual({ observedGeneration: -1 });
     } finally {
       await running.source.stop();
+    }
+  });
+});
+
+describe('ClusterReceiverSource when the connection to the API server breaks', () => {
+  // A plain TCP relay in front of the real API server (TLS passes through untouched), so the
+  // network between the receiver server and the API server can be cut and restored.
+  function relay(target: URL) {
+    const sockets = new Set<net.Socket>();
+    let server: net.Server | undefined;
+    const listen = (port = 0) => new Promise<number>((resolve, reject) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port), target.hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => s.destroy());
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server!.address() as net.AddressInfo).port));
+    });
+    const cut = () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server!.close(() => resolve());
+    });
+    return { listen, cut };
+  }
+
+  test('serves the last known receivers while cut off, then catches up', async () => {
+    const ns = await createTestNamespace('cluster-net');
+    await putSecret(ns, 'before-token', { token: 'b' });
+    await createReceiver(ns, receiverManifest('before'));
+    const admin = adminKubeConfig();
+    const target = new URL(admin.getCurrentCluster()!.server);
+    const proxy = relay(target);
+    const port = await proxy.listen();
+    const kc = adminKubeConfig();
+    const cluster = kc.getCurrentCluster()!;
+    kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: `https://127.0.0.1:${port}` } : c));
+
+    const running = await startSource({ kubeConfig: kc, namespace: ns });
+    try {
+      await running.until('before served', (rs) => rs.find((r) => r.key === `${ns}/before` && r.ready));
+      await proxy.cut();
+      await eventually('watch failure reported', async () => running.source.lastError);
+      expect(running.logger.lines.some((l) => l.level === 'error' && /^watch failed/.test(l.msg))).toBe(true);
+      expect(running.served(`${ns}/before`)?.ready).toBe(true);
+
+      // Changes made while cut off arrive after the connection is back.
+      await putSecret(ns, 'after-token', { token: 'a' });
+      await createReceiver(ns, receiverManifest('after'));
+      await proxy.listen(port);
+      const after = await running.until('after served', (rs) => rs.find((r) => r.key === `${ns}/after` && r.ready), 60_000);
+      expect(after.webhookPath).toBe(hookPath('a', 'after', ns));
+      await eventually('recovered', async () => (running.source.lastError === undefined ? true : undefined), 60_000);
+      expect(running.logger.lines.some((l) => l.msg === 'watch recovered')).toBe(true);
+      expect(running.served(`${ns}/before`)?.ready).toBe(true);
+    } finally {
+      await running.source.stop();
+      await proxy.cut();
     }
   });
 });
