@@ -1,10 +1,10 @@
 // Cluster mode against the harness's real kube-apiserver: Receivers and Secrets are watched,
 // paths follow the Secret, and status is written the way notification-controller writes it.
+import * as net from 'net';
 import {
   createReceiver, deleteSecret, getReceiver, patchReceiver, putSecret, readyCondition, receiverManifest, startSource, type RunningSource,
 } from './_cluster-fixtures';
 import { ClusterReceiverSource } from '../../../server/receivers/cluster-source';
-import * as net from 'net';
 import { hookPath } from '../../../src/model';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
 
