@@ -15,6 +15,9 @@ import { cacheKeyFor, selectTargets, TargetPolicy } from '../targets/target-reso
 import type { CoalescingTrigger } from '../trigger/coalescing-trigger';
 import { requestedAtNow } from '../trigger/requested-at';
 
+/** A patch without an answer by then is a failure (500): a hung API server must not pin deliveries. */
+export const PATCH_TIMEOUT_MS = 10_000;
+
 /** What writes the annotation: the KubeClient (tests may wrap it to count calls). */
 export interface AnnotationPatcher {
   patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
@@ -174,12 +177,18 @@ export class WebhookPipeline {
   }
 
   private async _patch(target: ObjectRef): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`)), PATCH_TIMEOUT_MS);
+    });
     try {
-      await this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() });
+      await Promise.race([this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() }), timeout]);
       this.deps.metrics?.patches.inc({ outcome: 'ok' });
     } catch (err) {
       this.deps.metrics?.patches.inc({ outcome: 'error' });
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
