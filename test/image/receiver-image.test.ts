@@ -3,7 +3,7 @@
 // started like a pod the WebhookReceiver construct renders (non-root, read-only root, its args,
 // its ConfigMap and Secret mounts, an in-cluster ServiceAccount token for the real test
 // apiserver), it turns a signed GitHub push into a reconcile request and exits cleanly on SIGTERM.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { createHash, createHmac, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -33,6 +33,7 @@ let build: BuildResult;
 const work = fs.mkdtempSync(join(tmpdir(), 'receiver-image-'));
 
 beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('test/image needs root: the image build sets file owners, and running the image uses unshare, mounts and chroot');
   build = await buildImage({ log: () => undefined });
   process.stdout.write(`image: ${build.reused ? 'reused' : 'built'} ${build.refNames[0]} in ${build.seconds.toFixed(1)} s\n`);
 }, 600_000);
@@ -128,6 +129,19 @@ describe('build', () => {
       expect(names.filter((n) => /(^|\/)(sh|bash|dash|busybox)$/.test(n))).toEqual([]);
       const tmp = listing.find((f) => f[5] === 'tmp/');
       if (tmp) expect(tmp[0]).toBe('drwxrwxrwt');
+    }
+  });
+});
+
+describe('skopeo (a bonus cross-check; runs where skopeo is installed)', () => {
+  const skopeo = spawnSync('skopeo', ['--version']).status === 0;
+  (skopeo ? test : test.skip).each(['amd64', 'arm64'])('skopeo reads the %s image by both ref names', (arch) => {
+    const image = readImage(DEFAULT_OUT_DIR, imageRefName(), arch);
+    for (const ref of build.refNames) {
+      const out = JSON.parse(execFileSync('skopeo', ['inspect', '--override-arch', arch, `oci:${DEFAULT_OUT_DIR}:${ref}`], { encoding: 'utf8' }));
+      expect(out.Digest).toBe(build.indexDigest); // skopeo reports the digest the reference names: the index
+      expect(out.Architecture).toBe(arch);
+      expect(out.Layers).toEqual(image.manifest.layers.map((l) => l.digest));
     }
   });
 });
