@@ -33,6 +33,20 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
+// cel-go's notion of a zero value, for optional.ofNonZeroValue.
+function isZeroValue(value: unknown): boolean {
+  if (value === null || value === false || value === '' || value === 0 || value === 0n) return true;
+  if (Array.isArray(value) || value instanceof Uint8Array) return value.length === 0;
+  if (value instanceof Map) return value.size === 0;
+  if (typeof value === 'object') {
+    // Boxed numbers (cel-js uints) compare by their primitive value; maps by their keys.
+    const primitive = (value as { valueOf(): unknown }).valueOf();
+    if (primitive !== value) return primitive === 0n || primitive === 0;
+    return Object.keys(value as object).length === 0;
+  }
+  return false;
+}
+
 function codePoints(text: string): string[] {
   return Array.from(text);
 }
@@ -91,6 +105,10 @@ function extensions(env: Environment): Environment {
     // Optional-returning list accessors from cel-go's optional library.
     .registerFunction('list<A>.first(): optional<A>', (list: unknown[]) => (list.length > 0 ? Optional.of(list[0]) : Optional.none()))
     .registerFunction('list<A>.last(): optional<A>', (list: unknown[]) => (list.length > 0 ? Optional.of(list[list.length - 1]) : Optional.none()))
+    .registerFunction('OptionalNamespace.ofNonZeroValue(A): optional<A>', (_ns: unknown, value: unknown) =>
+      (isZeroValue(value) ? Optional.none() : Optional.of(value)))
+    .registerFunction('OptionalNamespace.unwrap(list<optional<A>>): list<A>', (_ns: unknown, list: Optional[]) =>
+      list.filter((item) => item.hasValue()).map((item) => item.value()))
     // strings extension functions cel-js does not ship.
     .registerFunction('string.charAt(int): string', (text: string, index: bigint) => {
       const chars = codePoints(text);

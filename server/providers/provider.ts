@@ -55,7 +55,11 @@ export interface Accepted {
    * a form post; gcr's unwrapped `{action,digest,tag}`.
    */
   readonly payload: Buffer;
-  /** Whether `payload` is JSON for CEL purposes (Content-Type lists application/json; gcr: true). */
+  /**
+   * Whether `payload` is JSON for CEL purposes: the request's Content-Type lists application/json,
+   * exactly as Flux decides it (also for gcr, whose unwrapped body is JSON under Pub/Sub's
+   * `application/json`; a form post's extracted payload is not).
+   */
   readonly payloadIsJson: boolean;
   /** Verified OIDC claims (generic-oidc only). */
   readonly claims?: Record<string, unknown>;

@@ -196,3 +196,19 @@ describe('string.format', () => {
     expect(() => run("'%s %s'.format(['a']) == ''", {})).toThrow(/out of range/);
   });
 });
+
+describe('optional library additions', () => {
+  test.each([
+    "!optional.ofNonZeroValue('').hasValue()",
+    '!optional.ofNonZeroValue(0).hasValue()',
+    '!optional.ofNonZeroValue([]).hasValue()',
+    '!optional.ofNonZeroValue(0u).hasValue()',
+    'optional.ofNonZeroValue(2u).hasValue()',
+    "optional.ofNonZeroValue('x').value() == 'x'",
+    'optional.ofNonZeroValue(req.n).value() == 3',
+    "optional.unwrap([req.?tag, req.?missing]) == ['t']",
+    "optional.unwrap([optional.of('a'), optional.none()]) == ['a']",
+  ])('%s', (expression) => {
+    expect(run(expression, { req: { n: 3, tag: 't' } })).toBe(true);
+  });
+});
