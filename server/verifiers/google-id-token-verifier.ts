@@ -37,7 +37,7 @@ export class GoogleIdTokenVerifier implements TokenVerifier {
       throw new Error(`idtoken: invalid token: ${describeJoseError(err)}`);
     }
     // Google's validator reports the token's own audience to help spot misconfigured subscriptions.
-    const audienceHint = `token aud ${JSON.stringify(unverified.aud ?? null)}`;
+    const audienceHint = `token aud ${JSON.stringify(unverified.aud ?? null).slice(0, 300)}`;
     if (typeof unverified.aud !== 'string') throw new Error(`idtoken: audience must be a string, ${audienceHint}`);
     if (unverified.aud !== expected.audience) throw new Error(`idtoken: audience provided does not match aud claim in the JWT, ${audienceHint}`);
     const keys = header.alg === 'RS256' ? this.rs256Keys : header.alg === 'ES256' ? this.es256Keys : undefined;
