@@ -354,6 +354,13 @@ describe('the amd64 image runs like the pod the construct renders', () => {
           'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}`,
         }, body);
         expect(forged.status).toBeGreaterThanOrEqual(400);
+        const metrics = await httpRequest(metricsPort, '/metrics');
+        expect(metrics.status).toBe(200);
+        // Secrets stay out of logs and metrics: neither the token nor the hook path appears.
+        for (const text of [c.output(), metrics.body]) {
+          expect(text).not.toContain(token);
+          expect(text).not.toContain(path.slice('/hook/'.length));
+        }
       }
 
       const stopping = Date.now();
