@@ -149,6 +149,7 @@ describe('bundled server', () => {
     test('SIGTERM: stops accepting, finishes the request in flight, exits 0', async () => {
       expect(await get(`http://127.0.0.1:${ports.health}/readyz`)).toBe(200);
       const body = 'null      ';
+      let refusedAfterSigterm = false;
       // A slow client: headers and half the body now, the rest after SIGTERM.
       const response = new Promise<number>((resolve, reject) => {
         const req = http.request(`http://127.0.0.1:${ports.webhook}${hookPath('bundle-token', 'app', ns)}`, {
@@ -163,11 +164,18 @@ describe('bundled server', () => {
         req.write(body.slice(0, 5));
         setTimeout(() => {
           child.kill('SIGTERM');
-          setTimeout(() => req.end(body.slice(5)), 500);
+          setTimeout(() => {
+            // No new connections once draining started.
+            void get(`http://127.0.0.1:${ports.webhook}/hook/x`).then((status) => {
+              refusedAfterSigterm = status === 0;
+              req.end(body.slice(5));
+            });
+          }, 400);
         }, 300);
       });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       expect(await response).toBe(200);
+      expect(refusedAfterSigterm).toBe(true);
       expect(await exited).toBe(0);
       expect(await requestedAt(ns, 'app')).toBeDefined();
       const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
