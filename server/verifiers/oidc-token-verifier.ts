@@ -99,7 +99,7 @@ export class OidcTokenVerifier implements TokenVerifier {
     const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     let document: { issuer?: unknown; jwks_uri?: unknown; id_token_signing_alg_values_supported?: unknown };
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS), redirect: 'error' });
+      const response = await fetch(url, { signal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       document = (await response.json()) as typeof document;
     } catch (err) {
