@@ -68,6 +68,16 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
     return;
   }
   observer.started();
+  // In flight until the response left (or the client left): shutdown waits for exactly that.
+  let done = false;
+  const finished = (): void => {
+    if (!done) {
+      done = true;
+      observer.finished();
+    }
+  };
+  res.once('finish', finished);
+  res.once('close', finished);
   let result: DeliveryResult;
   try {
     const body = await readBody(req);
@@ -83,7 +93,6 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   if (result.status === 413) res.setHeader('Connection', 'close');
   res.writeHead(result.status, { 'Content-Length': 0 });
   res.end();
-  observer.finished();
   observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
 }
 
