@@ -82,7 +82,7 @@ export class MetadataInformer {
         this.resolvedType ??= await this.client.resourceType(this.apiVersion, this.kind);
         if (!this.resourceVersion) {
           const list = await this.client.listMetadata(this.resolvedType, this.namespace);
-          this.objects = new Map(list.items.map((o) => [o.metadata.name, o]));
+          this.objects = new Map(list.items.map((o) => [o.metadata.name, _slim(o)]));
           this.resourceVersion = list.metadata.resourceVersion ?? '';
           this.lastError = undefined;
           if (!this.synced) {
@@ -112,7 +112,7 @@ export class MetadataInformer {
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
-        this.objects.set(obj.metadata.name, obj);
+        this.objects.set(obj.metadata.name, _slim(obj));
         break;
       case 'DELETED':
         this.objects.delete(obj.metadata.name);
@@ -133,4 +133,11 @@ export class MetadataInformer {
     this.syncWaiters = [];
     waiters.forEach((w) => w());
   }
+}
+
+/** managedFields are the bulk of an object's metadata and no filter needs them: not kept. */
+function _slim(object: ObjectMetadata): ObjectMetadata {
+  if (!('managedFields' in object.metadata)) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata: metadata as ObjectMetadata['metadata'] };
 }

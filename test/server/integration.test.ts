@@ -51,6 +51,13 @@ describe('receiver server (files mode, real apiserver)', () => {
       receiver('webapp', undefined, { type: 'generic', secretRef: { name: 'gh' }, resources: [gitRepo('webapp')] }),
       receiver('team-dev', ns, { type: 'generic', secretRef: { name: 'gh' }, resources: [gitRepo('*', { matchLabels: { team: 'dev' } })] }),
       receiver('cross', ns, { type: 'generic', secretRef: { name: 'gh' }, resources: [gitRepo('shared', { namespace: other })] }),
+      receiver('res-shape', ns, {
+        type: 'generic',
+        secretRef: { name: 'gh' },
+        resourceFilter: `res.apiVersion == 'source.toolkit.fluxcd.io/v1' && res.kind == 'GitRepository' && res.metadata.namespace == '${ns}'`
+          + " && has(res.metadata.uid) && !has(res.spec) && !has(res.status) && !has(res.metadata.managedFields)",
+        resources: [gitRepo('db')],
+      }),
     ]);
     await fixture.listen();
     await fixture.ready();
@@ -113,6 +120,11 @@ describe('receiver server (files mode, real apiserver)', () => {
       await send(fixture.url(receiverPath('gh-token\n', 'team-dev', ns)));
       return (await requestedAt(ns, 'late')) ?? undefined;
     });
+  });
+
+  test('CEL `res` is the metadata-only object with the target apiVersion and kind (no spec, status or managedFields)', async () => {
+    expect((await send(fixture.url(receiverPath('gh-token\n', 'res-shape', ns)))).status).toBe(200);
+    expect(await requestedAt(ns, 'db')).toBeDefined();
   });
 
   test('routing like Go ServeMux: 404 text outside /hook/, 301 for /hook and unclean paths, exact raw-target lookup', async () => {
