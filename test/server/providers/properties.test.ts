@@ -40,6 +40,21 @@ describe('providers never throw', () => {
   });
 });
 
+describe('reasons never reveal the Secret', () => {
+  const SECRET = 'Secret-Token-7f3a9c';
+  test.each([...RECEIVER_TYPES].filter((type) => type !== 'generic-oidc'))('%s', async (type) => {
+    const provider = providerFor(type)!;
+    const context = providerContext(type, { secret: { token: SECRET, email: 'push@p.iam.gserviceaccount.com', audience: 'https://aud.example.com' } });
+    await fc.assert(
+      fc.asyncProperty(headers, bodies, async (h, body) => {
+        const verdict = await provider.validate({ method: 'POST', headers: h, body }, context);
+        if (!verdict.ok) expect(verdict.reason).not.toContain(SECRET);
+      }),
+      { numRuns: type === 'gcr' ? 30 : 100 },
+    );
+  });
+});
+
 describe('validateSignature', () => {
   test('never throws on arbitrary header values', () => {
     fc.assert(
