@@ -55,7 +55,7 @@ describe('receiver server (files mode, real apiserver)', () => {
         type: 'generic',
         secretRef: { name: 'gh' },
         resourceFilter: `res.apiVersion == 'source.toolkit.fluxcd.io/v1' && res.kind == 'GitRepository' && res.metadata.namespace == '${ns}'`
-          + " && has(res.metadata.uid) && !has(res.spec) && !has(res.status) && !has(res.metadata.managedFields)",
+          + ' && has(res.metadata.uid) && !has(res.spec) && !has(res.status) && !has(res.metadata.managedFields)',
         resources: [gitRepo('db')],
       }),
     ]);
