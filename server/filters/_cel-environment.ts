@@ -71,24 +71,25 @@ function quote(text: string): string {
   return out + '"';
 }
 
+// Go's strings.Replace (what cel-go's replace uses): an empty `from` matches before every code point and at the end.
 function replaceN(text: string, from: string, to: string, limit: bigint): string {
-  if (limit === 0n) return text;
-  if (limit < 0n) return text.split(from).join(to);
-  let remaining = limit;
+  const chars = codePoints(text);
+  const matches = from === '' ? chars.length + 1 : text.split(from).length - 1;
+  if (limit === 0n || matches === 0) return text;
+  const count = limit < 0n || BigInt(matches) < limit ? matches : Number(limit);
   let out = '';
-  let rest = text;
-  while (remaining > 0n) {
-    const index = rest.indexOf(from);
-    if (index < 0) break;
-    out += rest.slice(0, index) + to;
-    // An empty `from` inserts before each code point, like Go's strings.Replace.
-    const step = from === '' ? (codePoints(rest)[0]?.length ?? 1) : from.length;
-    if (from === '') out += rest.slice(0, step);
-    rest = rest.slice(index + step);
-    remaining -= 1n;
-    if (from === '' && rest === '') break;
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    let next = start;
+    if (from === '') {
+      if (i > 0) next += codePoints(text.slice(start))[0]?.length ?? 0;
+    } else {
+      next = text.indexOf(from, start);
+    }
+    out += text.slice(start, next) + to;
+    start = next + from.length;
   }
-  return out + rest;
+  return out + text.slice(start);
 }
 
 function decodeBase64(text: string): Uint8Array {

@@ -167,6 +167,18 @@ describe('cel-go features Flux enables (§4.1)', () => {
     expect(run(expression, { req })).toBe(true);
   });
 
+  test.each([
+    ["'abc'.replace('', '-')", '-a-b-c-'],
+    ["'abc'.replace('', '-', 2)", '-a-bc'],
+    ["'aaa'.replace('a', 'b', 2)", 'bba'],
+    ["'aaa'.replace('a', 'b', -1)", 'bbb'],
+    ["'aaa'.replace('a', 'b', 0)", 'aaa'],
+    ["'aaa'.replace('x', 'b')", 'aaa'],
+    ["'héllo'.replace('é', 'e')", 'hello'],
+  ])('Go strings.Replace semantics: %s', (expression, expected) => {
+    expect(run(`${expression} == '${expected}'`, {})).toBe(true);
+  });
+
   test('homogeneous aggregate literals: mixed list literals are rejected', () => {
     expect(() => compileFilter("[1, 'a'].size() == 2", { claims: false })).toThrow(/same type/);
   });
