@@ -166,7 +166,7 @@ describe('receiver server (files mode, real apiserver)', () => {
     expect((await send(fixture.url(receiverPath('mixed-token', 'bad-kind', ns)))).status).toBe(503);
     expect((await send(fixture.url(receiverPath('gh-token\n', 'webapp', ns)))).status).toBe(200);
     const file = path.join(fixture.receiversDir, 'mixed.yaml');
-    expect(fixture.source_.problems).toEqual(expect.arrayContaining([
+    expect(fixture.fileSource.problems).toEqual(expect.arrayContaining([
       expect.objectContaining({ origin: `${file}#1`, object: `${ns}/bad-kind`, field: 'spec.resources[1].kind', message: expect.stringContaining('"Deployment"') }),
       expect.objectContaining({ origin: `${file}#3`, object: 'document 3', field: 'metadata.name' }),
     ]));
@@ -182,8 +182,8 @@ describe('receiver server (files mode, real apiserver)', () => {
       receiver('bad-filter', ns, { type: 'generic', secretRef: { name: 'rules' }, resources: [gitRepo('webapp', { filter: 'claims.sub == "x"' })] }),
     ]);
     const file = path.join(fixture.receiversDir, 'rules.yaml');
-    await eventually('problems reported', async () => (fixture.source_.problems.some((p) => p.origin.startsWith(file)) ? true : undefined));
-    expect(fixture.source_.problems).toEqual(expect.arrayContaining([
+    await eventually('problems reported', async () => (fixture.fileSource.problems.some((p) => p.origin.startsWith(file)) ? true : undefined));
+    expect(fixture.fileSource.problems).toEqual(expect.arrayContaining([
       expect.objectContaining({ object: `${ns}/no-secret-ref`, field: 'spec', message: 'secretRef is required when type is not generic-oidc' }),
       expect.objectContaining({ object: `${ns}/bad-filter`, field: 'spec.resources[0].filter', message: expect.stringContaining("undeclared reference to 'claims'") }),
     ]));

@@ -28,7 +28,6 @@ export interface FixtureOptions {
 export class CountingPatcher implements AnnotationPatcher {
   readonly calls: ObjectRef[] = [];
   readonly started: number[] = [];
-  failWith?: Error;
   constructor(private readonly inner: AnnotationPatcher) {}
   async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
     this.calls.push(ref);
@@ -107,7 +106,7 @@ export class ServerFixture {
     throw new Error(`server not ready: ${this.server!.readiness().reasons.join('; ')}`);
   }
 
-  get source_(): FileReceiverSource {
+  get fileSource(): FileReceiverSource {
     return this.source!;
   }
 
