@@ -229,6 +229,26 @@ describe('file reloads with Kubernetes-style atomic symlink swaps', () => {
     expect(await statusOf(fixture.url(receiverPath('second', 'r2', ns)), 10_000, 200)).toBe(200);
     expect((await send(fixture.url(receiverPath('first', 'r2', ns)))).status).toBe(404);
   });
+  test('deliveries keep being answered while definitions are swapped under them', async () => {
+    const stable = (gen: number) => stringify(receiver('stable', ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [gitRepo('one')] }))
+      + `---\n${stringify(receiver(`extra-${gen}`, ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [gitRepo('two')] }))}`;
+    projectAtomically(fixture.receiversDir, { 'receivers.yaml': stable(10) }, 10);
+    const hook = fixture.url(receiverPath('second', 'stable', ns));
+    expect(await statusOf(hook, 10_000, 200)).toBe(200);
+    const statuses: number[] = [];
+    let swapping = true;
+    const load = (async () => {
+      while (swapping) statuses.push(...(await Promise.all([1, 2, 3].map(() => send(hook)))).map((r) => r.status));
+    })();
+    for (let gen = 11; gen < 16; gen++) {
+      projectAtomically(fixture.receiversDir, { 'receivers.yaml': stable(gen) }, gen);
+      await eventually(`extra-${gen} served`, async () => ((await send(fixture.url(receiverPath('second', `extra-${gen}`, ns)))).status === 200 ? true : undefined));
+    }
+    swapping = false;
+    await load;
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+  });
 });
 
 describe('RBAC: a ServiceAccount that may read but not patch', () => {
