@@ -55,7 +55,7 @@ export function compileExpression(env: Environment, expression: string): Compile
   }
   const checked = parsed.check();
   if (!checked.valid) {
-    throw new Error(`failed to compile the CEL expression '${expression}': ${summary(checked.error)}`);
+    throw new Error(`failed to parse the CEL expression '${expression}': ${summary(checked.error)}`);
   }
   return {
     expression,
@@ -70,9 +70,12 @@ export function compileExpression(env: Environment, expression: string): Compile
   };
 }
 
-/** Throws unless the checked output type can be a bool (`dyn` is checked again at evaluation). */
+/**
+ * Throws unless the checked output type is bool. Like Flux, an expression whose type is only known
+ * at run time (`dyn`, e.g. `req.flag`) is rejected: write `req.flag == true`.
+ */
 export function requireBoolOutput(compiled: CompiledExpression): void {
-  if (compiled.outputType !== 'bool' && compiled.outputType !== 'dyn') {
+  if (compiled.outputType !== 'bool') {
     throw new Error(`CEL expression output type mismatch: expected bool, got ${compiled.outputType}`);
   }
 }
@@ -95,19 +98,9 @@ export function evaluateFilter(filter: CompiledFilter, variables: FilterVariable
   if (filter.claims) bindings.claims = variables.claims ?? {};
   const result = filter.run(bindings);
   if (typeof result !== 'boolean') {
-    throw new Error(`CEL expression output type mismatch: expected bool, got ${typeName(result)}`);
+    throw new Error(`failed to evaluate CEL expression as boolean: '${filter.expression}'`);
   }
   return result;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null_type';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'bigint') return 'int';
-  if (typeof value === 'number') return 'double';
-  if (value instanceof Uint8Array) return 'bytes';
-  if (typeof value === 'object') return 'map';
-  return typeof value;
 }
 
 /** Thrown by `requestBodyForCel` when a JSON body cannot become `req`; the pipeline answers 500. */

@@ -45,7 +45,7 @@ export function processClaims(processor: CompiledClaimsProcessor, claims: Record
   for (const validation of processor.validations) {
     const result = validation.compiled.run({ claims, vars });
     if (typeof result !== 'boolean') {
-      throw new Error(`CEL expression output type mismatch: expected bool, got ${typeof result} in '${validation.compiled.expression}'`);
+      throw new Error(`failed to evaluate CEL expression as boolean: '${validation.compiled.expression}'`);
     }
     if (!result) failures.push(validation.message);
   }
