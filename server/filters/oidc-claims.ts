@@ -13,20 +13,21 @@ export interface CompiledClaimsProcessor {
 /** Compiles a provider's variables and validations; throws an Error naming the offending entry. */
 export function compileClaimsProcessor(provider: Pick<OidcProviderSpec, 'variables' | 'validations'>): CompiledClaimsProcessor {
   const env = oidcClaimsEnvironment();
-  const variables = (provider.variables ?? []).map((variable, index) => {
+  // Error texts follow Flux's claims processor.
+  const variables = (provider.variables ?? []).map((variable) => {
     try {
       return { name: variable.name, compiled: compileExpression(env, variable.expression) };
     } catch (err) {
-      throw new Error(`variables[${index}] (${variable.name}): ${(err as Error).message}`);
+      throw new Error(`invalid expression for variable ${JSON.stringify(variable.name)}: ${(err as Error).message}`);
     }
   });
-  const validations = (provider.validations ?? []).map((validation, index) => {
+  const validations = (provider.validations ?? []).map((validation) => {
     try {
       const compiled = compileExpression(env, validation.expression);
       requireBoolOutput(compiled);
       return { message: validation.message, compiled };
     } catch (err) {
-      throw new Error(`validations[${index}]: ${(err as Error).message}`);
+      throw new Error(`invalid expression for validation ${JSON.stringify(validation.message)}: ${(err as Error).message}`);
     }
   });
   return { variables, validations };
@@ -39,13 +40,22 @@ export function compileClaimsProcessor(provider: Pick<OidcProviderSpec, 'variabl
 export function processClaims(processor: CompiledClaimsProcessor, claims: Record<string, unknown>): void {
   const vars: Record<string, unknown> = {};
   for (const variable of processor.variables) {
-    vars[variable.name] = variable.compiled.run({ claims, vars });
+    try {
+      vars[variable.name] = variable.compiled.run({ claims, vars });
+    } catch (err) {
+      throw new Error(`failed to evaluate variable ${JSON.stringify(variable.name)}: ${(err as Error).message}`);
+    }
   }
   const failures: string[] = [];
   for (const validation of processor.validations) {
-    const result = validation.compiled.run({ claims, vars });
+    let result: unknown;
+    try {
+      result = validation.compiled.run({ claims, vars });
+    } catch (err) {
+      throw new Error(`failed to evaluate validation: ${(err as Error).message}`);
+    }
     if (typeof result !== 'boolean') {
-      throw new Error(`failed to evaluate CEL expression as boolean: '${validation.compiled.expression}'`);
+      throw new Error(`failed to evaluate validation: failed to evaluate CEL expression as boolean: '${validation.compiled.expression}'`);
     }
     if (!result) failures.push(validation.message);
   }

@@ -2,6 +2,8 @@
 // the provider entry, the verifier checks signature/issuer/audience/expiry, then the entry's CEL
 // variables and validations run over the claims, which CEL filters later see as `claims`.
 import { headerValue } from './_headers';
+import { decodeStrictJson } from './_json-decode';
+import { decodeShape } from './_json-shape';
 import { accept, quoted, reject } from './_verdict';
 import type { Provider } from './provider';
 import { DEFAULT_OIDC_AUDIENCE, type OidcProviderSpec } from '../../src/model';
@@ -12,19 +14,17 @@ const BASE64URL_UNPADDED = /^[A-Za-z0-9_-]*$/;
 /** The `iss` of a JWT without verifying it; throws when the token is not a JWT with a string `iss`. */
 export function unverifiedTokenIssuer(token: string): string {
   const parts = token.split('.');
-  if (parts.length !== 3) throw new Error('token is not a JWT: expected 3 dot-separated parts');
+  if (parts.length !== 3) throw new Error('token is not a JWT');
   const payload = parts[1];
   if (!BASE64URL_UNPADDED.test(payload) || payload.length % 4 === 1) {
-    throw new Error('token payload is not unpadded base64url');
+    throw new Error('failed to decode token payload: illegal base64url data');
   }
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    throw new Error('token payload is not JSON');
-  }
-  const iss = (claims as { iss?: unknown } | null)?.iss;
-  if (typeof iss !== 'string' || iss === '') throw new Error("token has no 'iss' claim");
+  // Go unmarshals into `struct { Iss string }`: strict JSON, key matched case-insensitively.
+  const json = decodeStrictJson(Buffer.from(payload, 'base64url'));
+  const decoded = json.ok ? decodeShape(json.value, { iss: 'string' }) : json;
+  if (!decoded.ok) throw new Error(`failed to parse token payload: ${decoded.error}`);
+  const iss = (decoded.value as { iss?: string } | undefined)?.iss ?? '';
+  if (iss === '') throw new Error("token is missing the 'iss' claim");
   return iss;
 }
 
@@ -43,13 +43,13 @@ function processorFor(provider: OidcProviderSpec): CompiledClaimsProcessor {
 export const genericOidcProvider: Provider = {
   type: 'generic-oidc',
   async validate(request, context) {
+    // Reasons follow Flux's generic-oidc messages.
     const providers = context.spec.oidcProviders ?? [];
-    if (providers.length === 0) return reject('no oidcProviders configured for the receiver');
+    if (providers.length === 0) return reject('generic-oidc receiver has no oidcProviders configured');
     const authorization = headerValue(request, 'authorization');
-    if (authorization === '') return reject('Authorization header is missing');
-    if (!authorization.startsWith('Bearer ')) return reject('Authorization header is not a Bearer token');
+    if (!authorization.startsWith('Bearer ')) return reject('the Authorization header is missing or malformed');
     const token = authorization.slice('Bearer '.length).trim();
-    if (token === '') return reject('Authorization header has an empty Bearer token');
+    if (token === '') return reject('the Authorization header is missing a bearer token');
 
     let issuer: string;
     try {
@@ -66,8 +66,14 @@ export const genericOidcProvider: Provider = {
     } catch (err) {
       return reject(`failed to verify OIDC token: ${(err as Error).message}`);
     }
+    let processor: CompiledClaimsProcessor;
     try {
-      processClaims(processorFor(provider), claims);
+      processor = processorFor(provider);
+    } catch (err) {
+      return reject(`invalid oidcProvider configuration for issuer ${quoted(provider.issuerURL)}: ${(err as Error).message}`);
+    }
+    try {
+      processClaims(processor, claims);
     } catch (err) {
       return reject((err as Error).message);
     }

@@ -47,7 +47,9 @@ describe('claims processor', () => {
 
   test('an evaluation error is an error (missing claim)', () => {
     const processor = compileClaimsProcessor({ validations: [{ expression: "claims.missing == 'x'", message: 'm' }] });
-    expect(() => processClaims(processor, claims)).toThrow(/no such key/i);
+    expect(() => processClaims(processor, claims)).toThrow(/^failed to evaluate validation: .*no such key/i);
+    const variable = compileClaimsProcessor({ variables: [{ name: 'x', expression: 'claims.missing' }], validations: [] });
+    expect(() => processClaims(variable, claims)).toThrow(/^failed to evaluate variable "x": .*no such key/i);
   });
 });
 
@@ -57,8 +59,10 @@ describe('compile', () => {
   });
 
   test('not-valid-cel === fails and names the entry', () => {
-    expect(() => compileClaimsProcessor({ validations: [{ expression: 'not-valid-cel ===', message: 'm' }] })).toThrow(/validations\[0\].*not-valid-cel ===/);
-    expect(() => compileClaimsProcessor({ variables: [{ name: 'v', expression: 'not-valid-cel ===' }], validations: [] })).toThrow(/variables\[0\] \(v\)/);
+    expect(() => compileClaimsProcessor({ validations: [{ expression: 'not-valid-cel ===', message: 'm' }] }))
+      .toThrow(/^invalid expression for validation "m": failed to parse the CEL expression 'not-valid-cel ===': /);
+    expect(() => compileClaimsProcessor({ variables: [{ name: 'v', expression: 'not-valid-cel ===' }], validations: [] }))
+      .toThrow(/^invalid expression for variable "v": /);
   });
 
   test('validations must be bool', () => {

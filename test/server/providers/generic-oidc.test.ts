@@ -36,7 +36,7 @@ describe('generic-oidc', () => {
   });
 
   test('missing Authorization header', async () => {
-    expect(await validate('generic-oidc', webhookRequest(), context())).toMatchObject({ ok: false, reason: 'Authorization header is missing' });
+    expect(await validate('generic-oidc', webhookRequest(), context())).toMatchObject({ ok: false, reason: expect.stringContaining('Authorization header is missing') });
   });
 
   test('Bearer not-a-jwt: parse bearer token', async () => {
@@ -105,7 +105,14 @@ describe('generic-oidc', () => {
   });
 
   test('a receiver without providers is refused', async () => {
-    expect((await validate('generic-oidc', bearer(await issuer.sign({ aud: 'flux' })), context([]))).ok).toBe(false);
+    expect(await validate('generic-oidc', bearer(await issuer.sign({ aud: 'flux' })), context([])))
+      .toMatchObject({ ok: false, reason: 'generic-oidc receiver has no oidcProviders configured' });
+  });
+
+  test('an invalid CEL configuration is reported as such', async () => {
+    const token = await issuer.sign({ aud: 'flux', repository: 'org/app' });
+    const verdict = await validate('generic-oidc', bearer(token), context([provider({ validations: [{ expression: "'text'", message: 'm' }] })]));
+    expect(verdict).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid oidcProvider configuration for issuer .*expected bool, got string/) });
   });
 
   test('no Secret is needed; events are ignored', async () => {
@@ -116,6 +123,10 @@ describe('generic-oidc', () => {
 });
 
 describe('unverifiedTokenIssuer', () => {
+  test('the iss key matches case-insensitively, like Go', () => {
+    expect(unverifiedTokenIssuer(`h.${Buffer.from('{"ISS":"https://example.com"}').toString('base64url')}.s`)).toBe('https://example.com');
+  });
+
   test('header.<b64url({"iss":"https://example.com"})>.sig', () => {
     const payload = Buffer.from(JSON.stringify({ iss: 'https://example.com' })).toString('base64url');
     expect(unverifiedTokenIssuer(`header.${payload}.sig`)).toBe('https://example.com');
@@ -130,6 +141,8 @@ describe('unverifiedTokenIssuer', () => {
     `h.${Buffer.from('{"iss":""}').toString('base64url')}.s`,
     `h.${Buffer.from('{"iss":5}').toString('base64url')}.s`,
     `h.${Buffer.from('not json').toString('base64url')}.s`,
+    `h.${Buffer.from('null').toString('base64url')}.s`,
+    `h.${Buffer.from('["https://example.com"]').toString('base64url')}.s`,
   ])('%s ⇒ error', (token) => {
     expect(() => unverifiedTokenIssuer(token)).toThrow(Error);
   });
