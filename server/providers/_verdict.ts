@@ -21,9 +21,14 @@ export function secretToken(secret: { readonly token?: Buffer } | undefined): Bu
   return secret?.token;
 }
 
-export const MISSING_TOKEN = "unable to read token from secret: the Secret has no 'token' key";
+export const MISSING_TOKEN = "unable to read token, error: invalid secret data: required field 'token'";
 
 /** Log-safe rendering of a sender-controlled string (bounded, quoted). */
 export function quoted(value: string, max = 200): string {
-  return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  return JSON.stringify(bounded(value, max));
+}
+
+/** A sender-controlled string cut to a length fit for a log line. */
+export function bounded(value: string, max = 200): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
 }

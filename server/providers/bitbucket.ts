@@ -2,7 +2,7 @@
 import { eventAllowed } from './_event-filter';
 import { validateGitHubPayload } from './_github-payload';
 import { headerValue, optionalHeader } from './_headers';
-import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
 export const bitbucketProvider: Provider = {
@@ -11,10 +11,10 @@ export const bitbucketProvider: Provider = {
     const token = secretToken(context.secret);
     if (token === undefined) return reject(MISSING_TOKEN);
     const check = validateGitHubPayload(request, token);
-    if (!check.ok) return reject(`unable to validate Bitbucket signature: ${check.reason}`);
+    if (!check.ok) return reject(`the Bitbucket server signature header is invalid, err: ${check.reason}`);
     const event = headerValue(request, 'x-event-key');
     if (!eventAllowed(event, context.spec.events)) {
-      return reject(`Bitbucket event ${quoted(event)} is not in the receiver's events`);
+      return reject(`the Bitbucket server event '${bounded(event)}' is not authorised`);
     }
     return accept(request, {
       event,

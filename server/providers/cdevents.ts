@@ -4,7 +4,7 @@ import { validateCDEvent } from './_cdevents-schema';
 import { eventAllowed } from './_event-filter';
 import { headerValue, optionalHeader } from './_headers';
 import { decodeStrictJson } from './_json-decode';
-import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
 export const cdeventsProvider: Provider = {
@@ -16,7 +16,7 @@ export const cdeventsProvider: Provider = {
     if (!check.ok) return reject(`unable to validate CDEvent event: ${check.reason}`);
     const event = headerValue(request, 'ce-type');
     if (!eventAllowed(event, context.spec.events)) {
-      return reject(`CDEvent ${quoted(event)} is not in the receiver's events`);
+      return reject(`the CDEvent '${bounded(event)}' is not authorised`);
     }
     return accept(request, { event, description: `handling CDEvent: ${event}`, deliveryId: optionalHeader(request, 'ce-id') });
   },

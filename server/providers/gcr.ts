@@ -39,7 +39,7 @@ export const gcrProvider: Provider = {
     try {
       claims = await context.verifiers.google.verify(authorization.slice('Bearer '.length), { issuer: [...GOOGLE_ISSUERS], audience });
     } catch (err) {
-      return reject(`cannot verify the Google ID token: ${(err as Error).message}`);
+      return reject(`cannot authenticate GCR request: ${(err as Error).message}`);
     }
     if (!(GOOGLE_ISSUERS as readonly unknown[]).includes(claims.iss)) return reject('the ID token was not issued by Google');
     if (claims.email !== email) return reject('the ID token email does not match the Secret email');

@@ -2,7 +2,7 @@
 import { eventAllowed } from './_event-filter';
 import { validateGitHubPayload } from './_github-payload';
 import { headerValue, optionalHeader } from './_headers';
-import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
 export const githubProvider: Provider = {
@@ -11,10 +11,10 @@ export const githubProvider: Provider = {
     const token = secretToken(context.secret);
     if (token === undefined) return reject(MISSING_TOKEN);
     const check = validateGitHubPayload(request, token);
-    if (!check.ok) return reject(`unable to validate GitHub signature: ${check.reason}`);
+    if (!check.ok) return reject(`the GitHub signature header is invalid, err: ${check.reason}`);
     const event = headerValue(request, 'x-github-event');
     if (!eventAllowed(event, context.spec.events)) {
-      return reject(`GitHub event ${quoted(event)} is not in the receiver's events`);
+      return reject(`the GitHub event '${bounded(event)}' is not authorised`);
     }
     return accept(request, {
       event,

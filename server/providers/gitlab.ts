@@ -2,7 +2,7 @@
 import { constantTimeEqual } from './_constant-time';
 import { eventAllowed } from './_event-filter';
 import { headerValue, optionalHeader } from './_headers';
-import { accept, MISSING_TOKEN, quoted, reject, secretToken } from './_verdict';
+import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
 export const gitlabProvider: Provider = {
@@ -11,11 +11,11 @@ export const gitlabProvider: Provider = {
     const token = secretToken(context.secret);
     if (token === undefined) return reject(MISSING_TOKEN);
     if (!constantTimeEqual(Buffer.from(headerValue(request, 'x-gitlab-token'), 'utf8'), token)) {
-      return reject('the X-Gitlab-Token header does not match the receiver token');
+      return reject('the X-Gitlab-Token header value does not match the receiver token');
     }
     const event = headerValue(request, 'x-gitlab-event');
     if (!eventAllowed(event, context.spec.events)) {
-      return reject(`GitLab event ${quoted(event)} is not in the receiver's events`);
+      return reject(`the GitLab event '${bounded(event)}' is not authorised`);
     }
     return accept(request, {
       event,

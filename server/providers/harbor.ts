@@ -10,7 +10,7 @@ export const harborProvider: Provider = {
     const token = secretToken(context.secret);
     if (token === undefined) return reject(MISSING_TOKEN);
     if (!constantTimeEqual(Buffer.from(headerValue(request, 'authorization'), 'utf8'), token)) {
-      return reject('the Authorization header does not match the receiver token');
+      return reject('the Harbor Authorization header value does not match the receiver token');
     }
     return accept(request, { description: 'handling Harbor event' });
   },
