@@ -59,6 +59,41 @@ export function startChild(
   return child;
 }
 
+/**
+ * Waits until `child` has no child processes and used at most `idleCpuMs` of CPU over the last
+ * 250 ms, at most `timeoutMs`; returns how long that took. adnanh/webhook answers before its
+ * command runs, so a run leaves thousands of forks behind that would otherwise load the next run.
+ */
+export async function waitUntilQuiet(child: BenchChild, timeoutMs = 60_000, idleCpuMs = 25): Promise<number> {
+  const started = Date.now();
+  let before = _cpuMs(child.pid);
+  while (Date.now() - started < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = _cpuMs(child.pid);
+    if (_childCount(child.pid) === 0 && now - before <= idleCpuMs) break;
+    before = now;
+  }
+  return (Date.now() - started) / 1000;
+}
+
+/** User + system CPU time of `pid`, its threads and its reaped children, in ms. */
+function _cpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  return ticks * 10;
+}
+
+function _childCount(pid: number): number {
+  let count = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    if (children) count += children.split(/\s+/).length;
+  }
+  return count;
+}
+
 /** Polls `url` until it answers with `status` (any status when undefined), at most `timeoutMs`. */
 export async function waitForHttp(child: BenchChild, url: string, timeoutMs: number, status?: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -12,6 +12,8 @@ export interface CaseRuns {
   readonly runs: LoadResult[];
   /** Per run: what the server said it accepted / patched, and the watch's count of object updates. */
   readonly accounting: RunAccounting[];
+  /** Per run: seconds until the server was idle again (no child processes, no CPU) after the load stopped. */
+  readonly quietSeconds: number[];
 }
 
 export interface RunAccounting {
@@ -122,8 +124,8 @@ export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memo
     `Load: autocannon, ${facts.connections} connections, ${facts.durationSeconds} s per run after a ${facts.warmupSeconds} s warm-up of each case, ${facts.rounds} rounds (targets interleaved), ` +
       `median per column; body ${facts.fixtureBytes} B (\`bench/server/fixtures/github-push.json\`), \`X-GitHub-Event: push\`, \`X-Hub-Signature-256\` right (accepted) or one hex digit off (rejected). Receiver server log level: ${facts.serverLogLevel}.`,
     '',
-    '| Target | Case | req/s (median) | p50 ms | p99 ms | req/s per run | responses (all runs) |',
-    '|---|---|---:|---:|---:|---|---|',
+    '| Target | Case | req/s (median) | p50 ms | p99 ms | req/s per run | responses (all runs) | busy after the run (s, median) |',
+    '|---|---|---:|---:|---:|---|---|---:|',
   );
   for (const c of cases) {
     const s = summarize(c);
@@ -134,7 +136,7 @@ export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memo
       errors += r.errors + r.timeouts;
     }
     const responses = Object.entries(codes).map(([code, n]) => `${n} × ${code}`).concat(errors ? [`${errors} errors/timeouts`] : []).join(', ');
-    lines.push(`| ${c.label} | ${c.caseId} | ${_int(s.rps)} | ${s.p50} | ${s.p99} | ${c.runs.map((r) => _int(r.requestsPerSecond)).join(' / ')} | ${responses || '—'} |`);
+    lines.push(`| ${c.label} | ${c.caseId} | ${_int(s.rps)} | ${s.p50} | ${s.p99} | ${c.runs.map((r) => _int(r.requestsPerSecond)).join(' / ')} | ${responses || '—'} | ${median(c.quietSeconds).toFixed(1)} |`);
   }
 
   lines.push('', '| Issue target | Measured | Target | Met |', '|---|---:|---:|---|');

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { stopAllChildren } from './child-process';
+import { stopAllChildren, waitUntilQuiet } from './child-process';
 import { newestProfile, renderHotspots } from './cpu-profile';
 import { countHotTargetUpdates, createHotTarget } from './hot-target';
 import { CaseId, githubPushDelivery, probe, runLoad } from './load';
@@ -173,13 +173,14 @@ async function main(): Promise<void> {
         for (const c of options.cases) {
           _log(`warm-up ${t.id} ${c} (${options.warmupSeconds} s)`);
           await runLoad(t.hookUrl, deliveries[c], { ...load, durationSeconds: options.warmupSeconds });
+          await waitUntilQuiet(t.child);
         }
       }
     }
 
     const results: CaseRuns[] = [];
     for (const t of targets) {
-      for (const c of options.cases) results.push({ target: t.id, label: t.label, caseId: c, runs: [], accounting: [] });
+      for (const c of options.cases) results.push({ target: t.id, label: t.label, caseId: c, runs: [], accounting: [], quietSeconds: [] });
     }
     for (let round = 1; round <= options.rounds; round++) {
       for (const t of targets) {
@@ -188,6 +189,8 @@ async function main(): Promise<void> {
           const before = await t.counts();
           const watch = c === 'accepted' ? await countHotTargetUpdates(api) : undefined;
           const result = await runLoad(t.hookUrl, deliveries[c], { ...load, durationSeconds: options.durationSeconds });
+          // Work a server deferred past its responses must not load the next run.
+          const quietSeconds = await waitUntilQuiet(t.child);
           const updatesSeen = await watch?.stop();
           const after = await t.counts();
           t.child.assertAlive();
@@ -198,9 +201,10 @@ async function main(): Promise<void> {
             patchErrors: before && after ? after.patchErrors - before.patchErrors : undefined,
           };
           entry.runs.push(result);
+          entry.quietSeconds.push(quietSeconds);
           entry.accounting.push(accounting);
           _log(`round ${round} ${t.id} ${c}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ` +
-            `codes ${JSON.stringify(result.statusCodes)}${result.errors ? `, ${result.errors} errors` : ''}` +
+            `codes ${JSON.stringify(result.statusCodes)}${result.errors ? `, ${result.errors} errors` : ''}, quiet after ${quietSeconds.toFixed(1)} s` +
             (c === 'accepted' ? `, patches ${accounting.patches ?? '—'}, updates seen ${updatesSeen}` : ''));
         }
       }
