@@ -31,8 +31,10 @@ export interface RunningContainer {
   /** Resolves with the exit code of the container's PID 1 (or 128 + signal). */
   readonly exited: Promise<number>;
   output(): string;
-  /** Sends `signal` to the container's PID 1 (not to the unshare wrapper). */
+  /** Sends `signal` to the container's PID 1 (not to the unshare wrapper, which ignores SIGTERM). */
   signal(signal: NodeJS.Signals): void;
+  /** SIGKILLs the wrapper, and with it (`--kill-child`) the container; a no-op once it exited. */
+  kill(): void;
 }
 
 function _sq(s: string): string {
@@ -104,9 +106,14 @@ export function startContainer(spec: ContainerSpec): RunningContainer {
     }
     return undefined;
   };
+  let done = false;
+  void exited.then(() => (done = true), () => (done = true));
   return {
     process: child,
     exited,
+    kill: () => {
+      if (!done && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    },
     output: () => out,
     signal: (signal) => {
       const pid = pid1();
