@@ -32,6 +32,8 @@ export interface MemoryRow {
 export interface RunFacts {
   readonly command: string;
   readonly date: string;
+  /** `git rev-parse --short HEAD`, noting uncommitted changes in server/ or src/model/ the bundle may contain. */
+  readonly commit: string;
   readonly nproc: number;
   readonly cpuModel: string;
   readonly node: string;
@@ -116,7 +118,7 @@ function _clean(c: CaseRuns): boolean {
 export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memory: readonly MemoryRow[]): string {
   const lines: string[] = [];
   lines.push(
-    `Measured ${facts.date} with \`${facts.command}\`.`,
+    `Measured ${facts.date} with \`${facts.command}\` at commit ${facts.commit}.`,
     '',
     `Machine: ${facts.nproc} CPUs (${facts.cpuModel}), Node ${facts.node}, kube-apiserver ${facts.kubernetes} + etcd ${facts.etcd} (test harness, same machine), adnanh/webhook ${facts.webhookVersion}. ` +
       `Load average before/after: ${facts.loadBefore} / ${facts.loadAfter}. Load generator, servers, kube-apiserver and etcd share these CPUs: compare ratios, not absolute numbers.`,

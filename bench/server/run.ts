@@ -7,6 +7,7 @@
 //   npx projen bench:server [--duration 6] [--rounds 3] [--connections 20] [--warmup 2]
 //     [--settle 5] [--targets receiver,baseline,webhook] [--cases rejected,accepted]
 //     [--log-level info] [--write-docs] [--cpu-prof]
+import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -101,6 +102,14 @@ function _options(argv: readonly string[]): Options {
 
 const _sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const _log = (msg: string) => process.stdout.write(`[bench:server ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const _commit = (): string => {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--', 'server', 'src/model') ? ' + uncommitted changes in server/ or src/model/' : '');
+  } catch {
+    return 'unknown';
+  }
+};
 const _loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
@@ -108,6 +117,8 @@ async function main(): Promise<void> {
   const options = _options(argv);
   const command = ['npx projen bench:server', ...argv].join(' ');
   const loadBefore = _loadAverage();
+  // Read before the run: the bundle was built from this tree just now.
+  const commit = _commit();
   const fixture = fs.readFileSync(FIXTURE);
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-server-'));
@@ -214,6 +225,7 @@ async function main(): Promise<void> {
     const markdown = renderMarkdown({
       command,
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      commit,
       nproc: os.cpus().length,
       cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
       node: process.version,
