@@ -221,7 +221,10 @@ describe('the amd64 image runs like the pod the construct renders', () => {
     for (const sh of ['bin/sh', 'bin/bash', 'usr/bin/sh']) expect(fs.existsSync(join(rootfs, sh))).toBe(false);
   });
 
-  test('node runs as the image user without capabilities on a read-only root', async () => {
+  test('node runs as the image user without capabilities on a read-only root; glibc name lookups and TLS roots work', async () => {
+    // Runtimes bind-mount /etc/hosts; getaddrinfo must find names in it through the image's NSS config.
+    const hosts = join(work, 'hosts');
+    fs.writeFileSync(hosts, '127.0.0.1 localhost\n10.96.0.1 kubernetes.default.svc\n');
     const c = startContainer({
       rootfs,
       argv: [NODE_PATH, '-e', [
@@ -229,7 +232,10 @@ describe('the amd64 image runs like the pod the construct renders', () => {
         'let ro = "writable"; try { fs.writeFileSync("/app/x", "") } catch (e) { ro = e.code }',
         'fs.writeFileSync("/tmp/ok", "ok");',
         'const caps = fs.readFileSync("/proc/self/status", "utf8").match(/^CapEff:\\s*(\\S+)/m)[1];',
-        'console.log(JSON.stringify({ v: process.version, arch: process.arch, uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), user: require("os").userInfo().username, ro, caps, pid: process.pid }));',
+        'const tlsRoots = require("tls").rootCertificates.length;',
+        'require("dns").lookup("kubernetes.default.svc", { family: 4 }, (err, address) => console.log(JSON.stringify({',
+        '  v: process.version, arch: process.arch, uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(),',
+        '  user: require("os").userInfo().username, ro, caps, pid: process.pid, address: err ? err.code : address, tlsRoots: tlsRoots > 100 })));',
       ].join(' ')],
       env: image.config.config.Env,
       workingDir: image.config.config.WorkingDir,
@@ -237,12 +243,23 @@ describe('the amd64 image runs like the pod the construct renders', () => {
       gid: IMAGE_USER_ID,
       readOnlyRootFilesystem: true,
       tmpfs: ['/tmp'],
+      binds: [{ source: hosts, target: '/etc/hosts', readOnly: true }],
     });
     containers.push(c);
     expect(await c.exited).toBe(0);
     const facts = JSON.parse(c.output().trim().split('\n').pop()!);
     expect(facts).toEqual({
-      v: `v${NODE_VERSION}`, arch: 'x64', uid: IMAGE_USER_ID, gid: IMAGE_USER_ID, groups: [IMAGE_USER_ID], user: 'nonroot', ro: 'EROFS', caps: '0000000000000000', pid: 1,
+      v: `v${NODE_VERSION}`,
+      arch: 'x64',
+      uid: IMAGE_USER_ID,
+      gid: IMAGE_USER_ID,
+      groups: [IMAGE_USER_ID],
+      user: 'nonroot',
+      ro: 'EROFS',
+      caps: '0000000000000000',
+      pid: 1,
+      address: '10.96.0.1',
+      tlsRoots: true,
     });
   });
 
