@@ -1,7 +1,7 @@
 // Bundles the receiver server into one CommonJS file with esbuild. The bundle is shipped in
 // the npm package (bin `flux-webhook-receiver`) and copied into the container image.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -33,6 +33,15 @@ const result = await build({
   },
   metafile: true,
   logLevel: 'warning',
+  // Written below, each file through a rename: test files bundle in parallel, and a reader must
+  // never see a half-written server.cjs.
+  write: false,
 });
+mkdirSync(dirname(outfile), { recursive: true });
+for (const file of result.outputFiles) {
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents, { mode: file.path === outfile ? 0o755 : 0o644 });
+  renameSync(tmp, file.path);
+}
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 console.log(`bundled ${outfile} (${(bytes / 1024).toFixed(0)} KiB, version ${version})`);
