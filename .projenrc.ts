@@ -52,6 +52,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     distName: 'cdk8s-flux-webhooks',
     module: 'cdk8s_flux_webhooks',
   },
+  // Go and Maven targets are not configured: their builds need cdk8s's Go module
+  // (github.com/cdk8s-team/cdk8s-core-go) and Maven artifact (org.cdk8s:cdk8s), which the
+  // registries reachable here do not serve; NuGet needs a .NET SDK this machine lacks.
 
   github: false,
   release: false,
