@@ -122,6 +122,7 @@ export class ReceiverServer {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    this.parts.kube.close();
     this.parts.log.info('shut down', { drained });
   }
 

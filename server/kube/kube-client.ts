@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { createInterface } from 'readline';
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig, Observable, ObservableMiddleware, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { SharedAgent } from './shared-agent';
 import { KIND_PLURALS, splitApiVersion } from '../../src/model';
 
 /** Where a ServiceAccount token is mounted in a pod. */
@@ -78,9 +79,27 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
 export class KubeClient {
   private readonly customObjects: CustomObjectsApi;
   private readonly discovery = new Map<string, Promise<Map<string, string>>>();
+  /** Keep-alive connections shared by every call (client-node would open one per call). */
+  readonly agent = new SharedAgent();
+  private readonly patchOptions: ReturnType<typeof setHeaderOptions>;
 
   constructor(readonly config: KubeConfig) {
     this.customObjects = config.makeApiClient(CustomObjectsApi);
+    // Runs after client-node applied the credentials (headers per call) and made its own agent.
+    const shareConnections: ObservableMiddleware = {
+      pre: (ctx) => {
+        const agent = this.agent.agentFor(ctx.getAgent());
+        if (agent) ctx.setAgent(agent);
+        return new Observable(Promise.resolve(ctx));
+      },
+      post: (res) => new Observable(Promise.resolve(res)),
+    };
+    this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, { middleware: [shareConnections] });
+  }
+
+  /** Closes the shared API connections (shutdown). */
+  close(): void {
+    this.agent.destroy();
   }
 
   /** JSON merge patch of `metadata.annotations` (RFC 7386), no resourceVersion precondition, like Flux. */
@@ -88,7 +107,7 @@ export class KubeClient {
     try {
       await this.customObjects.patchNamespacedCustomObject(
         { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body: { metadata: { annotations } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        this.patchOptions,
       );
     } catch (err) {
       throw _apiError(err, `patch ${ref.kind} "${ref.namespace}/${ref.name}"`);
@@ -171,6 +190,7 @@ export class KubeClient {
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
     const options: https.RequestOptions = { method, headers: { Accept: accept }, signal };
     await this.config.applyToHTTPSOptions(options);
+    options.agent = this.agent.agentFor(options.agent);
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, options, resolve);
