@@ -68,6 +68,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testTimeout: 120_000,
