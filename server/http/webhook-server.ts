@@ -109,6 +109,8 @@ function _routingPath(raw: string): string {
 /** Go's cleanPath: rooted, `.`/`..`/`//` resolved, trailing slash kept. */
 function _cleanPath(path: string): string {
   if (path === '') return '/';
+  // Nothing to resolve without an empty, `.` or `..` segment (the common case: skip normalize).
+  if (path.charCodeAt(0) === 47 && !path.includes('//') && !path.includes('/.')) return path;
   const rooted = path.startsWith('/') ? path : '/' + path;
   let clean = posix.normalize(rooted);
   if (rooted.endsWith('/') && !clean.endsWith('/')) clean += '/';

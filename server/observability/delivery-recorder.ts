@@ -6,20 +6,32 @@ import { HANDLER_LABEL, ReceiverMetrics } from './metrics';
 import type { WebhookObserver } from '../http/webhook-server';
 import type { DeliveryResult } from '../pipeline/delivery';
 
+/** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */
+interface _HttpSeries {
+  readonly duration: { observe(value: number): void };
+  readonly size: { observe(value: number): void };
+}
+
 export class DeliveryRecorder implements WebhookObserver {
   private inflightCount = 0;
   private drainWaiters: (() => void)[] = [];
+  private readonly inflightSeries: { inc(): void; dec(): void };
+  // Bounded: methods are the ones Node's parser knows, statuses and outcomes are ours, receivers exist.
+  private readonly httpSeries = new Map<string, _HttpSeries>();
+  private readonly deliverySeries = new Map<string, { inc(): void }>();
 
-  constructor(private readonly log: Logger, private readonly metrics: ReceiverMetrics) {}
+  constructor(private readonly log: Logger, private readonly metrics: ReceiverMetrics) {
+    this.inflightSeries = metrics.inflight.labels({ service: '', handler: HANDLER_LABEL });
+  }
 
   started(): void {
     this.inflightCount++;
-    this.metrics.inflight.inc({ service: '', handler: HANDLER_LABEL });
+    this.inflightSeries.inc();
   }
 
   finished(): void {
     this.inflightCount--;
-    this.metrics.inflight.dec({ service: '', handler: HANDLER_LABEL });
+    this.inflightSeries.dec();
     if (this.inflightCount === 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
@@ -38,11 +50,11 @@ export class DeliveryRecorder implements WebhookObserver {
   }
 
   completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, responseBytes: number): void {
-    const labels = { service: '', handler: HANDLER_LABEL, method: delivery.method, code: String(result.status) };
-    this.metrics.requestDuration.observe(labels, seconds);
-    this.metrics.responseSize.observe(labels, responseBytes);
+    const http = this._httpSeries(delivery.method, result.status);
+    http.duration.observe(seconds);
+    http.size.observe(responseBytes);
     const r = result.receiver;
-    this.metrics.deliveries.inc({ namespace: r?.namespace ?? '', name: r?.name ?? '', type: r?.type ?? '', outcome: result.outcome });
+    this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
     const fields = {
       receiver: r ? `${r.namespace}/${r.name}` : undefined,
       type: r?.type,
@@ -67,5 +79,26 @@ export class DeliveryRecorder implements WebhookObserver {
     if (result.status >= 500) this.log.error('webhook failed', fields);
     else if (result.status === 400 || result.status === 503) this.log.warn('webhook refused', fields);
     else this.log.info('webhook handled', fields);
+  }
+
+  private _httpSeries(method: string, status: number): _HttpSeries {
+    const key = `${method} ${status}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      const labels = { service: '', handler: HANDLER_LABEL, method, code: String(status) };
+      series = { duration: this.metrics.requestDuration.labels(labels), size: this.metrics.responseSize.labels(labels) };
+      this.httpSeries.set(key, series);
+    }
+    return series;
+  }
+
+  private _deliverySeries(namespace: string, name: string, type: string, outcome: string): { inc(): void } {
+    const key = `${namespace}\u0000${name}\u0000${type}\u0000${outcome}`;
+    let series = this.deliverySeries.get(key);
+    if (!series) {
+      series = this.metrics.deliveries.labels({ namespace, name, type, outcome });
+      this.deliverySeries.set(key, series);
+    }
+    return series;
   }
 }

@@ -1,5 +1,6 @@
 // One JSON object per line on stdout, like Flux's `--log-encoding=json`. Callers pass fields;
 // the logger never derives anything from a request path or a secret.
+import { stdoutSink } from './stdout-sink';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -17,13 +18,19 @@ export interface Logger {
 
 export type LogSink = (line: string) => void;
 
-export function createLogger(level: LogLevel, sink: LogSink = (line) => process.stdout.write(line + '\n'), base: LogFields = { logger: 'receiver-server' }): Logger {
+export function createLogger(level: LogLevel, sink: LogSink = stdoutSink().line, base: LogFields = { logger: 'receiver-server' }): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
+  // Built with for-in rather than spreads and Object.entries: this runs once per request.
   const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (LOG_LEVELS.indexOf(lvl) < threshold) return;
-    const entry: Record<string, unknown> = { level: lvl, ts: new Date().toISOString(), ...base, msg };
-    for (const [k, v] of Object.entries(fields ?? {})) {
-      if (v !== undefined) entry[k] = v instanceof Error ? v.message : v;
+    const entry: Record<string, unknown> = { level: lvl, ts: _isoNow() };
+    for (const k in base) entry[k] = base[k];
+    entry.msg = msg;
+    if (fields) {
+      for (const k in fields) {
+        const v = fields[k];
+        if (v !== undefined) entry[k] = v instanceof Error ? v.message : v;
+      }
     }
     sink(JSON.stringify(entry));
   };
@@ -34,4 +41,17 @@ export function createLogger(level: LogLevel, sink: LogSink = (line) => process.
     error: (msg, fields) => write('error', msg, fields),
     with: (fields) => createLogger(level, sink, { ...base, ...fields }),
   };
+}
+
+let _lastMs = 0;
+let _lastIso = '';
+
+/** `new Date().toISOString()`, formatted at most once per millisecond. */
+function _isoNow(): string {
+  const now = Date.now();
+  if (now !== _lastMs) {
+    _lastMs = now;
+    _lastIso = new Date(now).toISOString();
+  }
+  return _lastIso;
 }
