@@ -5,7 +5,6 @@ import { cdk8s, javascript } from 'projen';
 // runtime dependencies of the construct library.
 const serverDeps = [
   '@kubernetes/client-node@1.4.0', // 2.x needs Node >= 22.19 (see shared toolchain notes)
-  '@bufbuild/cel@^0.6.1',
   '@marcbachmann/cel-js@8.0.0', // CEL filters: optional types + type checker (@bufbuild/cel cannot parse `.?`)
   'jose@^6.2.17',
   'prom-client@^15.1.3',
@@ -25,7 +24,7 @@ const toolDeps = [
 ];
 
 // ESM-only packages that jest (CJS) must transform.
-const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@bufbuild/cel', '@bufbuild/protobuf', '@marcbachmann/cel-js'];
+const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@marcbachmann/cel-js'];
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-flux-webhooks',
