@@ -28,6 +28,8 @@ export interface WebhookObserver {
 }
 
 const NOT_FOUND_BODY = '404 page not found\n';
+/** `/hook` without the trailing slash: Go's mux redirects it to the subtree. */
+const HOOK_PATH_BARE = HOOK_PATH_PREFIX.slice(0, -1);
 
 export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver): http.Server {
   const server = http.createServer(
@@ -57,7 +59,7 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
     _redirect(req, res, clean + (queryAt < 0 ? '' : target.slice(queryAt)));
     return;
   }
-  if (path === HOOK_PATH_PREFIX.slice(0, -1)) {
+  if (path === HOOK_PATH_BARE) {
     _redirect(req, res, HOOK_PATH_PREFIX + (queryAt < 0 ? '' : target.slice(queryAt)));
     return;
   }
@@ -69,15 +71,8 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   }
   observer.started();
   // In flight until the response left (or the client left): shutdown waits for exactly that.
-  let done = false;
-  const finished = (): void => {
-    if (!done) {
-      done = true;
-      observer.finished();
-    }
-  };
-  res.once('finish', finished);
-  res.once('close', finished);
+  // A ServerResponse emits 'close' once in both cases (right after 'finish' when it completed).
+  res.once('close', () => observer.finished());
   let result: DeliveryResult;
   try {
     const body = await readBody(req);

@@ -14,24 +14,23 @@ interface _HttpSeries {
 
 export class DeliveryRecorder implements WebhookObserver {
   private inflightCount = 0;
+  private everStarted = false;
   private drainWaiters: (() => void)[] = [];
-  private readonly inflightSeries: { inc(): void; dec(): void };
   // Bounded: methods are the ones Node's parser knows, statuses and outcomes are ours, receivers exist.
   private readonly httpSeries = new Map<string, _HttpSeries>();
   private readonly deliverySeries = new Map<string, { inc(): void }>();
 
   constructor(private readonly log: Logger, private readonly metrics: ReceiverMetrics) {
-    this.inflightSeries = metrics.inflight.labels({ service: '', handler: HANDLER_LABEL });
+    metrics.inflightNow = () => (this.everStarted ? this.inflightCount : undefined);
   }
 
   started(): void {
     this.inflightCount++;
-    this.inflightSeries.inc();
+    this.everStarted = true;
   }
 
   finished(): void {
     this.inflightCount--;
-    this.inflightSeries.dec();
     if (this.inflightCount === 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];

@@ -29,6 +29,11 @@ export class ReceiverMetrics {
   readonly patches: Counter<'outcome'>;
   readonly coalesced: Counter;
   readonly receivers: Gauge<'state'>;
+  /**
+   * Requests in the `/hook/` handler now, read at scrape time (the DeliveryRecorder sets it;
+   * undefined until the first request, so the series appears with the first request as before).
+   */
+  inflightNow?: () => number | undefined;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -52,6 +57,11 @@ export class ReceiverMetrics {
       help: 'The number of inflight requests being handled at the same time.',
       labelNames: ['service', 'handler'],
       registers,
+      // Set when scraped instead of inc/dec per request (two label look-ups per request saved).
+      collect: () => {
+        const now = this.inflightNow?.();
+        if (now !== undefined) this.inflight.set({ service: '', handler: HANDLER_LABEL }, now);
+      },
     });
     this.deliveries = new Counter({
       name: 'flux_webhook_receiver_deliveries_total',
