@@ -1,0 +1,75 @@
+// The bundle loads the token verifiers (jose) only when a delivery needs one: a generic-oidc
+// delivery through the bundled executable still reaches the real verifier.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { hookPath } from '../../src/model';
+import { adminKubeconfigPath, eventually } from '../harness/kube';
+
+const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'receiver-server', 'server.cjs');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function post(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end('{}');
+  });
+}
+
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+test('a generic-oidc delivery loads the OIDC verifier on demand and is judged by it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-oidc-'));
+  // Nothing listens there: the verifier's discovery fails, which only the real verifier can report.
+  const issuer = `http://127.0.0.1:${await freePort()}`;
+  fs.writeFileSync(path.join(dir, 'receivers.yaml'), stringify({
+    apiVersion: 'notification.toolkit.fluxcd.io/v1',
+    kind: 'Receiver',
+    metadata: { name: 'oidc', namespace: 'default' },
+    spec: { type: 'generic-oidc', oidcProviders: [{ issuerURL: issuer, validations: [{ expression: "claims.sub == 'ci'", message: 'wrong subject' }] }], resources: [] },
+  }));
+  const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
+  const proc = spawn(process.execPath, [
+    BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--kubeconfig', adminKubeconfigPath(),
+    '--listen', `127.0.0.1:${ports.webhook}`, '--metrics-listen', `127.0.0.1:${ports.metrics}`, '--health-listen', `127.0.0.1:${ports.health}`,
+  ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  proc.stdout!.on('data', (c) => (output += c));
+  proc.stderr!.on('data', (c) => (output += c));
+  try {
+    const token = `${b64url({ alg: 'RS256', kid: 'k' })}.${b64url({ iss: issuer, aud: 'flux', exp: Math.floor(Date.now() / 1000) + 600 })}.c2ln`;
+    const url = `http://127.0.0.1:${ports.webhook}${hookPath('', 'oidc', 'default')}`;
+    const status = await eventually('receiver served', async () => {
+      const s = await post(url, { 'Authorization': `Bearer ${token}`, 'Content-Type': 'application/json' });
+      return s === 400 ? s : undefined;
+    }, 20_000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${output}`);
+    });
+    expect(status).toBe(400);
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const refused = output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'webhook refused');
+    expect(refused).toMatchObject({ receiver: 'default/oidc', type: 'generic-oidc', status: 400 });
+    // The verifier's own words: it was loaded and tried the issuer's discovery document.
+    expect(refused!.error).toBe(`unable to validate payload: failed to verify OIDC token: failed to query OIDC discovery at ${issuer}/.well-known/openid-configuration: fetch failed`);
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+});
