@@ -85,8 +85,8 @@ function request(url: string, opts: { method?: string; token: string; ca: string
       method: opts.method ?? 'GET',
       ca: opts.ca,
       headers: {
-        'Authorization': `Bearer ${opts.token}`,
-        'Accept': 'application/json',
+        Authorization: `Bearer ${opts.token}`,
+        Accept: 'application/json',
         ...(data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {}),
       },
       timeout: 10_000,
@@ -205,7 +205,11 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
     await installCrds(url, adminToken, caPem, options.crdDir ?? crdDirectory());
 
     const server: TestApiServer = {
-      url, adminToken, caPem, kubeconfigPath, workDir,
+      url,
+      adminToken,
+      caPem,
+      kubeconfigPath,
+      workDir,
       versions: { kubernetes: versionInfo.gitVersion, etcd: etcdVersion(bin) },
       stop,
     };
