@@ -2,6 +2,7 @@
 // fit the field is an error, `null` fits anything, unknown fields are ignored, and object keys
 // match field names exactly or case-insensitively (Go's rule).
 import { equalFold } from './_event-filter';
+import type { JsonDecodeResult } from './_json-decode';
 
 export type Shape =
   | 'string'
@@ -59,4 +60,9 @@ export function decodeShape(value: unknown, shape: Shape, path = ''): { ok: true
     if (decoded.value !== undefined) out[field] = decoded.value;
   }
   return { ok: true, value: out };
+}
+
+/** `decodeShape` of a decoded JSON document; a decoding error passes through unchanged. */
+export function decodeJsonShape(json: JsonDecodeResult, shape: Shape): { ok: true; value: unknown } | { ok: false; error: string } {
+  return json.ok ? decodeShape(json.value, shape) : json;
 }

@@ -1,6 +1,6 @@
 // acr: Azure sends no credential; the body must decode into an ACR push event.
 import { decodeFirstJsonValue } from './_json-decode';
-import { decodeShape } from './_json-shape';
+import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -10,8 +10,7 @@ export const acrProvider: Provider = {
   type: 'acr',
   validate(request, context) {
     if (secretToken(context.secret) === undefined) return reject(MISSING_TOKEN);
-    const json = decodeFirstJsonValue(request.body);
-    const decoded = json.ok ? decodeShape(json.value, SHAPE) : json;
+    const decoded = decodeJsonShape(decodeFirstJsonValue(request.body), SHAPE);
     if (!decoded.ok) return reject(`cannot decode ACR webhook payload: ${decoded.error}`);
     const payload = (decoded.value ?? {}) as { target?: { repository?: string; tag?: string } };
     return accept(request, {

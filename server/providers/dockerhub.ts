@@ -1,6 +1,6 @@
 // dockerhub: no authentication beyond the path; the body must decode into DockerHub's push shape.
 import { decodeFirstJsonValue } from './_json-decode';
-import { decodeShape } from './_json-shape';
+import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -15,8 +15,7 @@ export const dockerhubProvider: Provider = {
   type: 'dockerhub',
   validate(request, context) {
     if (secretToken(context.secret) === undefined) return reject(MISSING_TOKEN);
-    const json = decodeFirstJsonValue(request.body);
-    const decoded = json.ok ? decodeShape(json.value, SHAPE) : json;
+    const decoded = decodeJsonShape(decodeFirstJsonValue(request.body), SHAPE);
     if (!decoded.ok) return reject(`cannot decode DockerHub webhook payload: ${decoded.error}`);
     const payload = (decoded.value ?? {}) as DockerHubPayload;
     return accept(request, {

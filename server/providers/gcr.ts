@@ -3,7 +3,7 @@
 // unwrapped, and CEL sees `{action,digest,tag}`.
 import { headerValue } from './_headers';
 import { decodeFirstJsonValue, decodeStrictJson } from './_json-decode';
-import { decodeShape } from './_json-shape';
+import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -45,14 +45,12 @@ export const gcrProvider: Provider = {
     if (claims.email !== email) return reject('the ID token email does not match the Secret email');
     if (claims.email_verified !== true) return reject('the ID token email is not verified');
 
-    const outer = decodeFirstJsonValue(request.body);
-    const envelope = outer.ok ? decodeShape(outer.value, ENVELOPE) : outer;
+    const envelope = decodeJsonShape(decodeFirstJsonValue(request.body), ENVELOPE);
     if (!envelope.ok) return reject(`cannot decode GCR webhook payload: ${envelope.error}`);
     const data = ((envelope.value ?? {}) as { message?: { data?: string } }).message?.data ?? '';
     // Go ignores a base64 error and goes on with empty bytes, which then fail to unmarshal.
     const inner = STD_BASE64.test(data) ? Buffer.from(data, 'base64') : Buffer.alloc(0);
-    const innerJson = decodeStrictJson(inner);
-    const decoded = innerJson.ok ? decodeShape(innerJson.value, EVENT) : innerJson;
+    const decoded = decodeJsonShape(decodeStrictJson(inner), EVENT);
     if (!decoded.ok) return reject(`cannot decode GCR webhook body: ${decoded.error}`);
     const event = (decoded.value ?? {}) as GcrEvent;
     const payload = Buffer.from(

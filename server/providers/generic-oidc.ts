@@ -3,7 +3,7 @@
 // variables and validations run over the claims, which CEL filters later see as `claims`.
 import { headerValue } from './_headers';
 import { decodeStrictJson } from './_json-decode';
-import { decodeShape } from './_json-shape';
+import { decodeJsonShape } from './_json-shape';
 import { accept, quoted, reject } from './_verdict';
 import type { Provider } from './provider';
 import { DEFAULT_OIDC_AUDIENCE, type OidcProviderSpec } from '../../src/model';
@@ -20,8 +20,7 @@ export function unverifiedTokenIssuer(token: string): string {
     throw new Error('failed to decode token payload: illegal base64url data');
   }
   // Go unmarshals into `struct { Iss string }`: strict JSON, key matched case-insensitively.
-  const json = decodeStrictJson(Buffer.from(payload, 'base64url'));
-  const decoded = json.ok ? decodeShape(json.value, { iss: 'string' }) : json;
+  const decoded = decodeJsonShape(decodeStrictJson(Buffer.from(payload, 'base64url')), { iss: 'string' });
   if (!decoded.ok) throw new Error(`failed to parse token payload: ${decoded.error}`);
   const iss = (decoded.value as { iss?: string } | undefined)?.iss ?? '';
   if (iss === '') throw new Error("token is missing the 'iss' claim");

@@ -4,7 +4,7 @@ import { createHmac } from 'crypto';
 import { constantTimeEqual } from './_constant-time';
 import { headerValue } from './_headers';
 import { decodeStrictJson } from './_json-decode';
-import { decodeShape } from './_json-shape';
+import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -19,8 +19,7 @@ export const nexusProvider: Provider = {
     if (signature === '') return reject('the Nexus signature is missing from header');
     const expected = createHmac('sha1', token).update(request.body).digest('hex');
     if (!constantTimeEqual(signature, expected)) return reject('invalid Nexus signature');
-    const json = decodeStrictJson(request.body);
-    const decoded = json.ok ? decodeShape(json.value, SHAPE) : json;
+    const decoded = decodeJsonShape(decodeStrictJson(request.body), SHAPE);
     if (!decoded.ok) return reject(`cannot decode Nexus webhook payload: ${decoded.error}`);
     const payload = (decoded.value ?? {}) as { repositoryName?: string };
     return accept(request, { description: `handling Nexus event from ${payload.repositoryName ?? ''}` });

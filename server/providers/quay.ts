@@ -1,6 +1,6 @@
 // quay: no authentication beyond the path; the body must decode into a repository push notification.
 import { decodeFirstJsonValue } from './_json-decode';
-import { decodeShape } from './_json-shape';
+import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -10,8 +10,7 @@ export const quayProvider: Provider = {
   type: 'quay',
   validate(request, context) {
     if (secretToken(context.secret) === undefined) return reject(MISSING_TOKEN);
-    const json = decodeFirstJsonValue(request.body);
-    const decoded = json.ok ? decodeShape(json.value, SHAPE) : json;
+    const decoded = decodeJsonShape(decodeFirstJsonValue(request.body), SHAPE);
     if (!decoded.ok) return reject(`cannot decode Quay webhook payload: ${decoded.error}`);
     const payload = (decoded.value ?? {}) as { docker_url?: string };
     return accept(request, { description: `handling Quay event from ${payload.docker_url ?? ''}` });
