@@ -143,7 +143,7 @@ packageTask?.reset();
 packageTask?.spawn(project.tasks.tryFind('package-all')!);
 
 project.addTask('import:crds', {
-  description: 'Regenerate the typed L1 classes in src/imports/ from ../shared/crds',
+  description: 'Regenerate the typed L1 classes in src/imports/ from the vendored crds/',
   exec: 'bash tools/import-crds.sh',
 });
 

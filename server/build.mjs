@@ -10,8 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const outfile = join(root, 'assets', 'receiver-server', 'server.cjs');
 
-// The Receiver CRD's v1 schema is inlined (files-mode validation), never copied into the repo.
-const crdDir = resolve(root, process.env.FLUX_WEBHOOKS_CRD_DIR || join('..', 'shared', 'crds'));
+// The Receiver CRD's v1 schema is inlined (files-mode validation) from the vendored crds/.
+const crdDir = resolve(root, process.env.FLUX_WEBHOOKS_CRD_DIR || 'crds');
 const crd = parseYaml(readFileSync(join(crdDir, 'notification.toolkit.fluxcd.io_receivers.yaml'), 'utf8'));
 const receiverSchema = crd.spec.versions.find((v) => v.name === 'v1').schema.openAPIV3Schema;
 

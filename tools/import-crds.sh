@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the typed L1 classes in src/imports/ with `cdk8s import`, one module per API group,
-# from the Flux and Gateway API CRDs in ../shared/crds (or $FLUX_WEBHOOKS_CRD_DIR).
+# from the vendored Flux and Gateway API CRDs in crds/ (or $FLUX_WEBHOOKS_CRD_DIR).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-crds="${FLUX_WEBHOOKS_CRD_DIR:-$root/../shared/crds}"
+crds="${FLUX_WEBHOOKS_CRD_DIR:-$root/crds}"
 out="$root/src/imports"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -1,7 +1,6 @@
 // Validates a Receiver document the way the API server would: the CRD's openAPIV3Schema (ajv)
-// and its `x-kubernetes-validations` CEL rules. The CRD is never copied into the repository:
-// server/build.mjs inlines its schema into the bundle; tests and `ts-node` read it from
-// $FLUX_WEBHOOKS_CRD_DIR (default ../shared/crds next to the repository).
+// and its `x-kubernetes-validations` CEL rules. server/build.mjs inlines the schema into the
+// bundle; tests and `ts-node` read it from the vendored crds/ (or $FLUX_WEBHOOKS_CRD_DIR).
 import * as fs from 'fs';
 import * as path from 'path';
 import { evaluate } from '@marcbachmann/cel-js';
@@ -31,7 +30,7 @@ let _validator: { schema: Schema; validate: ValidateFunction } | undefined;
 export function receiverSchema(): Schema {
   const inlined = process.env.FLUX_WEBHOOKS_RECEIVER_SCHEMA;
   if (inlined) return JSON.parse(inlined) as Schema;
-  const dir = process.env.FLUX_WEBHOOKS_CRD_DIR || path.join(__dirname, '..', '..', '..', 'shared', 'crds');
+  const dir = process.env.FLUX_WEBHOOKS_CRD_DIR || path.join(__dirname, '..', '..', 'crds');
   const file = path.join(dir, RECEIVER_CRD_FILE);
   const crd = parseYaml(fs.readFileSync(file, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
   const v1 = crd.spec.versions.find((v) => v.name === 'v1');

@@ -11,9 +11,9 @@ import { parseAllDocuments } from 'yaml';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/** `../shared/crds` beside the repository, unless `FLUX_WEBHOOKS_CRD_DIR` says otherwise. */
+/** The vendored `crds/` of the repository, unless `FLUX_WEBHOOKS_CRD_DIR` says otherwise. */
 export function crdDirectory(): string {
-  return process.env.FLUX_WEBHOOKS_CRD_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'crds');
+  return process.env.FLUX_WEBHOOKS_CRD_DIR ?? path.resolve(REPO_ROOT, 'crds');
 }
 
 export interface StartOptions {
