@@ -24,7 +24,8 @@ const result = await build({
   format: 'cjs',
   minify: true,
   keepNames: true,
-  sourcemap: 'linked',
+  // External: written for local debugging, referenced by nothing and not packaged.
+  sourcemap: 'external',
   legalComments: 'linked',
   banner: { js: '#!/usr/bin/env node' },
   define: {

@@ -1,9 +1,8 @@
 // image/Dockerfile (for registries that build with Docker) must state the same key facts as the
 // daemonless build (image/build.ts, whose config is checked in receiver-image.test.ts): base
 // runtime, node and bundle paths, user, entrypoint and args, working directory, ports, labels.
-import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { join, resolve } from 'path';
+import { join } from 'path';
 import { keyValues, parseDockerfile, Stage, substitute } from './dockerfile-stages';
 import { BUNDLE_FILE } from '../../image/build';
 import {
@@ -74,13 +73,14 @@ describe('image/Dockerfile states the facts of the daemonless image', () => {
     expect(args(build, 'RUN')).toContain('node server/build.mjs');
   });
 
-  test('the build stage fetches the very Receiver CRD the bundle inlines, pinned by checksum', () => {
-    const add = args(stages.find((s) => s.name === 'build')!, 'ADD')[0].split(/\s+/);
-    const checksum = add.find((w) => w.startsWith('--checksum=sha256:'))!.slice('--checksum=sha256:'.length);
-    const crdDir = resolve(REPO_ROOT, process.env.FLUX_WEBHOOKS_CRD_DIR || join('..', 'shared', 'crds'));
-    const crd = fs.readFileSync(join(crdDir, 'notification.toolkit.fluxcd.io_receivers.yaml'));
-    expect(createHash('sha256').update(crd).digest('hex')).toBe(checksum);
-    expect(add).toContain('https://raw.githubusercontent.com/fluxcd/notification-controller/v1.9.3/config/crd/bases/notification.toolkit.fluxcd.io_receivers.yaml');
+  test('the build stage copies the vendored Receiver CRD to where server/build.mjs reads it', () => {
+    const build = stages.find((s) => s.name === 'build')!;
+    const copies = args(build, 'COPY').map((a) => a.split(/\s+/));
+    expect(copies).toContainEqual(['crds/notification.toolkit.fluxcd.io_receivers.yaml', 'crds/']);
+    // Nothing points the build elsewhere (no download, no FLUX_WEBHOOKS_CRD_DIR override).
+    expect(args(build, 'ADD')).toEqual([]);
+    expect(args(build, 'ENV').join(' ')).not.toMatch(/FLUX_WEBHOOKS_CRD_DIR/);
+    expect(fs.readFileSync(join(REPO_ROOT, 'server', 'build.mjs'), 'utf8')).toMatch(/FLUX_WEBHOOKS_CRD_DIR \|\| 'crds'/);
   });
 
   test('the build context admits what the build stage copies and nothing heavy', () => {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Consumer tests of the packed artifacts (run by `npx projen build` after `package`): what a user
+# gets from npm and PyPI, installed into empty apps outside the repository.
+#  npm:    the jsii tarball + its peer dependencies in a new app; a chart with WebhookReceiver,
+#          FluxReceivers and an exposure synthesizes; `npx flux-webhook-receiver --version` runs;
+#          the tarball holds no repository-only files.
+#  python: the wheel in a new virtualenv; the same chart synthesizes.
+# Needs the npm registry and PyPI (or caches of them), like `npm install` itself.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$root/test/consumer"
+version="$(node -p "require('$root/package.json').version")"
+tgz="$root/dist/js/cdk8s-flux-webhooks@$version.jsii.tgz"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "consumer: $*" >&2; exit 1; }
+[[ -f "$tgz" ]] || fail "no $tgz: run 'npx projen package:js' first"
+
+# The synthesized chart must hold the objects of all three constructs.
+check_synth() {
+  local out="$1" file
+  file="$(ls "$out"/*.yaml 2>/dev/null | head -n1)"
+  [[ -n "$file" ]] || fail "$2: nothing synthesized in $out"
+  for kind in Deployment Service ServiceAccount Receiver GitRepository; do
+    grep -q "^kind: $kind$" "$file" || fail "$2: no $kind in $file"
+  done
+  grep -q 'type: LoadBalancer' "$file" || fail "$2: no LoadBalancer Service in $file"
+  grep -q 'name: flux-native' "$file" || fail "$2: no flux-native Receiver in $file"
+  echo "consumer: $2 synthesized $(grep -c '^kind:' "$file") objects"
+}
+
+# --- what the tarball holds ----------------------------------------------------------------------
+listing="$(tar tzf "$tgz")"
+grep -qx 'package/assets/receiver-server/server.cjs' <<<"$listing" || fail "tarball lacks the bin's bundle"
+if grep -E '^package/(\.ci|tools|crds|server|test|src)/|\.map$' <<<"$listing"; then
+  fail "tarball holds repository-only files (above)"
+fi
+
+# --- npm ------------------------------------------------------------------------------------------
+peer() { node -p "require('$root/node_modules/$1/package.json').version"; }
+mkdir -p "$work/npm-app"
+cd "$work/npm-app"
+npm init -y >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$tgz" "cdk8s@$(peer cdk8s)" "cdk8s-plus-28@$(peer cdk8s-plus-28)" \
+  "constructs@$(peer constructs)" >/dev/null
+cp "$here/app.js" .
+node app.js "$work/npm-out"
+check_synth "$work/npm-out" npm
+got="$(npx --no-install flux-webhook-receiver --version)"
+[[ "$got" == *"$version"* ]] || fail "npx flux-webhook-receiver --version printed '$got', expected $version"
+echo "consumer: npx flux-webhook-receiver --version → $got"
+
+# --- python ---------------------------------------------------------------------------------------
+wheel="$(ls "$root"/dist/python/*.whl 2>/dev/null | head -n1)"
+[[ -n "$wheel" ]] || fail "no wheel in dist/python: run 'npx projen package:python' first"
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
+"$work/venv/bin/python" "$here/app.py" "$work/py-out"
+check_synth "$work/py-out" python
