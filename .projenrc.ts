@@ -11,6 +11,7 @@ const serverDeps = [
   'yaml@^2.9.1',
   'ajv@^8.20.0',
   'ajv-formats@^3.0.1',
+  'punycode@^2.3.1', // bundled in place of Node's deprecated built-in (server/build.mjs)
 ];
 
 const toolDeps = [

@@ -32,6 +32,10 @@ const result = await build({
     'process.env.FLUX_WEBHOOKS_VERSION': JSON.stringify(version),
     'process.env.FLUX_WEBHOOKS_RECEIVER_SCHEMA': JSON.stringify(JSON.stringify(receiverSchema)),
   },
+  // client-node 1.x reaches Node's deprecated built-in punycode (through node-fetch's whatwg-url);
+  // on Node 22+ that prints a DEP0040 warning, a non-JSON line on stderr. Bundle the userland
+  // package of the same code instead (the trailing slash skips the built-in).
+  alias: { punycode: 'punycode/' },
   metafile: true,
   logLevel: 'warning',
   // Written below, each file through a rename: test files bundle in parallel, and a reader must
