@@ -4,6 +4,7 @@ import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
 import { ReceiverServer } from './http/receiver-server';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
+import { routeProcessWarnings } from './observability/process-warnings';
 import { providerFor } from './providers';
 import type { TokenVerifier } from './providers/provider';
 import { FileReceiverSource } from './receivers/file-receiver-source';
@@ -31,6 +32,7 @@ async function _main(argv: readonly string[]): Promise<number> {
   }
   const options = command.options;
   const log = createLogger(options.logLevel);
+  routeProcessWarnings(log);
   let server: ReceiverServer;
   try {
     const kube = new KubeClient(loadKubeConfig(options.kubeconfig));
