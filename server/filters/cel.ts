@@ -3,8 +3,8 @@
 // and, for generic-oidc only, `claims`.
 import type { Environment } from '@marcbachmann/cel-js';
 import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from './_cel-environment';
-import { decodeFirstJsonValue } from '../providers/_json-decode';
-import { contentTypeListsJson } from '../providers/_media-type';
+import { decodeFirstJsonValue } from '../wire/json-decode';
+import { contentTypeListsJson } from '../wire/media-type';
 
 export interface CompileFilterOptions {
   /** Declare `claims` (generic-oidc receivers only). */

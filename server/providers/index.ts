@@ -2,5 +2,5 @@ export * from './provider';
 export * from './registry';
 export { unverifiedTokenIssuer } from './generic-oidc';
 export { GOOGLE_ISSUERS } from './gcr';
-export { validateSignature, type SignatureCheck } from './_hmac-signature';
-export { contentTypeListsJson, parseMediaType } from './_media-type';
+export { validateSignature, type SignatureCheck } from '../wire/hmac-signature';
+export { contentTypeListsJson, parseMediaType } from '../wire/media-type';

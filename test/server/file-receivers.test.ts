@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadReceiverFiles } from '../../server/receivers/file-receiver-source';
+import { loadReceiverFiles } from '../../server/receivers/files/file-receiver-source';
 import { hookPath } from '../../src/model';
 
 describe('loadReceiverFiles', () => {

@@ -2,7 +2,7 @@
 // ClusterReceiverSource whose emissions can be awaited.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LogFields, Logger } from '../../../server/observability/logger';
-import { ClusterReceiverSource, type ClusterReceiverSourceOptions } from '../../../server/receivers/cluster-source';
+import { ClusterReceiverSource, type ClusterReceiverSourceOptions } from '../../../server/receivers/cluster/cluster-receiver-source';
 import type { ServedReceiver } from '../../../server/receivers/receiver-source';
 import { adminKubeConfig, eventually, kubeRequest } from '../../harness/kube';
 

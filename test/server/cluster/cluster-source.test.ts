@@ -4,7 +4,7 @@ import * as net from 'net';
 import {
   createReceiver, deleteSecret, getReceiver, patchReceiver, putSecret, readyCondition, receiverManifest, startSource, type RunningSource,
 } from './_cluster-fixtures';
-import { ClusterReceiverSource } from '../../../server/receivers/cluster-source';
+import { ClusterReceiverSource } from '../../../server/receivers/cluster/cluster-receiver-source';
 import { hookPath } from '../../../src/model';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
 

@@ -3,7 +3,7 @@ import { createHash } from 'crypto';
 import {
   evaluateReceiver, REASONS, secretMissingTokenMessage, secretNotFoundApiError, secretReadErrorMessage, statusEquals,
   TERMINAL_MESSAGE_PREFIX, type TokenLookup,
-} from '../../../server/receivers/receiver-status';
+} from '../../../server/receivers/cluster/receiver-status';
 import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 
 const T0 = new Date('2026-11-24T01:00:00.123Z');

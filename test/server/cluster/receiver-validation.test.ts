@@ -1,5 +1,5 @@
 // The spec checks the cluster source runs before computing a path (Flux's reconcile steps 5–8).
-import { validateReceiverSpec } from '../../../server/receivers/_cluster-validation';
+import { validateReceiverSpec } from '../../../server/receivers/cluster/_cluster-validation';
 import type { ReceiverSpec } from '../../../src/model';
 
 const provider = { issuerURL: 'https://token.actions.githubusercontent.com', validations: [{ expression: 'claims.sub == "repo:org/app"', message: 'wrong repo' }] };

@@ -32,17 +32,17 @@ import {
   CoreV1Api, CustomObjectsApi, KubeConfig, ListWatch, PatchStrategy, Watch, setHeaderOptions,
   type KubernetesListObject, type KubernetesObject, type V1Secret,
 } from '@kubernetes/client-node';
-import { apiErrorDetails, describeApiError } from './_cluster-api-error';
+import { apiErrorDetails, describeApiError } from './_api-error';
 import { validateReceiverSpec } from './_cluster-validation';
-import type { ReceiverSource, ServedReceiver } from './receiver-source';
+import type { ReceiverSource, ServedReceiver } from '../receiver-source';
 import {
   evaluateReceiver, secretMissingTokenMessage, secretNotFoundApiError, secretReadErrorMessage, statusEquals,
   type TokenLookup, type ValidationProblem,
 } from './receiver-status';
-import type { ReceiverObject, ReceiverStatus } from '../../src/model';
-import { RECEIVER_API_VERSION } from '../../src/model';
-import { createLogger, type Logger } from '../observability/logger';
-import type { ReceiverSecret } from '../providers/provider';
+import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
+import { RECEIVER_API_VERSION } from '../../../src/model';
+import { createLogger, type Logger } from '../../observability/logger';
+import type { ReceiverSecret } from '../../providers/provider';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
 

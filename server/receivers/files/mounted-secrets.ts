@@ -2,8 +2,8 @@
 // as they are (a trailing newline is part of the token, like Flux reading `data.token`).
 import * as fs from 'fs';
 import * as path from 'path';
-import { SECRET_KEYS } from '../../src/model';
-import type { ReceiverSecret } from '../providers/provider';
+import { SECRET_KEYS } from '../../../src/model';
+import type { ReceiverSecret } from '../../providers/provider';
 
 export type SecretRead = { readonly ok: true; readonly secret: ReceiverSecret } | { readonly ok: false; readonly reason: string };
 

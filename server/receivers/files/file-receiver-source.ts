@@ -5,11 +5,11 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readMountedSecret } from './mounted-secrets';
-import { checkReceiverDefinition } from './receiver-definition';
+import { checkReceiverDefinition } from './receiver-document-check';
 import { definitionFiles, parseDefinitionFile } from './receiver-files';
-import type { ReceiverSource, ServedReceiver } from './receiver-source';
-import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject } from '../../src/model';
-import type { Logger } from '../observability/logger';
+import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject } from '../../../src/model';
+import type { Logger } from '../../observability/logger';
+import type { ReceiverSource, ServedReceiver } from '../receiver-source';
 
 export interface FileReceiverSourceOptions {
   /** A file or a directory of definitions. */

@@ -30,7 +30,7 @@ let _validator: { schema: Schema; validate: ValidateFunction } | undefined;
 export function receiverSchema(): Schema {
   const inlined = process.env.FLUX_WEBHOOKS_RECEIVER_SCHEMA;
   if (inlined) return JSON.parse(inlined) as Schema;
-  const dir = process.env.FLUX_WEBHOOKS_CRD_DIR || path.join(__dirname, '..', '..', 'crds');
+  const dir = process.env.FLUX_WEBHOOKS_CRD_DIR || path.join(__dirname, '..', '..', '..', 'crds');
   const file = path.join(dir, RECEIVER_CRD_FILE);
   const crd = parseYaml(fs.readFileSync(file, 'utf8')) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
   const v1 = crd.spec.versions.find((v) => v.name === 'v1');

@@ -2,11 +2,11 @@
 // pipeline; metrics and health listeners; graceful shutdown. main.ts builds one from the command
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
-import { listen } from './listen-address';
-import { createOpsServer, OpsRoute } from './ops-server';
-import { createWebhookServer } from './webhook-server';
+import { DeliveryRecorder } from './delivery-recorder';
+import { listen } from '../http/listen-address';
+import { createOpsServer, OpsRoute } from '../http/ops-server';
+import { createWebhookServer } from '../http/webhook-server';
 import type { KubeClient } from '../kube/kube-client';
-import { DeliveryRecorder } from '../observability/delivery-recorder';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';

@@ -2,9 +2,9 @@
 // with the field path of each problem: kind and name, the CRD schema and CEL rules, CEL filters
 // that do not compile, OIDC provider expressions that do not compile.
 import { checkReceiverSchema, SchemaProblem } from './receiver-schema';
-import { RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverSpec } from '../../src/model';
-import { compileFilter } from '../filters/cel';
-import { compileClaimsProcessor } from '../filters/oidc-claims';
+import { RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverSpec } from '../../../src/model';
+import { compileFilter } from '../../filters/cel';
+import { compileClaimsProcessor } from '../../filters/oidc-claims';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,9 +1,9 @@
 // One log line and the metrics for every request that reached the `/hook/` handler. Nothing
 // derived from the request path is recorded: a matched receiver is named by namespace/name, an
 // unmatched request by nothing at all.
-import type { Logger } from './logger';
-import { HANDLER_LABEL, ReceiverMetrics } from './metrics';
 import type { WebhookObserver } from '../http/webhook-server';
+import type { Logger } from '../observability/logger';
+import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
 import type { DeliveryResult } from '../pipeline/delivery';
 
 /** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */

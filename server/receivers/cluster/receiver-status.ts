@@ -2,8 +2,8 @@
 // must be served, computed from the object, the result of reading its Secret and the result of
 // validating its spec. Pure: no I/O, the clock is an argument. The cluster source decides whether
 // the status is actually written (see cluster-source.ts).
-import type { ReceiverCondition, ReceiverObject, ReceiverStatus } from '../../src/model';
-import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
+import type { ReceiverCondition, ReceiverObject, ReceiverStatus } from '../../../src/model';
+import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../../src/model';
 
 export const CONDITION_READY = 'Ready';
 export const CONDITION_RECONCILING = 'Reconciling';

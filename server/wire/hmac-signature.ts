@@ -2,7 +2,7 @@
 // picks the HMAC, hex decodes in either case, and the MAC is compared in constant time.
 // Error texts never include the signature or the token.
 import { createHmac } from 'crypto';
-import { constantTimeEqual } from './_constant-time';
+import { constantTimeEqual } from './constant-time';
 
 export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
