@@ -6,9 +6,9 @@ import { createHmac } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from './receiver-fixture';
-import { GoogleIdTokenVerifier } from '../../server/verifiers';
-import { createTestNamespace } from '../harness/kube';
+import { GoogleIdTokenVerifier } from '../../../server/verifiers';
+import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const TOKEN = 'token';
 const hmac = (algo: string, body: string, key = TOKEN) => createHmac(algo, key).update(body).digest('hex');

@@ -3,8 +3,8 @@ import { createHash } from 'crypto';
 import {
   evaluateReceiver, REASONS, secretMissingTokenMessage, secretNotFoundApiError, secretReadErrorMessage, statusEquals,
   TERMINAL_MESSAGE_PREFIX, type TokenLookup,
-} from '../../../server/receivers/cluster/receiver-status';
-import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
+} from '../../../../server/receivers/cluster/receiver-status';
+import type { ReceiverObject, ReceiverStatus } from '../../../../src/model';
 
 const T0 = new Date('2026-11-24T01:00:00.123Z');
 const T1 = new Date('2026-11-24T02:30:00.000Z');

@@ -1,6 +1,6 @@
 // The default log sink batches lines: nothing is lost or reordered, a burst becomes one write,
 // and a large backlog is written at once instead of waiting for the timer.
-import { FLUSH_DELAY_MS, StdoutSink } from '../../server/observability/stdout-sink';
+import { FLUSH_DELAY_MS, StdoutSink } from '../../../server/observability/stdout-sink';
 
 describe('StdoutSink', () => {
   test('lines of a burst are written once, in order, within the flush delay', async () => {

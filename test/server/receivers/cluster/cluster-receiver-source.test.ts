@@ -4,9 +4,9 @@ import * as net from 'net';
 import {
   createReceiver, deleteSecret, getReceiver, patchReceiver, putSecret, readyCondition, receiverManifest, startSource, type RunningSource,
 } from './_cluster-fixtures';
-import { ClusterReceiverSource } from '../../../server/receivers/cluster/cluster-receiver-source';
-import { hookPath } from '../../../src/model';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { ClusterReceiverSource } from '../../../../server/receivers/cluster/cluster-receiver-source';
+import { hookPath } from '../../../../src/model';
+import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../../harness/kube';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,7 +3,7 @@
 // a new one when it changes, and anything that is not a plain node agent passes through.
 import * as http from 'http';
 import * as https from 'https';
-import { SharedAgent } from '../../server/kube/shared-agent';
+import { SharedAgent } from '../../../server/kube/shared-agent';
 
 const perCall = (ca: string, extra: https.AgentOptions = {}): https.Agent => new https.Agent({ ca: Buffer.from(ca), ...extra });
 

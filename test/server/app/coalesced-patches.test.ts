@@ -2,8 +2,8 @@
 // fewer PATCHes than requests (counted on the server's own kube client), every 200 is backed by a
 // patch that started after the request was sent, and a patch failure (RBAC revoked mid-test) is 500.
 import { createHmac } from 'crypto';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from './receiver-fixture';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../harness/kube';
+import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const BURST = 40;
 

@@ -1,5 +1,5 @@
 // The coalescing rule on its own, with patches the test settles by hand.
-import { CoalescingTrigger } from '../../server/trigger/coalescing-trigger';
+import { CoalescingTrigger } from '../../../server/trigger/coalescing-trigger';
 
 interface Pending { resolve: () => void; reject: (e: Error) => void; startedAfter: number[] }
 

@@ -1,10 +1,10 @@
 // Fixtures for the cluster-mode tests: real objects on the harness apiserver and a running
 // ClusterReceiverSource whose emissions can be awaited.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { LogFields, Logger } from '../../../server/observability/logger';
-import { ClusterReceiverSource, type ClusterReceiverSourceOptions } from '../../../server/receivers/cluster/cluster-receiver-source';
-import type { ServedReceiver } from '../../../server/receivers/receiver-source';
-import { adminKubeConfig, eventually, kubeRequest } from '../../harness/kube';
+import type { LogFields, Logger } from '../../../../server/observability/logger';
+import { ClusterReceiverSource, type ClusterReceiverSourceOptions } from '../../../../server/receivers/cluster/cluster-receiver-source';
+import type { ServedReceiver } from '../../../../server/receivers/receiver-source';
+import { adminKubeConfig, eventually, kubeRequest } from '../../../harness/kube';
 
 export const RECEIVERS_API = '/apis/notification.toolkit.fluxcd.io/v1';
 

@@ -2,10 +2,10 @@
 // one connection, while credentials are still applied per call (a token swapped between calls is
 // the one the apiserver sees, on the same connection).
 import * as https from 'https';
-import { createGitRepositories, requestedAt } from './receiver-fixture';
-import { KubeApiError, KubeClient, ObjectRef } from '../../server/kube/kube-client';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
-import { adminKubeConfig, createTestNamespace, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../harness/kube';
+import { KubeApiError, KubeClient, ObjectRef } from '../../../server/kube/kube-client';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../../src/model';
+import { adminKubeConfig, createTestNamespace, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { createGitRepositories, requestedAt } from '../receiver-fixture';
 
 const PATCHES = 12;
 

@@ -5,9 +5,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from './receiver-fixture';
-import { MAX_BODY_BYTES } from '../../server/http/read-body';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../harness/kube';
+import { MAX_BODY_BYTES } from '../../../server/http/read-body';
+import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const gitRepo = (name: string, extra: Record<string, unknown> = {}) => ({ kind: 'GitRepository', name, ...extra });
 

@@ -3,8 +3,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadReceiverFiles } from '../../server/receivers/files/file-receiver-source';
-import { hookPath } from '../../src/model';
+import { loadReceiverFiles } from '../../../../server/receivers/files/file-receiver-source';
+import { hookPath } from '../../../../src/model';
 
 describe('loadReceiverFiles', () => {
   let dir: string;
