@@ -1,10 +1,9 @@
 // One log line and the metrics for every request that reached the `/hook/` handler. Nothing
 // derived from the request path is recorded: a matched receiver is named by namespace/name, an
 // unmatched request by nothing at all.
-import type { WebhookObserver } from '../http/webhook-server';
 import type { Logger } from '../observability/logger';
 import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
-import type { DeliveryResult } from '../pipeline/delivery';
+import type { DeliveryResult, WebhookObserver } from '../pipeline/delivery';
 
 /** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */
 interface _HttpSeries {
@@ -48,10 +47,11 @@ export class DeliveryRecorder implements WebhookObserver {
     return this.inflightCount === 0 ? Promise.resolve() : new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, responseBytes: number): void {
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void {
     const http = this._httpSeries(delivery.method, result.status);
     http.duration.observe(seconds);
-    http.size.observe(responseBytes);
+    // Every response is headers only (Content-Length: 0), as Flux's are.
+    http.size.observe(0);
     const r = result.receiver;
     this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
     const fields = {
