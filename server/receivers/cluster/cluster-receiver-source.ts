@@ -33,7 +33,6 @@ import {
   type KubernetesListObject, type KubernetesObject, type V1Secret,
 } from '@kubernetes/client-node';
 import { apiErrorDetails, describeApiError } from './_api-error';
-import { validateReceiverSpec } from './_cluster-validation';
 import type { ReceiverSource, ServedReceiver } from '../receiver-source';
 import {
   evaluateReceiver, secretMissingTokenMessage, secretNotFoundApiError, secretReadErrorMessage, statusEquals,
@@ -43,6 +42,7 @@ import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 import { RECEIVER_API_VERSION } from '../../../src/model';
 import { createLogger, type Logger } from '../../observability/logger';
 import type { ReceiverSecret } from '../../providers/provider';
+import { validateReceiverSpec } from '../receiver-spec-check';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
 

@@ -2,10 +2,10 @@
 // filters (InvalidCELExpression), the generic-oidc/secretRef invariants and the OIDC provider
 // structure (ValidationFailed), then the OIDC expressions (InvalidCELExpression). The first
 // problem wins; it is terminal until the spec changes.
-import { REASONS, type ValidationProblem } from './receiver-status';
-import type { ReceiverSpec } from '../../../src/model';
-import { compileFilter } from '../../filters/cel';
-import { compileClaimsProcessor } from '../../filters/oidc-claims';
+import { REASONS, type ValidationProblem } from './cluster/receiver-status';
+import type { ReceiverSpec } from '../../src/model';
+import { compileFilter } from '../filters/cel';
+import { compileClaimsProcessor } from '../filters/oidc-claims';
 
 const GENERIC_OIDC = 'generic-oidc';
 const ISSUER_URL_PATTERN = /^https?:\/\//;

@@ -1,6 +1,6 @@
 // The spec checks the cluster source runs before computing a path (Flux's reconcile steps 5–8).
-import { validateReceiverSpec } from '../../../../server/receivers/cluster/_cluster-validation';
-import type { ReceiverSpec } from '../../../../src/model';
+import { validateReceiverSpec } from '../../../server/receivers/receiver-spec-check';
+import type { ReceiverSpec } from '../../../src/model';
 
 const provider = { issuerURL: 'https://token.actions.githubusercontent.com', validations: [{ expression: 'claims.sub == "repo:org/app"', message: 'wrong repo' }] };
 const base: ReceiverSpec = { type: 'generic', secretRef: { name: 's' }, resources: [{ kind: 'GitRepository', name: 'webapp' }] };
