@@ -1,10 +1,9 @@
 // Everything the API server and notification-controller would reject in a Receiver document,
-// with the field path of each problem: kind and name, the CRD schema and CEL rules, CEL filters
-// that do not compile, OIDC provider expressions that do not compile.
+// with the field path of each problem: kind and name, the CRD schema and CEL rules, then the spec
+// checks notification-controller runs (receivers/receiver-spec-check.ts, shared with cluster mode).
 import { checkReceiverSchema, SchemaProblem } from './receiver-schema';
 import { RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverSpec } from '../../../src/model';
-import { compileFilter } from '../../filters/cel';
-import { compileClaimsProcessor } from '../../filters/oidc-claims';
+import { checkReceiverSpec } from '../receiver-spec-check';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -38,36 +37,5 @@ export function checkReceiverDefinition(value: unknown, defaultNamespace: string
   const problems = checkReceiverSchema(value);
   if (problems.length > 0) return { key, namespace: ns, problems };
   if (!doc.spec) return { key, namespace: ns, problems: [{ path: 'spec', message: 'Required value: a Receiver without spec cannot serve webhooks' }] };
-  return { key, namespace: ns, problems: _checkExpressions(doc.spec) };
-}
-
-function _checkExpressions(spec: ReceiverSpec): SchemaProblem[] {
-  const problems: SchemaProblem[] = [];
-  const claims = spec.type === 'generic-oidc';
-  if (spec.resourceFilter) {
-    try {
-      compileFilter(spec.resourceFilter, { claims });
-    } catch (err) {
-      problems.push({ path: 'spec.resourceFilter', message: (err as Error).message });
-    }
-  }
-  spec.resources.forEach((resource, i) => {
-    if (!resource.filter) return;
-    try {
-      compileFilter(resource.filter, { claims });
-    } catch (err) {
-      problems.push({ path: `spec.resources[${i}].filter`, message: (err as Error).message });
-    }
-  });
-  const issuers = new Set<string>();
-  (spec.oidcProviders ?? []).forEach((provider, i) => {
-    if (issuers.has(provider.issuerURL)) problems.push({ path: `spec.oidcProviders[${i}].issuerURL`, message: `Duplicate value: ${JSON.stringify(provider.issuerURL)}` });
-    issuers.add(provider.issuerURL);
-    try {
-      compileClaimsProcessor(provider);
-    } catch (err) {
-      problems.push({ path: `spec.oidcProviders[${i}]`, message: (err as Error).message });
-    }
-  });
-  return problems;
+  return { key, namespace: ns, problems: checkReceiverSpec(doc.spec).map((p) => ({ path: p.path, message: p.detail })) };
 }

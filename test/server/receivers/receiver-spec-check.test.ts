@@ -1,5 +1,5 @@
-// The spec checks the cluster source runs before computing a path (Flux's reconcile steps 5–8).
-import { validateReceiverSpec } from '../../../server/receivers/receiver-spec-check';
+// The one spec checker both receiver sources use (Flux's reconcile steps 5–8, docs/flux-behaviour.md).
+import { checkReceiverSpec, validateReceiverSpec } from '../../../server/receivers/receiver-spec-check';
 import type { ReceiverSpec } from '../../../src/model';
 
 const provider = { issuerURL: 'https://token.actions.githubusercontent.com', validations: [{ expression: 'claims.sub == "repo:org/app"', message: 'wrong repo' }] };
@@ -59,5 +59,38 @@ describe('validateReceiverSpec', () => {
     const problem = validateReceiverSpec({ type: 'generic-oidc', resources: [], oidcProviders: [{ ...provider, validations: [{ expression: 'claims.sub ==', message: 'm' }] }] });
     expect(problem?.reason).toBe('InvalidCELExpression');
     expect(problem?.detail).toMatch(/^oidcProviders\[0\] \(issuerURL="https:\/\/token\.actions\.githubusercontent\.com"\): /);
+  });
+});
+
+describe('checkReceiverSpec (files mode: every problem, with its field)', () => {
+  test('collects every problem in Flux\'s order, each with its field path', () => {
+    const spec = {
+      type: 'github',
+      resourceFilter: '1 +',
+      resources: [{ kind: 'GitRepository', name: 'a', filter: 'true' }, { kind: 'Kustomization', name: 'b', filter: '2 +' }],
+      oidcProviders: [{ issuerURL: 'ftp://x', validations: [] }],
+    } as unknown as ReceiverSpec;
+    expect(checkReceiverSpec(spec).map((p) => [p.path, p.reason])).toEqual([
+      ['spec.resourceFilter', 'InvalidCELExpression'],
+      ['spec.resources[1].filter', 'InvalidCELExpression'],
+      ['spec.oidcProviders', 'ValidationFailed'],
+      ['spec.secretRef', 'ValidationFailed'],
+      ['spec.oidcProviders[0].issuerURL', 'ValidationFailed'],
+      ['spec.oidcProviders[0].validations', 'ValidationFailed'],
+    ]);
+  });
+
+  test('the first problem is the one cluster mode reports', () => {
+    const spec: ReceiverSpec = { type: 'generic-oidc', resources: [], oidcProviders: [provider, provider], secretRef: { name: 's' } };
+    const all = checkReceiverSpec(spec);
+    expect(all.map((p) => p.detail)).toEqual([
+      'secretRef cannot be set when type is generic-oidc',
+      'oidcProviders[1] (issuerURL="https://token.actions.githubusercontent.com"): duplicate issuerURL',
+    ]);
+    expect(validateReceiverSpec(spec)).toEqual({ reason: 'ValidationFailed', detail: 'secretRef cannot be set when type is generic-oidc' });
+  });
+
+  test('a valid spec has no problems', () => {
+    expect(checkReceiverSpec({ type: 'generic-oidc', resources: [], oidcProviders: [provider] })).toEqual([]);
   });
 });
