@@ -1,8 +1,8 @@
 // Go's json decoding into a typed struct, as far as it can fail: a JSON value whose type does not
 // fit the field is an error, `null` fits anything, unknown fields are ignored, and object keys
 // match field names exactly or case-insensitively (Go's rule).
+import { equalFold } from './equal-fold';
 import type { JsonDecodeResult } from './json-decode';
-import { equalFold } from '../providers/_event-filter';
 
 export type Shape =
   | 'string'

@@ -1,6 +1,6 @@
 // The path and HMAC vectors of the compatibility spec (§2.1, §8.7).
 import { hmacHex } from './_provider-request';
-import { validateSignature } from '../../../server/providers';
+import { validateSignature } from '../../../server/wire/hmac-signature';
 import { hookPath } from '../../../src/model';
 
 describe('hookPath vectors', () => {

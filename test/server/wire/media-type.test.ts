@@ -1,5 +1,5 @@
 // Go mime.ParseMediaType as the receivers need it, and Flux's "lists application/json" rule.
-import { contentTypeListsJson, parseMediaType } from '../../../server/providers';
+import { contentTypeListsJson, parseMediaType } from '../../../server/wire/media-type';
 
 describe('parseMediaType', () => {
   test.each([
