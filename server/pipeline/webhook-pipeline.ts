@@ -1,4 +1,4 @@
-// The receiver pipeline, in Flux's order (spec §2.4): find the receiver by path → refuse
+// The receiver pipeline, in Flux's order (docs/flux-behaviour.md, "Request pipeline"): find the receiver by path → refuse
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';

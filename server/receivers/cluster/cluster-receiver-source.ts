@@ -1,23 +1,15 @@
 // Cluster mode (`serve --watch-receivers [--namespace ns]`): receivers come from
 // `notification.toolkit.fluxcd.io/v1` Receiver objects, their tokens from Secrets, both kept in
-// informer caches so the webhook hot path never waits on the API server.
-//
-// Wiring (server/main.ts):
-//
-//   const source = new ClusterReceiverSource({
-//     kubeConfig,              // KubeConfig from @kubernetes/client-node 1.4.0 (in-cluster or --kubeconfig)
-//     namespace,               // optional: watch one namespace (--namespace), else all namespaces
-//     statusWrites: 'auto',    // 'auto' | 'always' | 'never' (see below)
-//     logger,                  // optional Logger from server/observability/logger.ts
-//   });
-//   await source.start((receivers) => registry.replace(receivers)); // rejects on RBAC/connection errors
-//   ...
-//   await source.stop();
+// informer caches so the webhook hot path never waits on the API server. server/main.ts builds
+// one from the command line (statusWrites 'auto'); tests build their own. It uses client-node's
+// ListWatch and CustomObjectsApi directly rather than kube/ (full objects and status writes,
+// which kube/'s metadata client does not do; see docs/architecture.md).
 //
 // `start` resolves after the first complete list of Receivers and Secrets has been emitted; it
 // rejects with an Error that names the resource, the namespace scope and the missing permission
 // when the initial list/watch fails. Later watch failures are logged and retried with backoff
-// (`lastError` tells /readyz about them); the last good set keeps being served meanwhile.
+// (`lastError` holds the one not yet recovered from; /readyz does not use it, since the last good
+// set keeps being served meanwhile).
 //
 // Status: like notification-controller (Ready/Reconciling/Stalled, webhookPath,
 // observedGeneration, lastHandledReconcileAt), written through the /status subresource with a
@@ -134,7 +126,7 @@ export class ClusterReceiverSource implements ReceiverSource {
     this.customObjects = this.kc.makeApiClient(CustomObjectsApi);
   }
 
-  /** The last list/watch failure not yet recovered from, for readiness reporting. */
+  /** The last list/watch failure not yet recovered from (logged; not part of /readyz). */
   get lastError(): string | undefined {
     return this.lastWatchError;
   }

@@ -1,4 +1,4 @@
-// Every case of notification-controller's Test_handlePayload (spec §8.1), sent over HTTP to the
+// Every case of notification-controller's Test_handlePayload (docs/flux-behaviour.md), sent over HTTP to the
 // real pipeline (files mode) with real GitRepository targets in the test apiserver. Upstream
 // annotates Receiver objects; the CRD's kind enum does not allow that, so targets are
 // GitRepositories. Upstream's "/hook/" path is replaced by each receiver's real path.

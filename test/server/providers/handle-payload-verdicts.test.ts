@@ -1,4 +1,4 @@
-// Flux's Test_handlePayload (§8.1), the provider-level cases: same inputs, same accept/reject.
+// Flux's Test_handlePayload (docs/flux-behaviour.md, "Upstream tests mirrored here"), the provider-level cases: same inputs, same accept/reject.
 // Cases about routing, readiness, Kubernetes and body limits (12–22) belong to the HTTP pipeline.
 // For the CEL cases the verdict's payload goes through requestBodyForCel and the compiled filter,
 // and "annotated" counts the target objects the filter lets through.
@@ -170,7 +170,7 @@ describe('Test_handlePayload (provider-level cases)', () => {
       async function gcrRequest(): Promise<WebhookRequest> {
         const token = await google.sign({ aud: AUDIENCE, email: EMAIL, email_verified: true });
         const data = Buffer.from(INNER).toString('base64');
-        // §8.7 vector for this message.data.
+        // The independently computed vector for this message.data (as in vectors.test.ts).
         expect(data).toBe('eyJhY3Rpb24iOiJJTlNFUlQiLCJkaWdlc3QiOiJ1cy1lYXN0MS1kb2NrZXIucGtnLmRldi9teS1wcm9qZWN0L215LXJlcG8vYXBwMUBzaGEyNTY6NmVjMTI4ZTI2Y2Q1Li4uIiwidGFnIjoidXMt'
           + 'ZWFzdDEtZG9ja2VyLnBrZy5kZXYvbXktcHJvamVjdC9teS1yZXBvL2FwcDE6djEuMi4zIn0=');
         const body = JSON.stringify({ message: { data, messageId: '4206943384', publishTime: '2026-11-20T19:13:55.749Z' }, subscription: 'projects/p/subscriptions/s' });

@@ -1,4 +1,4 @@
-// The one spec checker both receiver sources use (Flux's reconcile steps 5–8, docs/flux-behaviour.md).
+// The one spec checker both receiver sources use (docs/flux-behaviour.md, "Receiver validation").
 import { checkReceiverSpec, validateReceiverSpec } from '../../../server/receivers/receiver-spec-check';
 import type { ReceiverSpec } from '../../../src/model';
 

@@ -21,7 +21,7 @@ function receiver(overrides: { spec?: Partial<ReceiverObject['spec']>; status?: 
 
 const found = (token: string): TokenLookup => ({ kind: 'found', token: Buffer.from(token) });
 const missing: TokenLookup = { kind: 'error', message: secretReadErrorMessage('default', 'webhook-token', secretNotFoundApiError('webhook-token')) };
-// Independently computed vector from the compatibility spec (§2.1).
+// Independently computed path vector (docs/flux-behaviour.md, "Webhook path").
 const MY_TOKEN_PATH = '/hook/28271ef639bececea029750537fbf5217bb510000adf056dc3b543cbbc4ee4fd';
 
 function condition(status: ReceiverStatus | undefined, type: string) {
