@@ -3,12 +3,10 @@
 // annotates Receiver objects; the CRD's kind enum does not allow that, so targets are
 // GitRepositories. Upstream's "/hook/" path is replaced by each receiver's real path.
 import { createHmac } from 'crypto';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { GoogleIdTokenVerifier } from '../../../server/verifiers';
 import { createTestNamespace } from '../../harness/kube';
 import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { FakeGoogleCerts } from '../verifiers/fake-key-servers';
 
 const TOKEN = 'token';
 const hmac = (algo: string, body: string, key = TOKEN) => createHmac(algo, key).update(body).digest('hex');
@@ -113,25 +111,19 @@ function cases(gcrToken: () => string): Case[] {
 describe('Test_handlePayload over HTTP (files mode, real apiserver)', () => {
   let ns: string;
   let fixture: ServerFixture;
-  let googleCerts: http.Server;
+  let google: FakeGoogleCerts | undefined;
   let gcrToken = '';
   const all = cases(() => gcrToken);
 
   beforeAll(async () => {
     ns = await createTestNamespace('handle-payload');
-    // A local stand-in for Google's certificate endpoint (same JWKS wire format), so the real
+    // Loopback stand-in for Google's key endpoints (same JWKS wire format), so the real
     // GoogleIdTokenVerifier checks a real RS256 signature.
-    const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
-    googleCerts = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
-    await new Promise<void>((r) => googleCerts.listen(0, '127.0.0.1', r));
-    const certsUrl = `http://127.0.0.1:${(googleCerts.address() as AddressInfo).port}/certs`;
-    gcrToken = await new SignJWT({ email: GCR_EMAIL, email_verified: true })
-      .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
-      .setIssuer('https://accounts.google.com').setAudience(GCR_AUDIENCE).setIssuedAt().setExpirationTime('1h')
-      .sign(privateKey);
+    google = await FakeGoogleCerts.start();
+    gcrToken = await google.sign({ aud: GCR_AUDIENCE, email: GCR_EMAIL, email_verified: true });
 
-    fixture = await ServerFixture.start({ noCrossNamespaceRefs: true, google: new GoogleIdTokenVerifier({ rs256CertsUrl: certsUrl }) });
+    const verifier = new GoogleIdTokenVerifier({ rs256CertsUrl: google.rs256CertsUrl, es256CertsUrl: google.es256CertsUrl });
+    fixture = await ServerFixture.start({ noCrossNamespaceRefs: true, google: verifier });
     await createGitRepositories(ns, all.flatMap((c) => c.targets ?? []));
     // c23's object in another namespace carries a matching label and annotation but is not selected.
     const tested = await createTestNamespace('tested');
@@ -150,7 +142,7 @@ describe('Test_handlePayload over HTTP (files mode, real apiserver)', () => {
 
   afterAll(async () => {
     await fixture?.stop();
-    googleCerts?.close();
+    await google?.close();
   });
 
   test.each(all.map((c) => [`${c.id} ${c.title}`, c] as const))('%s', async (_title, c) => {
