@@ -1,7 +1,7 @@
 // What notification-controller v1.9.3 would write into a Receiver's status, and how the receiver
 // must be served, computed from the object, the result of reading its Secret and the result of
 // validating its spec. Pure: no I/O, the clock is an argument. The cluster source decides whether
-// the status is actually written (see cluster-source.ts).
+// the status is actually written (see cluster-receiver-source.ts).
 import type { ReceiverCondition, ReceiverObject, ReceiverStatus } from '../../../src/model';
 import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../../src/model';
 
