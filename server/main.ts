@@ -1,13 +1,13 @@
 // Entry point of `flux-webhook-receiver` (bundled into assets/receiver-server/server.cjs).
 import * as fs from 'fs';
+import { ReceiverServer } from './app/receiver-server';
 import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
-import { ReceiverServer } from './http/receiver-server';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
 import { routeProcessWarnings } from './observability/process-warnings';
 import { providerFor } from './providers';
 import type { TokenVerifier } from './providers/provider';
-import { FileReceiverSource } from './receivers/file-receiver-source';
+import { FileReceiverSource } from './receivers/files/file-receiver-source';
 import type { ReceiverSource } from './receivers/receiver-source';
 
 /** Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad command line. */
@@ -78,7 +78,7 @@ async function _main(argv: readonly string[]): Promise<number> {
 async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Promise<ReceiverSource> {
   if (options.watchReceivers) {
     // Loaded only in this mode (about 5 MB of idle RSS together with the lazy verifiers).
-    const { ClusterReceiverSource } = await import('./receivers/cluster-source');
+    const { ClusterReceiverSource } = await import('./receivers/cluster/cluster-receiver-source');
     return new ClusterReceiverSource({ kubeConfig: kube.config, namespace: options.namespace, statusWrites: 'auto', logger: log });
   }
   const defaultNamespace = options.namespace ?? _podNamespace() ?? 'default';

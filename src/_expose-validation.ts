@@ -2,6 +2,7 @@
 // the bad value, and says how to fix it, because these values end up in objects the apiserver
 // (or an ingress controller, much later) would otherwise reject with a far less helpful message.
 import { IConstruct } from 'constructs';
+import { HOOK_PATH_PREFIX } from './model';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -12,8 +13,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const IPV6 = /^[0-9A-Fa-f:.]+\/(\d{1,3})$/;
 
-/** The receiver serves every webhook under this prefix. */
-export const HOOK_PATH_PREFIX = '/hook/';
+/** The receiver serves every webhook under this prefix (defined in the shared model). */
+export { HOOK_PATH_PREFIX };
 
 function where(scope: IConstruct): string {
   return scope.node.path;

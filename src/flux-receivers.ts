@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName } from './_validation';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
-import { WEBHOOK_PORT } from './model';
+import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, WEBHOOK_PORT } from './model';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
@@ -30,8 +30,8 @@ export interface FluxReceiversProps {
  */
 export class FluxReceivers extends Construct implements IWebhookReceiver {
   public readonly namespace: string;
-  public readonly serviceName = 'webhook-receiver';
-  public readonly servicePort = 80;
+  public readonly serviceName = FLUX_RECEIVER_SERVICE_NAME;
+  public readonly servicePort = FLUX_RECEIVER_SERVICE_PORT;
   public readonly webhookPort = WEBHOOK_PORT;
 
   private readonly receiverSet: ReceiverSet;
@@ -46,7 +46,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
 
   /** Selects notification-controller's pods. */
   public get podSelectorLabels(): { [key: string]: string } {
-    return { app: 'notification-controller' };
+    return { ...FLUX_CONTROLLER_POD_LABELS };
   }
 
   /** The receivers added so far. */

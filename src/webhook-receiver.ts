@@ -7,7 +7,8 @@ import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName, assertObjectName } from './_validation';
 import {
-  DEFAULT_IMAGE_REPOSITORY, HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
+  DEFAULT_IMAGE_REPOSITORY, FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT,
+  HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
   RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
@@ -93,7 +94,7 @@ const APP_NAME = 'flux-webhook-receiver';
 const CHECKSUM_ANNOTATION = 'checksum/receivers';
 /** Key of the receivers ConfigMap: every Receiver as one multi-document YAML file. */
 const RECEIVERS_FILE = 'receivers.yaml';
-const SERVICE_PORT = 80;
+const SERVICE_PORT = FLUX_RECEIVER_SERVICE_PORT;
 
 /**
  * Deploys the bundled Flux-compatible webhook receiver server with the receivers you add:
@@ -151,7 +152,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     super(scope, id);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('WebhookReceiver namespace', this.namespace);
-    this.serviceName = props.serviceName ?? 'webhook-receiver';
+    this.serviceName = props.serviceName ?? FLUX_RECEIVER_SERVICE_NAME;
     assertObjectName('WebhookReceiver serviceName', this.serviceName);
     if (this.serviceName.length > 63) {
       throw new Error(`WebhookReceiver serviceName ${JSON.stringify(this.serviceName)} is longer than 63 characters: Service names are DNS labels`);
@@ -404,10 +405,10 @@ function containerResources(resources: kplus.ContainerResources | undefined): k8
 
 /** Flux's existing `webhook-receiver` Service in front of notification-controller. */
 class FluxWebhookReceiverRef extends Construct implements IWebhookReceiver {
-  public readonly serviceName = 'webhook-receiver';
-  public readonly servicePort = SERVICE_PORT;
+  public readonly serviceName = FLUX_RECEIVER_SERVICE_NAME;
+  public readonly servicePort = FLUX_RECEIVER_SERVICE_PORT;
   public readonly webhookPort = WEBHOOK_PORT;
-  public readonly podSelectorLabels = { app: 'notification-controller' };
+  public readonly podSelectorLabels = { ...FLUX_CONTROLLER_POD_LABELS };
 
   constructor(scope: Construct, id: string, public readonly namespace: string) {
     super(scope, id);

@@ -3,8 +3,8 @@
 // and, for generic-oidc only, `claims`.
 import type { Environment } from '@marcbachmann/cel-js';
 import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from './_cel-environment';
-import { decodeFirstJsonValue } from '../providers/_json-decode';
-import { contentTypeListsJson } from '../providers/_media-type';
+import { decodeFirstJsonValue } from '../wire/json-decode';
+import { contentTypeListsJson } from '../wire/media-type';
 
 export interface CompileFilterOptions {
   /** Declare `claims` (generic-oidc receivers only). */
@@ -112,7 +112,7 @@ export class RequestBodyError extends Error {
 }
 
 /**
- * The `req` map for CEL (Flux §4.2): only when the Content-Type header lists application/json;
+ * The `req` map for CEL (docs/flux-behaviour.md, "CEL filters"): only when the Content-Type header lists application/json;
  * the first JSON value of the (post-validation) payload must be an object. Returns `{}` for non-JSON
  * content types, `undefined` for a literal `null`, and throws RequestBodyError for an empty body,
  * invalid JSON or a top-level array/string/number/bool.

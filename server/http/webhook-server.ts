@@ -5,7 +5,7 @@ import * as http from 'http';
 import { posix } from 'path';
 import { readBody } from './read-body';
 import { HOOK_PATH_PREFIX } from '../../src/model';
-import type { Delivery, DeliveryResult } from '../pipeline/delivery';
+import type { DeliveryResult, WebhookHandler, WebhookObserver } from '../pipeline/delivery';
 
 /** Node's equivalent of Flux's MaxHeaderBytes: larger request heads get 431. */
 export const MAX_HEADER_BYTES = 256 * 1024;
@@ -15,17 +15,6 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** Idle keep-alive connections are closed after this. */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-
-export interface WebhookHandler {
-  handle(delivery: Delivery): Promise<DeliveryResult>;
-}
-
-export interface WebhookObserver {
-  /** Called once per response that reached the `/hook/` handler (not for mux 404/301). */
-  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, responseBytes: number): void;
-  started(): void;
-  finished(): void;
-}
 
 const NOT_FOUND_BODY = '404 page not found\n';
 /** `/hook` without the trailing slash: Go's mux redirects it to the subtree. */
@@ -88,7 +77,7 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   if (result.status === 413) res.setHeader('Connection', 'close');
   res.writeHead(result.status, { 'Content-Length': 0 });
   res.end();
-  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 /** The path part used for routing; absolute-form targets (`http://host/p`) route on their path, like Go. */

@@ -6,17 +6,6 @@ import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, R
 /** The handler label of every HTTP metric, like Flux without `--export-http-path-metrics`. */
 export const HANDLER_LABEL = '/hook/';
 
-/** What happened to a delivery, as a bounded label. */
-export type Outcome =
-  | 'triggered' // 200
-  | 'not_found' // 404
-  | 'too_large' // 413
-  | 'bad_request' // 400: body read error
-  | 'unavailable' // 503: suspended or not ready
-  | 'rejected' // 400: provider check failed
-  | 'filter_error' // 500: CEL filters could not be built
-  | 'target_error'; // 500: some resource entry failed
-
 export type TargetOutcome = 'patched' | 'filtered_out' | 'failed';
 
 export class ReceiverMetrics {

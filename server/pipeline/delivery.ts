@@ -1,5 +1,18 @@
+// The pipeline's contract with the outside: what the HTTP layer hands in (a Delivery), what comes
+// back (a DeliveryResult), and the observer told about each one. http/ and app/ depend on these
+// types; the pipeline depends on neither.
 import type { IncomingHttpHeaders } from 'http';
-import type { Outcome } from '../observability/metrics';
+
+/** What happened to a delivery, as a bounded label. */
+export type Outcome =
+  | 'triggered' // 200
+  | 'not_found' // 404
+  | 'too_large' // 413
+  | 'bad_request' // 400: body read error
+  | 'unavailable' // 503: suspended or not ready
+  | 'rejected' // 400: provider check failed
+  | 'filter_error' // 500: CEL filters could not be built
+  | 'target_error'; // 500: some resource entry failed
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {
@@ -37,4 +50,17 @@ export interface DeliveryResult {
   /** Why the request was not fully successful. */
   readonly reason?: string;
   readonly entries?: readonly EntryReport[];
+}
+
+/** Turns one buffered request into a result; never throws for a bad request. */
+export interface WebhookHandler {
+  handle(delivery: Delivery): Promise<DeliveryResult>;
+}
+
+/** Told about every request that reached the `/hook/` handler (not mux 404/301). */
+export interface WebhookObserver {
+  /** Once per answered request. Responses have no body, so there is no size to pass. */
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void;
+  started(): void;
+  finished(): void;
 }

@@ -1,4 +1,4 @@
-// The receiver pipeline, in Flux's order (spec §2.4): find the receiver by path → refuse
+// The receiver pipeline, in Flux's order (docs/flux-behaviour.md, "Request pipeline"): find the receiver by path → refuse
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
@@ -9,6 +9,7 @@ import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { Accepted, Provider, ProviderContext, Verdict } from '../providers/provider';
+import { unsupportedTypeReason } from '../providers/registry';
 import type { ServedReceiver } from '../receivers/receiver-source';
 import type { TargetCaches } from '../targets/target-caches';
 import { cacheKeyFor, selectTargets, TargetPolicy } from '../targets/target-resolver';
@@ -91,7 +92,7 @@ export class WebhookPipeline {
   private async _validate(served: ServedReceiver, delivery: Delivery): Promise<Verdict> {
     const type = String(served.object.spec.type);
     const provider = this.deps.providerFor(type);
-    if (!provider) return { ok: false, reason: `recevier type "${type}" not supported` };
+    if (!provider) return { ok: false, reason: unsupportedTypeReason(type) };
     try {
       return await provider.validate(
         { method: delivery.method, headers: delivery.headers, body: delivery.body },

@@ -1,9 +1,9 @@
 // go-github's ValidatePayload, used by github and bitbucket receivers.
-import { formField } from './_form-values';
 import { headerValue } from './_headers';
-import { validateSignature } from './_hmac-signature';
-import { parseMediaType } from './_media-type';
 import type { WebhookRequest } from './provider';
+import { formField } from '../wire/form-values';
+import { validateSignature } from '../wire/hmac-signature';
+import { parseMediaType } from '../wire/media-type';
 
 export type PayloadCheck = { readonly ok: true; readonly payload: Buffer } | { readonly ok: false; readonly reason: string };
 

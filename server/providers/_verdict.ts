@@ -1,6 +1,6 @@
 import { headerValue } from './_headers';
-import { contentTypeListsJson } from './_media-type';
 import type { Accepted, Rejected, WebhookRequest } from './provider';
+import { contentTypeListsJson } from '../wire/media-type';
 
 export function reject(reason: string): Rejected {
   return { ok: false, reason };

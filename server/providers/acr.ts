@@ -1,8 +1,8 @@
 // acr: Azure sends no credential; the body must decode into an ACR push event.
-import { decodeFirstJsonValue } from './_json-decode';
-import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { decodeFirstJsonValue } from '../wire/json-decode';
+import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { action: 'string', target: { repository: 'string', tag: 'string' } } as const;
 

@@ -3,9 +3,9 @@
 import { validateCDEvent } from './_cdevents-schema';
 import { eventAllowed } from './_event-filter';
 import { headerValue, optionalHeader } from './_headers';
-import { decodeStrictJson } from './_json-decode';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { decodeStrictJson } from '../wire/json-decode';
 
 export const cdeventsProvider: Provider = {
   type: 'cdevents',

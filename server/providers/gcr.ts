@@ -2,10 +2,10 @@
 // the Secret's `audience` and `email` (verified); the Pub/Sub envelope's base64 `message.data` is
 // unwrapped, and CEL sees `{action,digest,tag}`.
 import { headerValue } from './_headers';
-import { decodeFirstJsonValue, decodeStrictJson } from './_json-decode';
-import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { decodeFirstJsonValue, decodeStrictJson } from '../wire/json-decode';
+import { decodeJsonShape } from '../wire/json-shape';
 
 export const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'] as const;
 

@@ -1,9 +1,9 @@
 // generic-hmac: `X-Signature: <sha1|sha256|sha512>=<hex>` over the raw body, always checked
 // (even with an empty token).
 import { headerValue } from './_headers';
-import { validateSignature } from './_hmac-signature';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { validateSignature } from '../wire/hmac-signature';
 
 export const genericHmacProvider: Provider = {
   type: 'generic-hmac',

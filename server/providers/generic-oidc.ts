@@ -2,12 +2,12 @@
 // the provider entry, the verifier checks signature/issuer/audience/expiry, then the entry's CEL
 // variables and validations run over the claims, which CEL filters later see as `claims`.
 import { headerValue } from './_headers';
-import { decodeStrictJson } from './_json-decode';
-import { decodeJsonShape } from './_json-shape';
 import { accept, quoted, reject } from './_verdict';
 import type { Provider } from './provider';
 import { DEFAULT_OIDC_AUDIENCE, type OidcProviderSpec } from '../../src/model';
 import { compileClaimsProcessor, processClaims, type CompiledClaimsProcessor } from '../filters/oidc-claims';
+import { decodeStrictJson } from '../wire/json-decode';
+import { decodeJsonShape } from '../wire/json-shape';
 
 const BASE64URL_UNPADDED = /^[A-Za-z0-9_-]*$/;
 

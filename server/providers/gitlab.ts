@@ -1,9 +1,9 @@
 // gitlab: X-Gitlab-Token must equal the token (compared in constant time), event in X-Gitlab-Event.
-import { constantTimeEqual } from './_constant-time';
 import { eventAllowed } from './_event-filter';
 import { headerValue, optionalHeader } from './_headers';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { constantTimeEqual } from '../wire/constant-time';
 
 export const gitlabProvider: Provider = {
   type: 'gitlab',

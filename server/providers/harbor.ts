@@ -1,8 +1,8 @@
 // harbor: the whole Authorization header must equal the token (no "Bearer" stripping).
-import { constantTimeEqual } from './_constant-time';
 import { headerValue } from './_headers';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { constantTimeEqual } from '../wire/constant-time';
 
 export const harborProvider: Provider = {
   type: 'harbor',

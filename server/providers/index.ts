@@ -2,5 +2,3 @@ export * from './provider';
 export * from './registry';
 export { unverifiedTokenIssuer } from './generic-oidc';
 export { GOOGLE_ISSUERS } from './gcr';
-export { validateSignature, type SignatureCheck } from './_hmac-signature';
-export { contentTypeListsJson, parseMediaType } from './_media-type';

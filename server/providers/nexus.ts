@@ -1,12 +1,12 @@
 // nexus: X-Nexus-Webhook-Signature is the lowercase hex HMAC-SHA1 of the body (no prefix),
 // compared as a string in constant time; the body must then be exactly one JSON value.
 import { createHmac } from 'crypto';
-import { constantTimeEqual } from './_constant-time';
 import { headerValue } from './_headers';
-import { decodeStrictJson } from './_json-decode';
-import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { constantTimeEqual } from '../wire/constant-time';
+import { decodeStrictJson } from '../wire/json-decode';
+import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { action: 'string', repositoryName: 'string' } as const;
 

@@ -1,7 +1,7 @@
 // The contract every provider implements. A provider is pure: it gets the buffered request and
 // the receiver's secret and returns a verdict. The only I/O a provider may need (OIDC / Google
-// signing keys) comes in through `ProviderContext.keys`, so the HTTP layer and the tests decide
-// how keys are fetched and cached.
+// signing keys) comes in through `ProviderContext.verifiers`, so the composition root (server/app)
+// and the tests decide how keys are fetched and cached.
 import type { IncomingHttpHeaders } from 'http';
 import type { ReceiverSpec } from '../../src/model';
 

@@ -1,8 +1,8 @@
 // quay: no authentication beyond the path; the body must decode into a repository push notification.
-import { decodeFirstJsonValue } from './_json-decode';
-import { decodeJsonShape } from './_json-shape';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
+import { decodeFirstJsonValue } from '../wire/json-decode';
+import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { docker_url: 'string', updated_tags: 'string[]' } as const;
 

@@ -32,6 +32,9 @@ const PROVIDERS: ReadonlyMap<string, Provider> = new Map(
   ].map((provider) => [provider.type, provider]),
 );
 
+/** The types that have a provider (test/model/receiver-types.test.ts ties them to the CRD and the constructs). */
+export const PROVIDER_TYPES: readonly string[] = [...PROVIDERS.keys()];
+
 /** The provider for a Receiver `spec.type`; undefined for an unknown type (Flux answers 400). */
 export function providerFor(type: string): Provider | undefined {
   return PROVIDERS.get(type);

@@ -1,4 +1,4 @@
-// Which objects a `spec.resources[]` entry names (Flux §5.1): namespace default and
+// Which objects a `spec.resources[]` entry names (docs/flux-behaviour.md, "Requesting reconciliation"): namespace default and
 // cross-namespace refusal, default apiVersions, a name or `*` + matchLabels. Objects come from
 // the metadata caches; nothing here calls the API server.
 import type { CacheKey, TargetCaches } from './target-caches';

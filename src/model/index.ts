@@ -2,3 +2,4 @@ export * from './receiver';
 export * from './hook-path';
 export * from './default-api-versions';
 export * from './server-contract';
+export * from './flux-service';

@@ -1,5 +1,5 @@
-// CEL resource filters: Flux's receiver_resource_filter_test.go (§8.2) with the upstream
-// expressions unchanged, plus the cel-go features §4.1 lists.
+// CEL resource filters: Flux's receiver_resource_filter_test.go (docs/flux-behaviour.md) with the upstream
+// expressions unchanged, plus the cel-go features Flux enables ("CEL filters" there).
 import { compileFilter, evaluateFilter } from '../../../server/filters';
 
 const res = (metadata: Record<string, unknown>) => ({ apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata });
@@ -119,7 +119,7 @@ describe('stacking top-level and per-resource filters (8 upstream rows)', () => 
   });
 });
 
-describe('cel-go features Flux enables (§4.1)', () => {
+describe('cel-go features Flux enables', () => {
   const req = { tag: 'Docker.io/Org/App:v1', tags: ['v1', 'v2'], n: 3, s: ' pad ', list: ['a', 'b'] };
   test.each([
     // optional types

@@ -1,4 +1,4 @@
-// generic-oidc variables/validations: Flux's receiver_claims_test.go (§8.4) processor and compile cases.
+// generic-oidc variables/validations: Flux's receiver_claims_test.go (see docs/flux-behaviour.md) processor and compile cases.
 import { compileClaimsProcessor, processClaims } from '../../../server/filters';
 
 const claims = { sub: 'repo:org/app:environment:production', repository: 'org/app', environment: 'production', ref: 'refs/heads/main' };

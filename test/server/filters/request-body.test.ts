@@ -1,4 +1,4 @@
-// requestBodyForCel: Flux §4.2 (which bodies become `req`, which are a 500).
+// requestBodyForCel: docs/flux-behaviour.md, "CEL filters" (which bodies become `req`, which are a 500).
 import { RequestBodyError, requestBodyForCel } from '../../../server/filters';
 
 const body = (text: string) => Buffer.from(text, 'utf8');

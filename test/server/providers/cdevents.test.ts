@@ -1,4 +1,4 @@
-// cdevents: CDEvent validation (envelope schema + known type) then Ce-Type allow-list (§3.13).
+// cdevents: CDEvent validation (envelope schema + known type) then Ce-Type allow-list (docs/flux-behaviour.md, "Per-type checks").
 import { fixture, providerContext, validate, webhookRequest } from './_provider-request';
 
 const event = (context: Record<string, unknown>, subject: Record<string, unknown> = { id: 'x', type: 'change' }) =>

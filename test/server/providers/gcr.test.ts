@@ -1,4 +1,4 @@
-// gcr: Google ID token (real verifier, loopback Google key endpoints) + Pub/Sub envelope (§3.12).
+// gcr: Google ID token (real verifier, loopback Google key endpoints) + Pub/Sub envelope (docs/flux-behaviour.md, "Per-type checks").
 import { fixture, providerContext, validate, webhookRequest } from './_provider-request';
 import { GoogleIdTokenVerifier } from '../../../server/verifiers';
 import { FakeGoogleCerts } from '../verifiers/fake-key-servers';

@@ -1,4 +1,4 @@
-// generic-oidc provider with a real RSA-2048 issuer on loopback (Flux receiver_oidc_test.go, §8.3).
+// generic-oidc provider with a real RSA-2048 issuer on loopback (Flux's receiver_oidc_test.go, see docs/flux-behaviour.md).
 import { providerContext, validate, webhookRequest } from './_provider-request';
 import { unverifiedTokenIssuer } from '../../../server/providers';
 import { OidcTokenVerifier } from '../../../server/verifiers';

@@ -1,4 +1,4 @@
-// dockerhub, quay and acr decode with Go's streaming decoder into typed structs (§3.8–3.10, §10.10).
+// dockerhub, quay and acr decode with Go's streaming decoder into typed structs (docs/flux-behaviour.md, "Per-type checks").
 import { validate, webhookRequest } from './_provider-request';
 
 const cases: Record<string, { good: string; wrongType: string[]; description: string }> = {

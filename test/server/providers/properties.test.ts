@@ -2,7 +2,8 @@
 import { createHmac } from 'crypto';
 import fc from 'fast-check';
 import { providerContext } from './_provider-request';
-import { providerFor, validateSignature, type WebhookRequest } from '../../../server/providers';
+import { providerFor, type WebhookRequest } from '../../../server/providers';
+import { validateSignature } from '../../../server/wire/hmac-signature';
 import { RECEIVER_TYPES } from '../../../src/model';
 
 const headerNames = fc.constantFrom(

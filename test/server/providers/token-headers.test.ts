@@ -1,7 +1,7 @@
 // Shared-secret headers (gitlab X-Gitlab-Token, harbor Authorization, nexus HMAC): exact match,
 // compared in constant time; wrong lengths are a plain rejection, never an exception.
 import { hmacHex, providerContext, validate, webhookRequest } from './_provider-request';
-import { constantTimeEqual } from '../../../server/providers/_constant-time';
+import { constantTimeEqual } from '../../../server/wire/constant-time';
 
 describe('constantTimeEqual', () => {
   test('equal and unequal inputs of every length relation, without throwing', () => {

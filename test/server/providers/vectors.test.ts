@@ -1,6 +1,6 @@
-// The path and HMAC vectors of the compatibility spec (§2.1, §8.7).
+// Path and HMAC vectors computed independently of the code (docs/flux-behaviour.md, "Webhook path").
 import { hmacHex } from './_provider-request';
-import { validateSignature } from '../../../server/providers';
+import { validateSignature } from '../../../server/wire/hmac-signature';
 import { hookPath } from '../../../src/model';
 
 describe('hookPath vectors', () => {

@@ -1,4 +1,4 @@
-// OidcTokenVerifier against a real RSA-2048 issuer on loopback (Flux receiver_oidc_test.go, §8.3).
+// OidcTokenVerifier against a real RSA-2048 issuer on loopback (Flux's receiver_oidc_test.go, see docs/flux-behaviour.md).
 import { FakeOidcIssuer } from './fake-key-servers';
 import { OidcTokenVerifier } from '../../../server/verifiers';
 

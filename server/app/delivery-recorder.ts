@@ -1,0 +1,103 @@
+// One log line and the metrics for every request that reached the `/hook/` handler. Nothing
+// derived from the request path is recorded: a matched receiver is named by namespace/name, an
+// unmatched request by nothing at all.
+import type { Logger } from '../observability/logger';
+import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
+import type { DeliveryResult, WebhookObserver } from '../pipeline/delivery';
+
+/** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */
+interface _HttpSeries {
+  readonly duration: { observe(value: number): void };
+  readonly size: { observe(value: number): void };
+}
+
+export class DeliveryRecorder implements WebhookObserver {
+  private inflightCount = 0;
+  private everStarted = false;
+  private drainWaiters: (() => void)[] = [];
+  // Bounded: methods are the ones Node's parser knows, statuses and outcomes are ours, receivers exist.
+  private readonly httpSeries = new Map<string, _HttpSeries>();
+  private readonly deliverySeries = new Map<string, { inc(): void }>();
+
+  constructor(private readonly log: Logger, private readonly metrics: ReceiverMetrics) {
+    metrics.inflightNow = () => (this.everStarted ? this.inflightCount : undefined);
+  }
+
+  started(): void {
+    this.inflightCount++;
+    this.everStarted = true;
+  }
+
+  finished(): void {
+    this.inflightCount--;
+    if (this.inflightCount === 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  }
+
+  /** Requests inside the `/hook/` handler right now. */
+  get inflight(): number {
+    return this.inflightCount;
+  }
+
+  /** Resolves when no request is in flight. */
+  drained(): Promise<void> {
+    return this.inflightCount === 0 ? Promise.resolve() : new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void {
+    const http = this._httpSeries(delivery.method, result.status);
+    http.duration.observe(seconds);
+    // Every response is headers only (Content-Length: 0), as Flux's are.
+    http.size.observe(0);
+    const r = result.receiver;
+    this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
+    const fields = {
+      receiver: r ? `${r.namespace}/${r.name}` : undefined,
+      type: r?.type,
+      event: result.event,
+      deliveryId: result.deliveryId,
+      description: result.description,
+      method: delivery.method,
+      outcome: result.outcome,
+      status: result.status,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      error: result.reason,
+      targets: result.entries?.map((e) => ({
+        kind: e.kind,
+        namespace: e.namespace,
+        name: e.name,
+        selected: e.selected,
+        patched: e.patched,
+        filteredOut: e.filteredOut,
+        error: e.error,
+      })),
+    };
+    if (result.status >= 500) this.log.error('webhook failed', fields);
+    else if (result.status === 400 || result.status === 503) this.log.warn('webhook refused', fields);
+    else this.log.info('webhook handled', fields);
+  }
+
+  private _httpSeries(method: string, status: number): _HttpSeries {
+    const key = `${method} ${status}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      const labels = { service: '', handler: HANDLER_LABEL, method, code: String(status) };
+      series = { duration: this.metrics.requestDuration.labels(labels), size: this.metrics.responseSize.labels(labels) };
+      this.httpSeries.set(key, series);
+    }
+    return series;
+  }
+
+  private _deliverySeries(namespace: string, name: string, type: string, outcome: string): { inc(): void } {
+    const key = `${namespace}\u0000${name}\u0000${type}\u0000${outcome}`;
+    let series = this.deliverySeries.get(key);
+    if (!series) {
+      series = this.metrics.deliveries.labels({ namespace, name, type, outcome });
+      this.deliverySeries.set(key, series);
+    }
+    return series;
+  }
+}

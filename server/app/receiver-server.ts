@@ -1,0 +1,176 @@
+// The assembled server: receiver source → registry and target caches; webhook listener →
+// pipeline; metrics and health listeners; graceful shutdown. main.ts builds one from the command
+// line; tests build one in-process with their own source and a wrapped kube client.
+import type * as http from 'http';
+import { DeliveryRecorder } from './delivery-recorder';
+import { listen } from '../http/listen-address';
+import { createOpsServer, OpsRoute } from '../http/ops-server';
+import { createWebhookServer } from '../http/webhook-server';
+import type { KubeClient } from '../kube/kube-client';
+import { Logger } from '../observability/logger';
+import { ReceiverMetrics } from '../observability/metrics';
+import { ReceiverRegistry } from '../pipeline/receiver-registry';
+import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
+import type { Provider, ProviderContext } from '../providers/provider';
+import type { ReceiverSource, ServedReceiver } from '../receivers/receiver-source';
+import { CacheKey, TargetCaches } from '../targets/target-caches';
+import { cacheKeyFor, TargetPolicy } from '../targets/target-resolver';
+import { CoalescingTrigger } from '../trigger/coalescing-trigger';
+
+/** How long SIGTERM waits for requests in flight before closing their connections. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+
+export interface ReceiverServerOptions {
+  readonly listen: string;
+  readonly metricsListen: string;
+  readonly healthListen: string;
+  readonly policy: TargetPolicy;
+}
+
+export interface ReceiverServerParts {
+  readonly source: ReceiverSource;
+  readonly kube: KubeClient;
+  /** Writes the annotation; defaults to `kube`. */
+  readonly patcher?: AnnotationPatcher;
+  readonly providerFor: (type: string) => Provider | undefined;
+  readonly verifiers: ProviderContext['verifiers'];
+  readonly log: Logger;
+  readonly metrics?: ReceiverMetrics;
+}
+
+export interface BoundPorts {
+  readonly webhook: number;
+  readonly metrics: number;
+  readonly health: number;
+}
+
+export class ReceiverServer {
+  /** Starts listening, then loads receivers; /readyz turns 200 once they and their caches are ready. */
+  static async start(options: ReceiverServerOptions, parts: ReceiverServerParts): Promise<ReceiverServer> {
+    const server = new ReceiverServer(options, parts);
+    await server._listen();
+    await parts.source.start((receivers) => server._receiversChanged(receivers));
+    return server;
+  }
+
+  readonly registry = new ReceiverRegistry();
+  readonly metrics: ReceiverMetrics;
+  readonly caches: TargetCaches;
+  readonly trigger: CoalescingTrigger;
+  private readonly pipeline: WebhookPipeline;
+  private readonly recorder: DeliveryRecorder;
+  private readonly webhook: http.Server;
+  private readonly ops: http.Server[] = [];
+  private boundPorts?: BoundPorts;
+  private shuttingDown?: Promise<void>;
+
+  private constructor(private readonly options: ReceiverServerOptions, private readonly parts: ReceiverServerParts) {
+    this.metrics = parts.metrics ?? new ReceiverMetrics();
+    this.caches = new TargetCaches(parts.kube, parts.log);
+    this.trigger = new CoalescingTrigger({ coalesced: () => this.metrics.coalesced.inc() });
+    this.pipeline = new WebhookPipeline({
+      registry: this.registry,
+      providerFor: parts.providerFor,
+      verifiers: parts.verifiers,
+      caches: this.caches,
+      trigger: this.trigger,
+      patcher: parts.patcher ?? parts.kube,
+      policy: options.policy,
+      log: parts.log,
+      metrics: this.metrics,
+    });
+    this.recorder = new DeliveryRecorder(parts.log, this.metrics);
+    this.webhook = createWebhookServer(this.pipeline, this.recorder);
+  }
+
+  get ports(): BoundPorts {
+    return this.boundPorts!;
+  }
+
+  /** Ready = receivers loaded and every target cache synced. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.registry.loaded) reasons.push('receivers not loaded yet');
+    for (const pending of this.caches.pending()) reasons.push(`target cache not synced: ${pending}`);
+    if (this.shuttingDown) reasons.push('shutting down');
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Stops accepting, lets requests in flight finish (at most `graceMs`), then stops everything. */
+  shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
+    this.shuttingDown ??= this._shutdown(graceMs);
+    return this.shuttingDown;
+  }
+
+  private async _shutdown(graceMs: number): Promise<void> {
+    const inflight = this.recorder.inflight;
+    this.parts.log.info('shutting down: no new connections, draining requests in flight', { inflight, graceMs });
+    const closed = new Promise<void>((resolve) => this.webhook.close(() => resolve()));
+    this.webhook.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.recorder.drained().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) this.parts.log.warn('shutdown grace period over; closing remaining connections', { inflight: this.recorder.inflight });
+    this.webhook.closeAllConnections();
+    await closed;
+    await this.parts.source.stop();
+    this.caches.stop();
+    for (const server of this.ops) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    this.parts.kube.close();
+    this.parts.log.info('shut down', { drained });
+  }
+
+  private async _listen(): Promise<void> {
+    const webhook = await listen(this.webhook, this.options.listen);
+    const registry = this.metrics.registry;
+    const metricsRoute: OpsRoute = async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() });
+    const healthz: OpsRoute = async () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' });
+    const readyz: OpsRoute = async () => {
+      const { ready, reasons } = this.readiness();
+      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' : reasons.join('\n') + '\n' };
+    };
+    const routesByAddress = new Map<string, Map<string, OpsRoute>>();
+    const add = (address: string, path: string, route: OpsRoute): void => {
+      const routes = routesByAddress.get(address) ?? new Map<string, OpsRoute>();
+      routes.set(path, route);
+      routesByAddress.set(address, routes);
+    };
+    add(this.options.metricsListen, '/metrics', metricsRoute);
+    add(this.options.healthListen, '/healthz', healthz);
+    add(this.options.healthListen, '/readyz', readyz);
+    const ports = new Map<string, number>();
+    for (const [address, routes] of routesByAddress) {
+      const server = createOpsServer(routes);
+      this.ops.push(server);
+      ports.set(address, await listen(server, address));
+    }
+    this.boundPorts = { webhook, metrics: ports.get(this.options.metricsListen)!, health: ports.get(this.options.healthListen)! };
+    this.parts.log.info('listening', { webhook: this.options.listen, metrics: this.options.metricsListen, health: this.options.healthListen });
+  }
+
+  private _receiversChanged(receivers: readonly ServedReceiver[]): void {
+    this.registry.replace(receivers);
+    this.pipeline.pruneFilters(receivers);
+    const keys: CacheKey[] = [];
+    for (const r of receivers) {
+      const ns = r.object.metadata.namespace;
+      if (!r.ready || !ns || !Array.isArray(r.object.spec?.resources)) continue;
+      for (const entry of r.object.spec.resources) {
+        try {
+          keys.push(cacheKeyFor(entry, ns, this.options.policy));
+        } catch {
+          // refused at request time with the same error (500), like Flux
+        }
+      }
+    }
+    this.caches.retain(keys);
+    this.metrics.receivers.set({ state: 'ready' }, receivers.filter((r) => r.ready).length);
+    this.metrics.receivers.set({ state: 'not_ready' }, receivers.filter((r) => !r.ready).length);
+  }
+}

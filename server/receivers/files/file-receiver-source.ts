@@ -1,0 +1,211 @@
+// Files mode: receivers from YAML/JSON files, tokens from mounted Secrets. A bad document takes
+// only its own receiver out of service; changes (including Kubernetes' atomic `..data` symlink
+// swaps) are picked up by fs.watch + debounce + a full reload, with a slow poll as a safety net.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { readMountedSecret } from './mounted-secrets';
+import { checkReceiverDefinition } from './receiver-document-check';
+import { definitionFiles, parseDefinitionFile } from './receiver-files';
+import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject } from '../../../src/model';
+import type { Logger } from '../../observability/logger';
+import type { ReceiverSource, ServedReceiver } from '../receiver-source';
+
+export interface FileReceiverSourceOptions {
+  /** A file or a directory of definitions. */
+  readonly receivers: string;
+  readonly secretsDir?: string;
+  /** Namespace of documents that name none. */
+  readonly defaultNamespace: string;
+  readonly log: Logger;
+  /** Quiet time after a change before reloading. */
+  readonly debounceMs?: number;
+  /** Safety-net rescan interval (fs.watch can miss events on some filesystems). */
+  readonly pollMs?: number;
+}
+
+/** A definition that could not be served as written. */
+export interface LoadProblem {
+  /** `<file>#<document>`. */
+  readonly origin: string;
+  /** `<namespace>/<name>` when known, else `document <n>`. */
+  readonly object: string;
+  /** The field, e.g. `spec.resources[0].kind`. */
+  readonly field?: string;
+  readonly message: string;
+}
+
+export interface LoadResult {
+  readonly receivers: ServedReceiver[];
+  readonly problems: LoadProblem[];
+}
+
+export class FileReceiverSource implements ReceiverSource {
+  private watchers: fs.FSWatcher[] = [];
+  private timer?: NodeJS.Timeout;
+  private poller?: NodeJS.Timeout;
+  private fingerprint = '';
+  private readonly knownPaths = new Map<string, string>();
+  private onChange?: (receivers: readonly ServedReceiver[]) => void;
+  private latest: LoadResult = { receivers: [], problems: [] };
+
+  constructor(private readonly options: FileReceiverSourceOptions) {}
+
+  /** Problems of the last load. */
+  get problems(): readonly LoadProblem[] {
+    return this.latest.problems;
+  }
+
+  async start(onChange: (receivers: readonly ServedReceiver[]) => void): Promise<void> {
+    this.onChange = onChange;
+    try {
+      definitionFiles(this.options.receivers);
+    } catch (err) {
+      throw new Error(`cannot read receiver definitions from ${this.options.receivers}: ${(err as Error).message}`);
+    }
+    this.reload();
+    for (const dir of this._watchedDirectories()) {
+      try {
+        const watcher = fs.watch(dir, { recursive: true, persistent: false }, () => this._schedule());
+        watcher.on('error', (err) => this.options.log.warn('file watch failed; relying on periodic rescans', { dir, error: err }));
+        this.watchers.push(watcher);
+      } catch (err) {
+        this.options.log.warn('cannot watch directory; relying on periodic rescans', { dir, error: err as Error });
+      }
+    }
+    this.poller = setInterval(() => this.reload(), this.options.pollMs ?? 10_000);
+    this.poller.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.watchers.forEach((w) => w.close());
+    this.watchers = [];
+    clearTimeout(this.timer);
+    clearInterval(this.poller);
+  }
+
+  /** Reads everything again and publishes the result if anything changed. */
+  reload(): void {
+    let result: LoadResult;
+    try {
+      result = loadReceiverFiles(this.options, this.knownPaths);
+    } catch (err) {
+      // The location vanished or is unreadable: keep serving the last good set.
+      this.options.log.error('cannot read receiver definitions; keeping the previous set', { location: this.options.receivers, error: err as Error });
+      if (!this.fingerprint) this._publish({ receivers: [], problems: [{ origin: this.options.receivers, object: '-', message: (err as Error).message }] }, 'unreadable');
+      return;
+    }
+    const fingerprint = _fingerprint(result);
+    if (fingerprint === this.fingerprint) return;
+    for (const r of result.receivers) if (r.webhookPath) this.knownPaths.set(r.key, r.webhookPath);
+    this._publish(result, fingerprint);
+  }
+
+  private _publish(result: LoadResult, fingerprint: string): void {
+    this.fingerprint = fingerprint;
+    this.latest = result;
+    for (const p of result.problems) {
+      this.options.log.error('invalid receiver definition', { origin: p.origin, object: p.object, field: p.field, error: p.message });
+    }
+    for (const r of result.receivers.filter((x) => !x.ready)) {
+      this.options.log.error('receiver not ready', { receiver: r.key, origin: r.origin, served: r.webhookPath !== undefined, reason: r.notReadyReason });
+    }
+    this.options.log.info('receivers loaded', {
+      ready: result.receivers.filter((r) => r.ready).length,
+      notReady: result.receivers.filter((r) => !r.ready).length,
+      problems: result.problems.length,
+    });
+    this.onChange?.(result.receivers);
+  }
+
+  private _schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.reload(), this.options.debounceMs ?? 200);
+  }
+
+  private _watchedDirectories(): string[] {
+    const dirs: string[] = [];
+    try {
+      dirs.push(fs.statSync(this.options.receivers).isDirectory() ? this.options.receivers : path.dirname(this.options.receivers));
+    } catch {
+      dirs.push(path.dirname(this.options.receivers));
+    }
+    if (this.options.secretsDir && fs.existsSync(this.options.secretsDir)) dirs.push(this.options.secretsDir);
+    return dirs;
+  }
+}
+
+/**
+ * One full load. `knownPaths` holds the last path each receiver was served on, so a receiver
+ * whose Secret disappears keeps answering 503 there instead of vanishing.
+ */
+export function loadReceiverFiles(options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>, knownPaths: ReadonlyMap<string, string> = new Map()): LoadResult {
+  const receivers: ServedReceiver[] = [];
+  const problems: LoadProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const file of definitionFiles(options.receivers)) {
+    for (const doc of parseDefinitionFile(file)) {
+      const origin = `${file}#${doc.index}`;
+      if (doc.syntaxError) {
+        problems.push({ origin, object: `document ${doc.index}`, message: `cannot parse: ${doc.syntaxError}` });
+        continue;
+      }
+      const check = checkReceiverDefinition(doc.value, options.defaultNamespace);
+      const object = check.key ?? `document ${doc.index}`;
+      check.problems.forEach((p) => problems.push({ origin, object, field: p.path, message: p.message }));
+      if (!check.key) continue;
+      const first = seen.get(check.key);
+      if (first) {
+        problems.push({ origin, object, field: 'metadata.name', message: `duplicate Receiver ${check.key} (first defined in ${first}); this one is ignored` });
+        continue;
+      }
+      seen.set(check.key, origin);
+      const valid = check.problems.length === 0;
+      receivers.push(_served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]));
+    }
+  }
+  return { receivers, problems };
+}
+
+function _served(
+  key: string,
+  doc: ReceiverObject,
+  namespace: string,
+  valid: boolean,
+  origin: string,
+  options: Pick<FileReceiverSourceOptions, 'secretsDir'>,
+  knownPaths: ReadonlyMap<string, string>,
+  firstProblem?: { path: string; message: string },
+): ServedReceiver {
+  const object: ReceiverObject = {
+    ...doc,
+    apiVersion: doc.apiVersion ?? RECEIVER_API_VERSION,
+    kind: doc.kind ?? RECEIVER_KIND,
+    metadata: { ...doc.metadata, namespace },
+  };
+  const name = object.metadata.name;
+  const secretName = object.spec?.secretRef?.name;
+  const invalid = valid ? undefined : `ValidationFailed: ${firstProblem!.path}: ${firstProblem!.message}`;
+  if (object.spec?.type === 'generic-oidc' && !secretName) {
+    return { key, object, origin, webhookPath: hookPath('', name, namespace), ready: valid, notReadyReason: invalid };
+  }
+  if (!secretName) {
+    return { key, object, origin, webhookPath: knownPaths.get(key), ready: false, notReadyReason: invalid ?? 'ValidationFailed: secretRef is required' };
+  }
+  const read = readMountedSecret(options.secretsDir, namespace, secretName);
+  if (!read.ok) {
+    return { key, object, origin, webhookPath: knownPaths.get(key), ready: false, notReadyReason: invalid ?? `TokenNotFound: ${read.reason}` };
+  }
+  const webhookPath = hookPath(read.secret.token!, name, namespace);
+  return { key, object, origin, secret: read.secret, webhookPath, ready: valid, notReadyReason: invalid };
+}
+
+function _fingerprint(result: LoadResult): string {
+  const hash = createHash('sha256');
+  for (const r of result.receivers) {
+    hash.update(JSON.stringify([r.key, r.origin, r.webhookPath, r.ready, r.notReadyReason, r.object]));
+    for (const v of [r.secret?.token, r.secret?.email, r.secret?.audience]) hash.update(v ? createHash('sha256').update(v).digest('hex') : '-');
+  }
+  hash.update(JSON.stringify(result.problems));
+  return hash.digest('hex');
+}

@@ -1,0 +1,192 @@
+// The floor plan of docs/architecture.md, kept true: `_`-prefixed files are private to their
+// folder (and that folder's mirror under test/), no import loop between folders, and each server
+// folder imports only the folders below it. Imports are read with a regex over the sources.
+import * as fs from 'fs';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SCANNED = ['server', 'src', 'test', 'bench', 'image', 'examples', 'tools'];
+/** Leaves every folder may use: they import no other folder of the repository. */
+const LEAVES = ['server/observability', 'server/wire', 'src/model'];
+
+/**
+ * What each production folder may import besides the leaves (docs/architecture.md draws the same).
+ * `server` itself (main.ts, cli.ts) is the entry point and may import anything.
+ */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  'server/app': ['server/http', 'server/pipeline', 'server/receivers', 'server/providers', 'server/targets', 'server/trigger', 'server/kube'],
+  'server/http': ['server/pipeline'],
+  'server/pipeline': ['server/receivers', 'server/providers', 'server/filters', 'server/targets', 'server/trigger', 'server/kube'],
+  'server/receivers': ['server/providers', 'server/filters'],
+  'server/receivers/files': ['server/receivers', 'server/providers'],
+  'server/receivers/cluster': ['server/receivers', 'server/providers'],
+  'server/providers': ['server/filters'],
+  'server/verifiers': ['server/providers'],
+  'server/filters': [],
+  'server/targets': ['server/kube'],
+  'server/trigger': [],
+  'server/kube': [],
+  'server/observability': [],
+  'server/wire': [],
+  'src': ['src/imports'],
+  'src/model': [],
+  'src/imports': [],
+};
+
+export interface ImportEdge {
+  /** Repository-relative path of the importing file. */
+  readonly from: string;
+  /** Repository-relative path of the imported file. */
+  readonly to: string;
+}
+
+const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]*)['"]/g;
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) sourceFiles(full, out);
+    else if (/\.(ts|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(full);
+  }
+  return out;
+}
+
+function resolveImport(fromFile: string, spec: string): string | undefined {
+  const base = path.resolve(path.dirname(fromFile), spec);
+  for (const candidate of [base, `${base}.ts`, `${base}.mjs`, path.join(base, 'index.ts')]) {
+    if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+function repositoryImports(): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const file of SCANNED.flatMap((d) => sourceFiles(path.join(ROOT, d)))) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const match of text.matchAll(IMPORT)) {
+      const target = resolveImport(file, match[1]);
+      if (target) edges.push({ from: path.relative(ROOT, file), to: path.relative(ROOT, target) });
+    }
+  }
+  return edges;
+}
+
+const folderOf = (file: string): string => path.posix.dirname(file.split(path.sep).join('/'));
+
+/** Imports of a `_`-prefixed file from outside its folder (its mirror under test/ may use it). */
+export function privateImportViolations(edges: readonly ImportEdge[]): string[] {
+  return edges
+    .filter((e) => path.basename(e.to).startsWith('_'))
+    .filter((e) => folderOf(e.from) !== folderOf(e.to) && folderOf(e.from) !== `test/${folderOf(e.to)}`)
+    .map((e) => `${e.from} imports ${e.to}`);
+}
+
+/** Every folder-level import loop (strongly connected components of more than one folder). */
+export function folderLoops(edges: readonly ImportEdge[]): string[][] {
+  const graph = new Map<string, Set<string>>();
+  for (const e of edges) {
+    const [a, b] = [folderOf(e.from), folderOf(e.to)];
+    if (!graph.has(a)) graph.set(a, new Set());
+    if (!graph.has(b)) graph.set(b, new Set());
+    if (a !== b) graph.get(a)!.add(b);
+  }
+  // Tarjan's algorithm.
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const loops: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) loops.push(component.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return loops;
+}
+
+/** Imports between production folders that the layer table does not allow. */
+export function layerViolations(edges: readonly ImportEdge[], mayImport: Readonly<Record<string, readonly string[]>>): string[] {
+  const problems = new Set<string>();
+  for (const e of edges) {
+    const [a, b] = [folderOf(e.from), folderOf(e.to)];
+    if (a === b || a === 'server' || !(a === 'src' || a.startsWith('src/') || a.startsWith('server/'))) continue;
+    const allowed = mayImport[a];
+    if (!allowed) {
+      problems.add(`${a} is not in the layer table of test/layout/import-rules.test.ts: add it (and draw it in docs/architecture.md)`);
+    } else if (!allowed.includes(b) && !LEAVES.includes(b)) {
+      problems.add(`${e.from} imports ${e.to}: ${a} may import only ${[...allowed, ...LEAVES.filter((l) => l !== a)].join(', ')}`);
+    }
+  }
+  return [...problems];
+}
+
+describe('the checks themselves', () => {
+  const edge = (from: string, to: string): ImportEdge => ({ from, to });
+
+  test('a private file imported from another folder is reported; its own folder and its test mirror are not', () => {
+    expect(privateImportViolations([
+      edge('server/filters/cel.ts', 'server/providers/_json.ts'),
+      edge('server/providers/github.ts', 'server/providers/_json.ts'),
+      edge('test/server/providers/json.test.ts', 'server/providers/_json.ts'),
+    ])).toEqual(['server/filters/cel.ts imports server/providers/_json.ts']);
+  });
+
+  test('a loop through three folders is found, a chain is not', () => {
+    expect(folderLoops([edge('a/x.ts', 'b/y.ts'), edge('b/y.ts', 'c/z.ts'), edge('c/z.ts', 'a/w.ts'), edge('c/z.ts', 'd/v.ts')])).toEqual([['a', 'b', 'c']]);
+    expect(folderLoops([edge('a/x.ts', 'b/y.ts'), edge('b/y.ts', 'c/z.ts')])).toEqual([]);
+  });
+
+  test('an import the layer table does not list, and a folder it does not know, are reported', () => {
+    const table = { 'server/http': ['server/pipeline'] };
+    expect(layerViolations([edge('server/http/a.ts', 'server/pipeline/b.ts'), edge('server/http/a.ts', 'server/wire/c.ts')], table)).toEqual([]);
+    expect(layerViolations([edge('server/http/a.ts', 'server/kube/k.ts')], table)).toEqual([
+      'server/http/a.ts imports server/kube/k.ts: server/http may import only server/pipeline, server/observability, server/wire, src/model',
+    ]);
+    expect(layerViolations([edge('server/extra/a.ts', 'server/wire/c.ts')], table)).toEqual([
+      'server/extra is not in the layer table of test/layout/import-rules.test.ts: add it (and draw it in docs/architecture.md)',
+    ]);
+  });
+});
+
+describe('the repository', () => {
+  const edges = repositoryImports();
+
+  test('the scan sees the server pipeline', () => {
+    expect(edges).toContainEqual({ from: 'server/http/webhook-server.ts', to: 'server/pipeline/delivery.ts' });
+  });
+
+  test('no `_`-prefixed file is imported from outside its folder', () => {
+    expect(privateImportViolations(edges)).toEqual([]);
+  });
+
+  test('no import loop between folders', () => {
+    expect(folderLoops(edges.filter((e) => /^(server|src)\//.test(e.from)))).toEqual([]);
+  });
+
+  test('each server and construct folder imports only what docs/architecture.md allows it', () => {
+    expect(layerViolations(edges, MAY_IMPORT)).toEqual([]);
+  });
+});

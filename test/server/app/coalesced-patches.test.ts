@@ -1,0 +1,76 @@
+// Coalescing against the real apiserver: a burst of signed deliveries to one object costs far
+// fewer PATCHes than requests (counted on the server's own kube client), every 200 is backed by a
+// patch that started after the request was sent, and a patch failure (RBAC revoked mid-test) is 500.
+import { createHmac } from 'crypto';
+import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+
+const BURST = 40;
+
+describe('coalesced triggers (real apiserver)', () => {
+  let ns: string;
+  let fixture: ServerFixture;
+  const role = (verbs: string[]) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'sources' },
+    rules: [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs }],
+  });
+
+  beforeAll(async () => {
+    ns = await createTestNamespace('coalesce');
+    await createGitRepositories(ns, [{ name: 'hot' }]);
+    const admin = adminKubeConfig();
+    await kubeRequest(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'receiver' } });
+    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, role(['get', 'list', 'watch', 'patch']));
+    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      metadata: { name: 'receiver' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sources' },
+      subjects: [{ kind: 'ServiceAccount', name: 'receiver', namespace: ns }],
+    });
+    fixture = await ServerFixture.start({ defaultNamespace: ns, kubeConfig: kubeConfigForToken(await serviceAccountToken(ns, 'receiver')) });
+    fixture.writeSecret('hmac', { token: 'burst-token' });
+    fixture.writeReceivers('r.yaml', [receiver('burst', ns, { type: 'generic-hmac', secretRef: { name: 'hmac' }, resources: [{ kind: 'GitRepository', name: 'hot' }] })]);
+    await fixture.listen();
+    await fixture.ready();
+  });
+
+  afterAll(async () => {
+    await fixture?.stop();
+  });
+
+  const deliver = async (i: number) => {
+    const body = JSON.stringify({ delivery: i });
+    const sentAt = Date.now();
+    const res = await send(fixture.url(receiverPath('burst-token', 'burst', ns)), {
+      headers: { 'X-Signature': `sha256=${createHmac('sha256', 'burst-token').update(body).digest('hex')}`, 'Content-Type': 'application/json' },
+      body,
+    });
+    return { status: res.status, sentAt, answeredAt: Date.now() };
+  };
+
+  test(`${BURST} concurrent deliveries cost far fewer patches, each 200 backed by a patch started after it was sent`, async () => {
+    const before = fixture.patcher.calls.length;
+    const results = await Promise.all(Array.from({ length: BURST }, (_, i) => deliver(i)));
+    expect(results.map((r) => r.status)).toEqual(Array(BURST).fill(200));
+    const starts = fixture.patcher.started.slice(before);
+    expect(starts.length).toBeGreaterThanOrEqual(1);
+    expect(starts.length).toBeLessThan(BURST / 4);
+    for (const r of results) {
+      expect(starts.some((s) => s >= r.sentAt && s <= r.answeredAt)).toBe(true);
+    }
+    expect(await requestedAt(ns, 'hot')).toBeDefined();
+  });
+
+  test('a patch failure (patch permission revoked mid-test) answers 500, for every request of a burst', async () => {
+    const res = await kubeRequest(adminKubeConfig(), 'PUT', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/sources`, role(['get', 'list', 'watch']));
+    expect(res.status).toBe(200);
+    await eventually('patch forbidden', async () => ((await deliver(-1)).status === 500 ? true : undefined));
+    const annotation = await requestedAt(ns, 'hot');
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => deliver(i)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(500));
+    expect(await requestedAt(ns, 'hot')).toBe(annotation);
+    const line = fixture.logs.filter((l) => l.receiver === `${ns}/burst` && l.status === 500).pop();
+    expect(line!.error).toContain('HTTP 403');
+  });
+});

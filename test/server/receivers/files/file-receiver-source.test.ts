@@ -1,0 +1,114 @@
+// Files mode loading on its own (no server): formats, multi-document files, directories, the
+// problems reported for bad documents, Secrets as mounted files.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadReceiverFiles } from '../../../../server/receivers/files/file-receiver-source';
+import { hookPath } from '../../../../src/model';
+
+describe('loadReceiverFiles', () => {
+  let dir: string;
+  let receivers: string;
+  let secrets: string;
+  const doc = (name: string, extra = '') => `apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ${name}
+spec:
+  type: generic
+  secretRef:
+    name: tok
+  resources:
+    - kind: GitRepository
+      name: app
+${extra}`;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-'));
+    receivers = path.join(dir, 'receivers');
+    secrets = path.join(dir, 'secrets');
+    fs.mkdirSync(receivers);
+    fs.mkdirSync(path.join(secrets, 'tok'), { recursive: true });
+    fs.writeFileSync(path.join(secrets, 'tok', 'token'), 'abc\n');
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('reads YAML (multi-document, empty documents skipped) and JSON; ignores other and hidden files', () => {
+    fs.writeFileSync(path.join(receivers, 'a.yaml'), `${doc('one')}---\n---\n${doc('two')}`);
+    fs.writeFileSync(path.join(receivers, 'b.json'), JSON.stringify({
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'three', namespace: 'other' },
+      spec: { type: 'generic', secretRef: { name: 'tok' }, resources: [] },
+    }));
+    fs.writeFileSync(path.join(receivers, 'notes.txt'), 'not a definition');
+    fs.writeFileSync(path.join(receivers, '.hidden.yaml'), doc('hidden'));
+    const result = loadReceiverFiles({ receivers, secretsDir: secrets, defaultNamespace: 'flux-system' });
+    expect(result.problems).toEqual([]);
+    expect(result.receivers.map((r) => [r.key, r.origin, r.ready])).toEqual([
+      ['flux-system/one', `${path.join(receivers, 'a.yaml')}#1`, true],
+      ['flux-system/two', `${path.join(receivers, 'a.yaml')}#3`, true],
+      ['other/three', `${path.join(receivers, 'b.json')}#1`, true],
+    ]);
+    // The token's trailing newline is part of the hash.
+    expect(result.receivers[0].webhookPath).toBe(hookPath('abc\n', 'one', 'flux-system'));
+    expect(result.receivers[0].secret?.token?.toString()).toBe('abc\n');
+  });
+
+  test('a single file works too', () => {
+    const file = path.join(dir, 'single.yml');
+    fs.writeFileSync(file, doc('solo'));
+    expect(loadReceiverFiles({ receivers: file, secretsDir: secrets, defaultNamespace: 'ns' }).receivers.map((r) => r.key)).toEqual(['ns/solo']);
+  });
+
+  test('bad documents are reported with origin, object and field; good ones are kept', () => {
+    const file = path.join(receivers, 'mixed.yaml');
+    fs.writeFileSync(file, [
+      doc('good'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n',
+      doc('Bad_Name'),
+      doc('typo', '  interval: 5 minutes\n'),
+      doc('good'),
+      'key: [unclosed\n',
+    ].join('---\n'));
+    const result = loadReceiverFiles({ receivers, secretsDir: secrets, defaultNamespace: 'ns' });
+    expect(result.receivers.map((r) => [r.key, r.ready])).toEqual([['ns/good', true], ['ns/typo', false]]);
+    expect(result.receivers[1].notReadyReason).toContain('spec.interval');
+    expect(result.problems).toEqual([
+      { origin: `${file}#2`, object: 'document 2', field: 'kind', message: expect.stringContaining('"ConfigMap" "v1" is not a Receiver') },
+      { origin: `${file}#3`, object: 'document 3', field: 'metadata.name', message: expect.stringContaining('"Bad_Name" is not a valid name') },
+      { origin: `${file}#4`, object: 'ns/typo', field: 'spec.interval', message: expect.stringContaining('"5 minutes" must match pattern') },
+      { origin: `${file}#5`, object: 'ns/good', field: 'metadata.name', message: expect.stringContaining(`duplicate Receiver ns/good (first defined in ${file}#1)`) },
+      { origin: `${file}#6`, object: 'document 6', message: expect.stringContaining('cannot parse') },
+    ]);
+  });
+
+  test('a missing Secret or token key: not ready, path unknown unless it was served before', () => {
+    fs.writeFileSync(path.join(receivers, 'r.yaml'), doc('app'));
+    fs.rmSync(path.join(secrets, 'tok', 'token'));
+    const first = loadReceiverFiles({ receivers, secretsDir: secrets, defaultNamespace: 'ns' });
+    expect(first.receivers[0]).toMatchObject({ ready: false, webhookPath: undefined, notReadyReason: expect.stringContaining("TokenNotFound: invalid 'ns/tok' secret data: required fields 'token'") });
+    const known = new Map([['ns/app', '/hook/previous']]);
+    fs.rmSync(path.join(secrets, 'tok'), { recursive: true });
+    const later = loadReceiverFiles({ receivers, secretsDir: secrets, defaultNamespace: 'ns' }, known);
+    expect(later.receivers[0]).toMatchObject({ ready: false, webhookPath: '/hook/previous', notReadyReason: expect.stringContaining('TokenNotFound') });
+  });
+
+  test('generic-oidc needs no Secret: its path is salted with the empty token', () => {
+    fs.writeFileSync(path.join(receivers, 'oidc.yaml'), `apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata: {name: my-receiver, namespace: default}
+spec:
+  type: generic-oidc
+  oidcProviders:
+    - issuerURL: https://token.actions.githubusercontent.com
+      validations:
+        - expression: claims.repository == 'org/repo'
+          message: wrong repo
+  resources: []
+`);
+    const [r] = loadReceiverFiles({ receivers, defaultNamespace: 'x' }).receivers;
+    expect(r).toMatchObject({ ready: true, webhookPath: '/hook/83579a735892e34a07366333c25cb279278d29531730c414ea9870a01885f586' });
+  });
+});
