@@ -86,11 +86,20 @@ export async function receiverUrls(receivers: readonly FoundReceiver[], base: st
       out.push({ receiver, error: `no spec.secretRef: a ${receiver.type} receiver needs a Secret with a 'token' key` });
       continue;
     }
-    const read = await readToken(receiver, tokens);
+    let read: Awaited<ReturnType<typeof readToken>>;
+    try {
+      read = await readToken(receiver, tokens);
+    } catch (err) {
+      // The Secret cannot be read (e.g. no permission): the path a controller wrote to the
+      // status is the answer then. A Secret that does not exist serves no path at all.
+      read = { error: (err as Error).message };
+      if (receiver.statusPath) {
+        out.push({ receiver, url: path(receiver.statusPath) });
+        continue;
+      }
+    }
     if ('error' in read) {
-      // Without the token the path a controller wrote to the status is still the answer.
-      if (receiver.statusPath) out.push({ receiver, url: path(receiver.statusPath) });
-      else out.push({ receiver, error: read.error });
+      out.push({ receiver, error: read.error });
       continue;
     }
     out.push({ receiver, url: path(hookPath(read.token, receiver.name, receiver.namespace)), token: read.token });
