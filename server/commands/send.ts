@@ -125,7 +125,7 @@ async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
 /** A receiver found like `url` finds it: URL, type, token and allowed events follow from it. */
 async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   const given = DIRECT_ONLY.filter((n) => flags.values.has(n));
-  if (given.length > 0) throw new CommandUsageError(`send: ${given.map((n) => `--${n}`).join(', ')} need --url`);
+  if (given.length > 0) throw new CommandUsageError(`send: ${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --url`);
   if (!flags.values.has('base') && !flags.values.has('receivers') && !flags.switches.has('from-cluster')) {
     throw new CommandUsageError('send: name a receiver (--base <url> --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
   }
