@@ -174,6 +174,21 @@ describe('the guide with the bundled bin', () => {
     expect(await requestedAt(ns, 'webapp')).toBeDefined();
   });
 
+  // Runs where a kubectl binary is installed (CI images without one skip it; the construct test
+  // covers the command with a stand-in kubectl).
+  (hasKubectl() ? test : test.skip)('ReceiverDefinition.webhookPathCommand with the real kubectl prints the Flux path of the stored token', async () => {
+    const ns = await createTestNamespace('guide-kubectl');
+    expect((await bin(['token', '--apply', '-n', ns, '--kubeconfig', adminKubeconfigPath()])).code).toBe(0);
+    const chart = new Chart(new App(), 'c', { namespace: ns });
+    const def = new WebhookReceiver(chart, 'receiver').addReceiver('webapp', {
+      provider: ReceiverProvider.github(),
+      secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
+      targets: [ReconcileTarget.gitRepository('webapp')],
+    });
+    const printed = execFileSync('bash', ['-c', def.webhookPathCommand], { encoding: 'utf8', env: { PATH: process.env.PATH, KUBECONFIG: adminKubeconfigPath(), HOME: dir } }); // kubectl's discovery cache goes to $HOME/.kube
+    expect(printed).toBe(`/hook/${sha(await storedToken(ns), 'webapp', ns)}\n`);
+  });
+
   test.each([
     [['token', '--bytes', '1'], 'error: token: --bytes "1" is not a whole number from 20 to 512\nRun "flux-webhook-receiver token --help" for usage.\n'],
     [['url', '--from-cluster'], /^error: url: --base <url> is required/],
@@ -202,6 +217,15 @@ describe('the guide with the bundled bin', () => {
     for (const command of ['token', 'url', 'send']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
   });
 });
+
+function hasKubectl(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function getTable(apiPath: string): Promise<any> {
   const kc = adminKubeConfig();
