@@ -1,7 +1,7 @@
 // Command line of `flux-webhook-receiver`: flags and their environment variables come from the
 // shared server contract (src/model), so the constructs render exactly what this parses.
-import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { SUBCOMMANDS } from './commands';
+import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
 
 export interface ServeOptions {

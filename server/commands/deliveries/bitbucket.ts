@@ -1,7 +1,7 @@
 // Bitbucket Server/Data Center (`repo:refs_changed`) and Cloud (`repo:push`): event in
 // X-Event-Key, GitHub-style `sha256=` signature in X-Hub-Signature.
-import { Delivery, DeliveryBuilder, DeliveryInput, jsonBody, USER_AGENT } from './delivery';
 import { hmacHex } from './_signing';
+import { Delivery, DeliveryBuilder, DeliveryInput, jsonBody, USER_AGENT } from './delivery';
 
 function payload(input: DeliveryInput): unknown {
   const from = 'ecddabb624f6f5ba43816f5926e580a5f680a932';

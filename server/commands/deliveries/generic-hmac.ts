@@ -1,6 +1,6 @@
 // generic-hmac: `X-Signature: sha256=<hex>` over the raw body, keyed with the token.
-import { Delivery, DeliveryBuilder, jsonBody, USER_AGENT } from './delivery';
 import { hmacHex } from './_signing';
+import { Delivery, DeliveryBuilder, jsonBody, USER_AGENT } from './delivery';
 
 export const genericHmacDelivery: DeliveryBuilder = {
   type: 'generic-hmac',

@@ -1,7 +1,7 @@
 // GitHub (also Gitea/Forgejo): `ping` when the hook is created, `push` on every push; signed in
 // X-Hub-Signature-256 (and the legacy X-Hub-Signature) with the token as HMAC key.
-import { Delivery, DeliveryBuilder, DeliveryInput, jsonBody, USER_AGENT } from './delivery';
 import { hmacHex } from './_signing';
+import { Delivery, DeliveryBuilder, DeliveryInput, jsonBody, USER_AGENT } from './delivery';
 
 const REPOSITORY = { id: 35129377, name: 'webapp', full_name: 'org/webapp', private: true, html_url: 'https://github.com/org/webapp', clone_url: 'https://github.com/org/webapp.git', default_branch: 'main' };
 const SENDER = { login: 'octocat', id: 583231, type: 'User' };

@@ -1,6 +1,6 @@
 // GitLab: the token travels as-is in X-Gitlab-Token; the event name in X-Gitlab-Event.
-import { Delivery, DeliveryBuilder, DeliveryInput, jsonBody, USER_AGENT } from './delivery';
 import { tokenHeader } from './_signing';
+import { Delivery, DeliveryBuilder, DeliveryInput, jsonBody, USER_AGENT } from './delivery';
 
 function payload(input: DeliveryInput): unknown {
   const after = 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7';

@@ -1,6 +1,6 @@
 // Harbor: a PUSH_ARTIFACT event; the whole Authorization header is the token (Harbor's "Auth Header").
-import { Delivery, DeliveryBuilder, jsonBody, USER_AGENT } from './delivery';
 import { tokenHeader } from './_signing';
+import { Delivery, DeliveryBuilder, jsonBody, USER_AGENT } from './delivery';
 
 export const harborDelivery: DeliveryBuilder = {
   type: 'harbor',

@@ -1,7 +1,7 @@
 // Sonatype Nexus: a repository component event, signed with a bare hex HMAC-SHA1 in
 // X-Nexus-Webhook-Signature.
-import { Delivery, DeliveryBuilder, jsonBody, USER_AGENT } from './delivery';
 import { hmacHex } from './_signing';
+import { Delivery, DeliveryBuilder, jsonBody, USER_AGENT } from './delivery';
 
 export const nexusDelivery: DeliveryBuilder = {
   type: 'nexus',

@@ -81,8 +81,7 @@ async function startServer(args: readonly string[]): Promise<{ child: ChildProce
   const webhook = await freePort();
   const health = await freePort();
   const child = spawn(process.execPath, [BUNDLE, 'serve', ...args, '--kubeconfig', adminKubeconfigPath(),
-    '--listen', `127.0.0.1:${webhook}`, '--health-listen', `127.0.0.1:${health}`, '--metrics-listen', `127.0.0.1:${await freePort()}`,
-  ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--listen', `127.0.0.1:${webhook}`, '--health-listen', `127.0.0.1:${health}`, '--metrics-listen', `127.0.0.1:${await freePort()}`], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
