@@ -1,9 +1,11 @@
 // `flux-webhook-receiver send` against the real receiver server (files mode) and the real
 // apiserver: a delivery of every type reaches its receiver and reconciles the target; each
 // failure is explained; nothing secret is printed.
+import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
 import { runCommand } from './_command-io';
@@ -124,6 +126,42 @@ describe('send (real receiver server, real apiserver)', () => {
       expect(out.stdout).toContain('The answer has a body, so it probably came from a proxy in front of the receiver: "<html><body><h1>502 Bad Gateway</h1></body></html>"');
     } finally {
       proxy.close();
+    }
+  });
+
+  test('TLS: a self-signed certificate is explained, and --insecure-skip-tls-verify gets past it', async () => {
+    const certDir = fs.mkdtempSync(path.join(fixture.dir, 'tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-keyout', path.join(certDir, 'key.pem'), '-out', path.join(certDir, 'cert.pem')], { stdio: 'ignore' });
+    const server = https.createServer({ key: fs.readFileSync(path.join(certDir, 'key.pem')), cert: fs.readFileSync(path.join(certDir, 'cert.pem')) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook/abc`;
+      const refused = await runCommand(runSend, ['--url', url, '--type', 'generic']);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/No answer: TLS certificate of 127\.0\.0\.1:\d+ not accepted \(DEPTH_ZERO_SELF_SIGNED_CERT\): Git hosts refuse it too/);
+      const insecure = await runCommand(runSend, ['--url', url, '--type', 'generic', '--insecure-skip-tls-verify']);
+      expect(insecure.stdout).toContain('HTTP 200 OK');
+      expect(insecure.code).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('no answer within --timeout, explained', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const out = await runCommand(runSend, ['--url', `http://127.0.0.1:${port}/hook/abc`, '--type', 'generic', '--timeout', '0.3']);
+      expect(out.code).toBe(1);
+      expect(out.stdout).toContain(`No answer: no answer from 127.0.0.1:${port} in time: a firewall or loadBalancerSourceRanges drops the traffic, or the receiver hangs`);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
     }
   });
 
