@@ -80,7 +80,7 @@ export async function runToken(argv: readonly string[], io: CommandIo): Promise<
   const kc = commandKubeConfig(flags.values.get('kubeconfig'));
   const result = await writeTokenSecret(kc, namespace, name, token, flags.switches.has('overwrite'));
   io.stderr(`secret ${namespace}/${name} ${result} (key '${SECRET_KEYS.token}', ${bytes * 2} hex characters). `
-    + `Print the URLs with: ${SERVER_BINARY} url --base https://<host> --from-cluster -n ${namespace}${flags.switches.has('show-token') ? '' : ' --show-token'}\n`);
+    + `Print the URLs with: ${SERVER_BINARY} url --base https://<host> --receivers dist/ (or --from-cluster -n ${namespace})${flags.switches.has('show-token') ? '' : ' --show-token'}\n`);
   if (flags.switches.has('show-token')) io.stdout(`${token}\n`);
   return EXIT_OK;
 }

@@ -63,7 +63,10 @@ export async function selectReceivers(spec: CommandSpec, flags: ParsedFlags): Pr
   const kube = (): KubeConfig => (kc ??= commandKubeConfig(flags.values.get('kubeconfig')));
   const all = location ? receiversFromFiles(location, namespace ?? 'default') : await receiversFromCluster(kube(), namespace);
   const where = location ? `in ${location}` : `in the cluster${namespace ? ` (namespace ${namespace})` : ''}`;
-  if (all.length === 0) throw new Error(`no Receivers found ${where}`);
+  if (all.length === 0) {
+    // WebhookReceiver's server in files mode reads its ConfigMap: there are no Receiver objects.
+    throw new Error(`no Receivers found ${where}${location ? '' : ' (a WebhookReceiver serves them from its ConfigMap: use --receivers <synthesized dir>)'}`);
+  }
   const inNamespace = all.filter((r) => !namespace || r.namespace === namespace);
   const selected = inNamespace.filter((r) => !name || r.name === name);
   if (selected.length === 0) {

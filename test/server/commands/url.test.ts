@@ -135,6 +135,12 @@ describe('url', () => {
       expect(out.code).toBe(1);
     });
 
+    test('a namespace without Receiver objects points at the synthesized manifests', async () => {
+      const ns = await createTestNamespace('url-empty');
+      await expect(runCommand(runUrl, ['--base', BASE, '--from-cluster', '-n', ns, '--kubeconfig', adminKubeconfigPath()])).rejects
+        .toThrow(`no Receivers found in the cluster (namespace ${ns}) (a WebhookReceiver serves them from its ConfigMap: use --receivers <synthesized dir>)`);
+    });
+
     test('--receivers with tokens from the cluster (no --secrets-dir)', async () => {
       const ns = await createTestNamespace('url-files-cluster');
       expect((await kubeRequest(adminKubeConfig(), 'POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'webhook-token' }, stringData: { token: 'from-api' } })).status).toBe(201);
