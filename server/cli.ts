@@ -1,5 +1,6 @@
 // Command line of `flux-webhook-receiver`: flags and their environment variables come from the
 // shared server contract (src/model), so the constructs render exactly what this parses.
+import { SUBCOMMANDS } from './commands';
 import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
 
@@ -20,7 +21,12 @@ export interface ServeOptions {
   readonly logLevel: LogLevel;
 }
 
-export type Command = { readonly kind: 'serve'; readonly options: ServeOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
+export type Command =
+  | { readonly kind: 'serve'; readonly options: ServeOptions }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  /** `token`, `url`, `send`: their own flags and `--help` (server/commands/). */
+  | { readonly kind: 'subcommand'; readonly name: string; readonly args: readonly string[] };
 
 /** A bad command line; main prints it with a hint and exits with code 2. */
 export class UsageError extends Error {}
@@ -57,16 +63,19 @@ export function usage(): string {
     lines.push(`  ${(def.flag + value).padEnd(34)} ${DESCRIPTIONS[name]}${dflt}`, `  ${''.padEnd(34)} env ${def.env}`);
   }
   lines.push(`  ${'--help, -h'.padEnd(34)} print this help`, `  ${'--version'.padEnd(34)} print the version`);
+  lines.push('', 'Other commands (each with --help):');
+  for (const [name, sub] of Object.entries(SUBCOMMANDS)) lines.push(`  ${`${SERVER_BINARY} ${name}`.padEnd(34)} ${sub.summary}`);
   return lines.join('\n') + '\n';
 }
 
 /** Parses `argv` (without node and script) and `env` into a command. Throws UsageError. */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+  if (argv.length > 0 && Object.hasOwn(SUBCOMMANDS, argv[0])) return { kind: 'subcommand', name: argv[0], args: argv.slice(1) };
   if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { kind: 'help' };
   if (argv.includes('--version') || argv[0] === 'version') return { kind: 'version' };
   const [command, ...rest] = argv;
   if (command !== 'serve') {
-    throw new UsageError(command === undefined ? 'missing command: use "serve"' : `unknown command "${command}": use "serve"`);
+    throw new UsageError(command === undefined ? `missing command: use ${_commandNames()}` : `unknown command "${command}": use ${_commandNames()}`);
   }
   const byFlag = new Map<string, FlagName>(Object.entries(SERVER_FLAGS).map(([name, def]) => [def.flag, name as FlagName]));
   const given = new Map<FlagName, string>();
@@ -132,4 +141,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     throw new UsageError(`no receivers: set ${SERVER_FLAGS.receivers.flag} <file|dir> (env ${SERVER_FLAGS.receivers.env}) or ${SERVER_FLAGS.watchReceivers.flag}`);
   }
   return { kind: 'serve', options };
+}
+
+function _commandNames(): string {
+  return ['serve', ...Object.keys(SUBCOMMANDS)].map((c) => `"${c}"`).join(', ');
 }

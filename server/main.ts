@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { ReceiverServer } from './app/receiver-server';
 import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
+import { CommandUsageError, SUBCOMMANDS } from './commands';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
 import { routeProcessWarnings } from './observability/process-warnings';
@@ -30,6 +31,7 @@ async function _main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${process.env.FLUX_WEBHOOKS_VERSION ?? 'dev'}\n`);
     return 0;
   }
+  if (command.kind === 'subcommand') return _subcommand(command.name, command.args);
   const options = command.options;
   const log = createLogger(options.logLevel);
   routeProcessWarnings(log);
@@ -73,6 +75,32 @@ async function _main(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** Runs `token`, `url` or `send`: 0 done, 1 failed, 2 bad command line. */
+async function _subcommand(name: string, args: readonly string[]): Promise<number> {
+  const run = await SUBCOMMANDS[name].load();
+  // process.exit follows: let piped output (asynchronous on macOS) drain first.
+  const flushed = (code: number): Promise<number> => new Promise((resolve) => process.stdout.write('', () => resolve(code)));
+  try {
+    return await flushed(await run(args, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      env: process.env,
+      readStdin: async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks);
+      },
+    }));
+  } catch (err) {
+    if (err instanceof CommandUsageError) {
+      process.stderr.write(`error: ${err.message}\nRun "flux-webhook-receiver ${name} --help" for usage.\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
 }
 
 async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Promise<ReceiverSource> {

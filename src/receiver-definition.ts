@@ -134,11 +134,13 @@ export class ReceiverDefinition {
    * A shell command that prints the webhook path (`/hook/<sha256>`) where kubectl can read the
    * receiver's Secret. It hashes the token bytes exactly as stored (a trailing newline counts),
    * followed by the receiver's name and namespace, like Flux. Prepend the URL of your exposure.
+   * Portable: kubectl decodes the token, and `shasum -a 256` stands in where `sha256sum` is
+   * missing (macOS). `flux-webhook-receiver url` prints whole URLs without a shell.
    */
   public get webhookPathCommand(): string {
     if (this.secretName === undefined) return `echo ${this.webhookPath}`;
     const suffix = shellQuote(this.name + this.namespace);
-    return `echo "/hook/$({ kubectl -n ${this.namespace} get secret ${this.secretName} -o jsonpath='{.data.token}' | base64 -d; printf '%s' ${suffix}; } | sha256sum | cut -d' ' -f1)"`;
+    return `echo "/hook/$({ kubectl -n ${this.namespace} get secret ${this.secretName} -o go-template='{{.data.token | base64decode}}'; printf '%s' ${suffix}; } | { sha256sum 2>/dev/null || shasum -a 256; } | cut -d' ' -f1)"`;
   }
 
   /** @internal The Receiver as props of the generated L1. */

@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { receiverApp } from './_scenario';
+import { receiverApp } from './scenario';
 import { FluxReceivers, WebhookReceiver } from '../../src';
 import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
 

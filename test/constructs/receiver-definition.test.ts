@@ -1,8 +1,11 @@
 import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ReceiverDefinition, ReceiverProvider, ReconcileTarget } from '../../src';
-import { hookPath } from '../../src/model';
 
 const oidc = () => ReceiverProvider.genericOidc({
   issuers: [{ issuerUrl: 'https://token.actions.githubusercontent.com', validations: [{ expression: 'true', message: 'm' }] }],
@@ -52,14 +55,34 @@ describe('ReceiverDefinition', () => {
     expect(closed.webhookPath).toBeUndefined();
   });
 
-  test('webhookPathCommand computes the Flux path from the Secret bytes, trailing newline included', () => {
-    const def = new ReceiverDefinition({ name: "it's-webapp".replace("'", ''), namespace: 'flux-system', provider: ReceiverProvider.github(), secret: secret(chart()), targets });
-    for (const token of ['my-token', 'token-with-newline\n']) {
-      // kubectl is the only thing replaced: it prints the Secret's data.token the way the API returns it.
-      const fakeKubectl = `kubectl() { [ "$*" = "-n flux-system get secret webhook-token -o jsonpath={.data.token}" ] && printf '%s' '${Buffer.from(token).toString('base64')}'; }`;
-      const out = execFileSync('bash', ['-c', `${fakeKubectl}; ${def.webhookPathCommand}`], { encoding: 'utf8' }).trim();
-      expect(out).toBe(hookPath(token, def.name, 'flux-system'));
+  describe('webhookPathCommand', () => {
+    // kubectl is the only thing replaced: it prints the decoded data.token as `-o go-template` with base64decode does.
+    const fakeKubectl = (token: string) =>
+      `kubectl() { [ "$*" = "-n flux-system get secret webhook-token -o go-template={{.data.token | base64decode}}" ] && printf '%s' '${Buffer.from(token).toString('base64')}' | base64 -d; }`;
+    const def = () => new ReceiverDefinition({ name: 'webapp', namespace: 'flux-system', provider: ReceiverProvider.github(), secret: secret(chart()), targets });
+    const expected = (token: string) => `/hook/${createHash('sha256').update(`${token}webappflux-system`).digest('hex')}`;
+
+    /** A PATH with only these tools (bash builtins aside), like a machine that lacks the others. */
+    function onlyTools(tools: string[]): string {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tools-'));
+      for (const tool of [...tools, 'base64', 'cut']) fs.symlinkSync(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), path.join(dir, tool));
+      return dir;
     }
+
+    test.each([
+      ['sha256sum (Linux)', ['sha256sum']],
+      ['shasum only (macOS)', ['shasum']],
+    ])('computes the Flux path from the Secret bytes, trailing newline included, with %s', (_label, tools) => {
+      const dir = onlyTools(tools);
+      try {
+        for (const token of ['my-token', 'token-with-newline\n']) {
+          const out = execFileSync('/bin/bash', ['-c', `${fakeKubectl(token)}; ${def().webhookPathCommand}`], { encoding: 'utf8', env: { PATH: dir } }).trim();
+          expect(out).toBe(expected(token));
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('validation', () => {

@@ -10,7 +10,7 @@ import * as net from 'net';
 import * as os from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
-import { receiverApp } from './_scenario';
+import { receiverApp } from './scenario';
 import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS } from '../../src/model';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,

@@ -4,7 +4,7 @@ import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { receiverApp } from './_scenario';
+import { receiverApp } from './scenario';
 import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
 import {
   adminKubeConfig, apply, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken,

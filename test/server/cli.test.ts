@@ -1,4 +1,4 @@
-import { parseCommandLine, UsageError } from '../../server/cli';
+import { parseCommandLine, usage, UsageError } from '../../server/cli';
 import { SERVER_FLAGS } from '../../src/model';
 
 describe('command line', () => {
@@ -46,5 +46,21 @@ describe('command line', () => {
   test('help and version', () => {
     expect(parseCommandLine(['serve', '--help'], {}).kind).toBe('help');
     expect(parseCommandLine(['--version'], {}).kind).toBe('version');
+  });
+
+  test('token, url and send take their own flags, --help included; serve\'s environment is not read for them', () => {
+    expect(parseCommandLine(['token', '--help'], {})).toEqual({ kind: 'subcommand', name: 'token', args: ['--help'] });
+    expect(parseCommandLine(['url', '--base', 'https://h', '--from-cluster'], { RECEIVER_LISTEN: 'nope' }))
+      .toEqual({ kind: 'subcommand', name: 'url', args: ['--base', 'https://h', '--from-cluster'] });
+    expect(parseCommandLine(['send'], {})).toEqual({ kind: 'subcommand', name: 'send', args: [] });
+  });
+
+  test('an unknown command names every command', () => {
+    expect(() => parseCommandLine(['tokens'], {})).toThrow('unknown command "tokens": use "serve", "token", "url", "send"');
+    expect(() => parseCommandLine([], {})).toThrow('missing command: use "serve", "token", "url", "send"');
+  });
+
+  test('the help lists the other commands', () => {
+    expect(usage()).toContain('Other commands (each with --help):\n  flux-webhook-receiver token ');
   });
 });

@@ -1,5 +1,5 @@
 // cdevents: CDEvent validation (envelope schema + known type) then Ce-Type allow-list (docs/flux-behaviour.md, "Per-type checks").
-import { fixture, providerContext, validate, webhookRequest } from './_provider-request';
+import { fixture, providerContext, validate, webhookRequest } from './provider-request';
 
 const event = (context: Record<string, unknown>, subject: Record<string, unknown> = { id: 'x', type: 'change' }) =>
   JSON.stringify({ context: { id: '1', source: 'github', timestamp: '2026-11-20T10:00:00Z', type: 'dev.cdevents.change.merged.0.2.0', ...context }, subject });

@@ -1,5 +1,5 @@
 // Recorded-style payloads from each sender, signed the way the sender signs them.
-import { hmacHex, fixture, providerContext, validate, webhookRequest } from './_provider-request';
+import { hmacHex, fixture, providerContext, validate, webhookRequest } from './provider-request';
 
 const json = { 'Content-Type': 'application/json' };
 

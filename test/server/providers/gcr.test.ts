@@ -1,5 +1,5 @@
 // gcr: Google ID token (real verifier, loopback Google key endpoints) + Pub/Sub envelope (docs/flux-behaviour.md, "Per-type checks").
-import { fixture, providerContext, validate, webhookRequest } from './_provider-request';
+import { fixture, providerContext, validate, webhookRequest } from './provider-request';
 import { GoogleIdTokenVerifier } from '../../../server/verifiers';
 import { FakeGoogleCerts } from '../verifiers/fake-key-servers';
 

@@ -1,5 +1,5 @@
 // generic-oidc provider with a real RSA-2048 issuer on loopback (Flux's receiver_oidc_test.go, see docs/flux-behaviour.md).
-import { providerContext, validate, webhookRequest } from './_provider-request';
+import { providerContext, validate, webhookRequest } from './provider-request';
 import { unverifiedTokenIssuer } from '../../../server/providers';
 import { OidcTokenVerifier } from '../../../server/verifiers';
 import type { OidcProviderSpec } from '../../../src/model';

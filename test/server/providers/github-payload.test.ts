@@ -1,5 +1,5 @@
 // go-github ValidatePayload semantics (github, bitbucket) and ValidateSignature (generic-hmac).
-import { hmacHex, providerContext, validate, webhookRequest } from './_provider-request';
+import { hmacHex, providerContext, validate, webhookRequest } from './provider-request';
 
 const PUSH = '{"action":"push"}';
 const sig256 = (body: string, key = 'token') => `sha256=${hmacHex('sha256', key, body)}`;

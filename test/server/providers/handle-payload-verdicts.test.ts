@@ -2,7 +2,7 @@
 // Cases about routing, readiness, Kubernetes and body limits (12–22) belong to the HTTP pipeline.
 // For the CEL cases the verdict's payload goes through requestBodyForCel and the compiled filter,
 // and "annotated" counts the target objects the filter lets through.
-import { hmacHex, providerContext, validate, webhookRequest, type ContextOptions } from './_provider-request';
+import { hmacHex, providerContext, validate, webhookRequest, type ContextOptions } from './provider-request';
 import { compileFilter, evaluateFilter, requestBodyForCel } from '../../../server/filters';
 import type { Verdict, WebhookRequest } from '../../../server/providers';
 import { GoogleIdTokenVerifier } from '../../../server/verifiers';

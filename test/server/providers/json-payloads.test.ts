@@ -1,5 +1,5 @@
 // dockerhub, quay and acr decode with Go's streaming decoder into typed structs (docs/flux-behaviour.md, "Per-type checks").
-import { validate, webhookRequest } from './_provider-request';
+import { validate, webhookRequest } from './provider-request';
 
 const cases: Record<string, { good: string; wrongType: string[]; description: string }> = {
   dockerhub: {

@@ -1,7 +1,7 @@
 // Property tests: no input makes a provider throw, and validateSignature accepts only the right MAC.
 import { createHmac } from 'crypto';
 import fc from 'fast-check';
-import { providerContext } from './_provider-request';
+import { providerContext } from './provider-request';
 import { providerFor, type WebhookRequest } from '../../../server/providers';
 import { validateSignature } from '../../../server/wire/hmac-signature';
 import { RECEIVER_TYPES } from '../../../src/model';

@@ -1,6 +1,6 @@
 // Shared-secret headers (gitlab X-Gitlab-Token, harbor Authorization, nexus HMAC): exact match,
 // compared in constant time; wrong lengths are a plain rejection, never an exception.
-import { hmacHex, providerContext, validate, webhookRequest } from './_provider-request';
+import { hmacHex, providerContext, validate, webhookRequest } from './provider-request';
 import { constantTimeEqual } from '../../../server/wire/constant-time';
 
 describe('constantTimeEqual', () => {

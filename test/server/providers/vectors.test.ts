@@ -1,5 +1,5 @@
 // Path and HMAC vectors computed independently of the code (docs/flux-behaviour.md, "Webhook path").
-import { hmacHex } from './_provider-request';
+import { hmacHex } from './provider-request';
 import { validateSignature } from '../../../server/wire/hmac-signature';
 import { hookPath } from '../../../src/model';
 

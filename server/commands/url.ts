@@ -1,0 +1,137 @@
+// `flux-webhook-receiver url`: the full webhook URL of each receiver, from synthesized manifests
+// or the cluster, with tokens from the cluster or a secrets directory. Replaces the sha256sum
+// pipeline and `kubectl get receiver` (which has nothing to show in files mode).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { commandKubeConfig } from './_cluster';
+import { CommandIo, commandHelp, CommandSpec, CommandUsageError, exclusive, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
+import { FoundReceiver, receiversFromCluster, receiversFromFiles, ReceiverUrl, receiverUrls, TokenSource } from './receiver-urls';
+import { SERVER_BINARY } from '../../src/model';
+
+const OUTPUTS = ['table', 'url', 'json'] as const;
+
+/** Flags shared with `send`, which finds its receiver the same way. */
+export const RECEIVER_SELECTION_FLAGS = [
+  { name: 'base', value: '<url>', help: 'where the receiver is exposed, e.g. https://flux-webhook.example.com (scheme and host, optional port)' },
+  { name: 'receivers', value: '<file|dir>', help: 'synthesized manifests (cdk8s dist/): Receiver documents or the WebhookReceiver ConfigMap' },
+  { name: 'from-cluster', help: 'read Receiver objects from the cluster instead' },
+  { name: 'secrets-dir', value: '<dir>', help: 'tokens from <dir>/<secretName>/token instead of the cluster' },
+  { name: 'namespace', short: 'n', value: '<ns>', help: 'only receivers in <ns>, which is also the namespace of documents that name none (default: every namespace; such documents: default)' },
+  { name: 'name', value: '<receiver>', help: 'only the receiver with this name' },
+  { name: 'kubeconfig', value: '<file>', help: 'kubeconfig file (default: KUBECONFIG, ~/.kube/config)' },
+] as const;
+
+export const URL_COMMAND: CommandSpec = {
+  name: 'url',
+  summary: "print each receiver's webhook URL (from manifests or the cluster)",
+  synopsis: [
+    'url --base <url> --receivers <file|dir> [--secrets-dir <dir>] [-n <ns>] [--name <receiver>] [-o table|url|json]',
+    'url --base <url> --from-cluster [-n <ns>] [--name <receiver>] [-o table|url|json]',
+  ],
+  description: [
+    'Prints <base>/hook/<sha256(token + name + namespace)> for every receiver: the URL to enter at the Git host or registry.',
+    'Receivers come from synthesized manifests (--receivers) or from the cluster (--from-cluster). Tokens are read from the Secrets in the cluster, '
+    + 'or from --secrets-dir laid out as <dir>/<secretName>/token; the bytes count exactly as stored, like Flux. generic-oidc receivers need no token.',
+    'The token itself is never printed unless --show-token is given.',
+  ],
+  flags: [
+    ...RECEIVER_SELECTION_FLAGS,
+    { name: 'output', short: 'o', value: '<format>', help: 'table (default): namespace, name, type, URL; url: one URL per line; json' },
+    { name: 'show-token', help: 'also print each token (what GitHub, GitLab, … call the webhook secret)' },
+  ],
+  examples: [
+    'url --base https://flux-webhook.example.com --receivers dist/',
+    'url --base https://flux-webhook.example.com --from-cluster -n flux-system --name webapp -o url',
+  ],
+};
+
+export interface ReceiverSelection {
+  readonly base: string;
+  readonly receivers: FoundReceiver[];
+  readonly tokens: () => TokenSource;
+}
+
+/** Finds the receivers the flags select; shared by `url` and `send`. Throws CommandUsageError or Error. */
+export async function selectReceivers(spec: CommandSpec, flags: ParsedFlags): Promise<ReceiverSelection> {
+  const base = parseBase(spec, flags.values.get('base'));
+  exclusive(spec, flags, ['receivers', 'from-cluster']);
+  const location = flags.values.get('receivers');
+  const fromCluster = flags.switches.has('from-cluster');
+  if (!location && !fromCluster) throw new CommandUsageError(`${spec.name}: say where the receivers are: --receivers <file|dir> (synthesized manifests) or --from-cluster`);
+  const namespace = flags.values.get('namespace');
+  const name = flags.values.get('name');
+  let kc: KubeConfig | undefined;
+  const kube = (): KubeConfig => (kc ??= commandKubeConfig(flags.values.get('kubeconfig')));
+  const all = location ? receiversFromFiles(location, namespace ?? 'default') : await receiversFromCluster(kube(), namespace);
+  const where = location ? `in ${location}` : `in the cluster${namespace ? ` (namespace ${namespace})` : ''}`;
+  if (all.length === 0) {
+    // WebhookReceiver's server in files mode reads its ConfigMap: there are no Receiver objects.
+    throw new Error(`no Receivers found ${where}${location ? '' : ' (a WebhookReceiver serves them from its ConfigMap: use --receivers <synthesized dir>)'}`);
+  }
+  const inNamespace = all.filter((r) => !namespace || r.namespace === namespace);
+  const selected = inNamespace.filter((r) => !name || r.name === name);
+  if (selected.length === 0) {
+    const known = all.map((r) => `${r.namespace}/${r.name}`).join(', ');
+    throw new Error(`no Receiver ${name ? `named "${name}"` : ''}${namespace ? ` in namespace "${namespace}"` : ''} ${where} (found: ${known})`);
+  }
+  const secretsDir = flags.values.get('secrets-dir');
+  return { base, receivers: selected, tokens: () => (secretsDir ? { secretsDir } : { kubeConfig: kube() }) };
+}
+
+/** `--base`: scheme and authority only (the exposures route /hook/ at the root). */
+export function parseBase(spec: CommandSpec, base: string | undefined): string {
+  if (!base) throw new CommandUsageError(`${spec.name}: --base <url> is required: where the receiver is exposed, e.g. https://flux-webhook.example.com`);
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new CommandUsageError(`${spec.name}: --base "${base}" is not a URL: use e.g. https://flux-webhook.example.com`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CommandUsageError(`${spec.name}: --base "${base}" must start with https:// (or http://)`);
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new CommandUsageError(`${spec.name}: --base "${base}" must be only scheme, host and port (e.g. ${url.protocol}//${url.host}): the /hook/… path is added here`);
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+export async function runUrl(argv: readonly string[], io: CommandIo): Promise<number> {
+  const flags = parseFlags(URL_COMMAND, argv);
+  if (flags.help) {
+    io.stdout(commandHelp(SERVER_BINARY, URL_COMMAND));
+    return EXIT_OK;
+  }
+  const output = flags.values.get('output') ?? 'table';
+  if (!(OUTPUTS as readonly string[]).includes(output)) throw new CommandUsageError(`url: --output "${output}" is not one of ${OUTPUTS.join(', ')}`);
+  const selection = await selectReceivers(URL_COMMAND, flags);
+  const needsTokens = selection.receivers.some((r) => r.secretName);
+  const urls = await receiverUrls(selection.receivers, selection.base, needsTokens ? selection.tokens() : { secretsDir: '' });
+  const showToken = flags.switches.has('show-token');
+  const ok = urls.filter((u) => u.url);
+  if (output === 'url') {
+    for (const u of ok) io.stdout(`${u.url}\n`);
+  } else if (output === 'json') {
+    io.stdout(JSON.stringify(ok.map((u) => ({
+      namespace: u.receiver.namespace,
+      name: u.receiver.name,
+      type: u.receiver.type,
+      url: u.url,
+      ...(showToken && u.token ? { token: tokenText(u.token) } : {}),
+    })), null, 2) + '\n');
+  } else if (ok.length > 0) {
+    io.stdout(_table(ok, showToken));
+  }
+  for (const u of urls.filter((x) => !x.url)) io.stderr(`error: ${u.receiver.namespace}/${u.receiver.name}: ${u.error}\n`);
+  return ok.length === urls.length ? EXIT_OK : EXIT_FAILED;
+}
+
+/** The token as text; bytes that are not printable UTF-8 (or a trailing newline) are shown as base64. */
+export function tokenText(token: Buffer): string {
+  const text = token.toString('utf8');
+  return /^[\x21-\x7e]*$/.test(text) ? text : `base64:${token.toString('base64')}`;
+}
+
+function _table(urls: readonly ReceiverUrl[], showToken: boolean): string {
+  const header = ['NAMESPACE', 'NAME', 'TYPE', 'URL', ...(showToken ? ['TOKEN'] : [])];
+  const rows = urls.map((u) => [u.receiver.namespace, u.receiver.name, u.receiver.type, u.url!, ...(showToken ? [u.token ? tokenText(u.token) : '<none>'] : [])]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ')).join('\n') + '\n';
+}

@@ -1,0 +1,241 @@
+// Flux's "Setup Webhook Receivers" guide with the bundled bin only, against the real apiserver:
+// `token --apply` creates the Secret, the synthesized app is served by the bundled server,
+// `url` prints the URL and `send` reaches it so the GitRepository gets its requestedAt. Once in
+// files mode (what WebhookReceiver deploys) and once in cluster mode, where `kubectl get
+// receiver` shows Ready and the path (the CRD's printer columns, rendered by the apiserver).
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
+import { FluxReceivers, GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
+import { adminKubeconfigPath, adminKubeConfig, apply, createTestNamespace, eventually, kubeRequest, ManifestObject } from '../../harness/kube';
+import { requestedAt } from '../receiver-fixture';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
+const sha = (...parts: (string | Buffer)[]): string => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The bin as a user runs it: its own process, nothing from this process's environment but PATH. */
+function bin(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BUNDLE, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function readyz(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    http.get(`http://127.0.0.1:${port}/readyz`, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', () => resolve(0));
+  });
+}
+
+/** The README's app: a GitRepository and a GitHub receiver on it, with either backend. */
+function guideApp(namespace: string, backend: 'server' | 'flux'): ManifestObject[] {
+  const chart = new Chart(new App(), 'webhooks', { namespace });
+  const repo = new GitRepository(chart, 'webapp', { url: 'https://github.com/org/webapp', ref: GitRef.branch('main'), interval: Duration.hours(1), metadata: { name: 'webapp' } });
+  const receiver = backend === 'server' ? new WebhookReceiver(chart, 'receiver') : new FluxReceivers(chart, 'receiver', { namespace });
+  receiver.addReceiver('webapp', {
+    provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
+    secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
+    targets: [ReconcileTarget.fromApiObject(repo)],
+  });
+  return Testing.synth(chart) as ManifestObject[];
+}
+
+async function storedToken(ns: string): Promise<Buffer> {
+  const res = await kubeRequest(adminKubeConfig(), 'GET', `/api/v1/namespaces/${ns}/secrets/webhook-token`);
+  expect(res.status).toBe(200);
+  return Buffer.from(res.body.data.token, 'base64');
+}
+
+async function startServer(args: readonly string[]): Promise<{ child: ChildProcess; base: string; output: () => string }> {
+  const webhook = await freePort();
+  const health = await freePort();
+  const child = spawn(process.execPath, [BUNDLE, 'serve', ...args, '--kubeconfig', adminKubeconfigPath(),
+    '--listen', `127.0.0.1:${webhook}`, '--health-listen', `127.0.0.1:${health}`, '--metrics-listen', `127.0.0.1:${await freePort()}`], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  await eventually('the bundled server to be ready', async () => ((await readyz(health)) === 200 ? true : undefined), 30_000)
+    .catch((e) => {
+      throw new Error(`${(e as Error).message}\n${output}`);
+    });
+  return { child, base: `http://127.0.0.1:${webhook}`, output: () => output };
+}
+
+describe('the guide with the bundled bin', () => {
+  const children: ChildProcess[] = [];
+  let dir: string;
+
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guide-'));
+  });
+
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('files mode: token --apply, synthesize, serve, url, send → the GitRepository is asked to reconcile', async () => {
+    const ns = await createTestNamespace('guide-files');
+    const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
+
+    // 1. The token and its Secret.
+    const token = await bin(['token', '--apply', '--namespace', ns, '--name', 'webhook-token', ...kubeconfig]);
+    expect(token).toMatchObject({ code: 0, stdout: '' });
+    expect(token.stderr).toContain(`secret ${ns}/webhook-token created`);
+    const secret = await storedToken(ns);
+    expect(secret.toString()).toMatch(/^[0-9a-f]{40}$/);
+
+    // 2. The app, synthesized to dist/ and applied; the server's volumes laid out as the kubelet mounts them.
+    const manifests = guideApp(ns, 'server');
+    const dist = path.join(dir, 'dist');
+    fs.mkdirSync(dist);
+    fs.writeFileSync(path.join(dist, 'webhooks.k8s.yaml'), manifests.map((m) => stringify(m)).join('---\n'));
+    await apply(manifests.filter((m) => m.kind === 'GitRepository'));
+    const configMap = manifests.find((m) => m.kind === 'ConfigMap') as ManifestObject & { data: Record<string, string> };
+    fs.mkdirSync(path.join(dir, 'receivers'));
+    for (const [key, value] of Object.entries(configMap.data)) fs.writeFileSync(path.join(dir, 'receivers', key), value);
+    fs.mkdirSync(path.join(dir, 'secrets', 'webhook-token'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'secrets', 'webhook-token', 'token'), secret);
+    const server = await startServer(['--receivers', path.join(dir, 'receivers'), '--secrets-dir', path.join(dir, 'secrets')]);
+    children.push(server.child);
+
+    // 3. The URL to give GitHub.
+    const url = await bin(['url', '--base', server.base, '--receivers', dist, '--name', 'webapp', '-o', 'url', ...kubeconfig]);
+    expect(url).toEqual({ code: 0, stdout: `${server.base}/hook/${sha(secret, 'webapp', ns)}\n`, stderr: '' });
+
+    // 4. A test delivery through the whole path.
+    expect(await requestedAt(ns, 'webapp')).toBeUndefined();
+    const sent = await bin(['send', '--base', server.base, '--receivers', dist, '--name', 'webapp', ...kubeconfig]);
+    expect(sent.stdout).toContain('HTTP 200 OK');
+    expect(sent.code).toBe(0);
+    expect(await requestedAt(ns, 'webapp')).toBeDefined();
+    await eventually('the server to log the delivery', async () => (server.output().includes('"msg":"webhook handled"') ? true : undefined));
+    expect(server.output()).toMatch(/"msg":"webhook handled".*"status":200/);
+    expect(server.output()).not.toContain(secret.toString());
+  });
+
+  test('cluster mode: kubectl get receiver shows Ready and the path; url and send use the cluster', async () => {
+    const ns = await createTestNamespace('guide-cluster');
+    const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
+    expect((await bin(['token', '--apply', '-n', ns, ...kubeconfig])).code).toBe(0);
+    const secret = await storedToken(ns);
+    await apply(guideApp(ns, 'flux').filter((m) => m.kind === 'GitRepository' || m.kind === 'Receiver'));
+    const server = await startServer(['--watch-receivers', '--namespace', ns]);
+    children.push(server.child);
+
+    // What `kubectl -n <ns> get receiver webapp` prints: the apiserver renders the CRD's printer columns.
+    const hookPath = `/hook/${sha(secret, 'webapp', ns)}`;
+    const table = await eventually('the Receiver to be Ready', async () => {
+      const res = await kubeRequest(adminKubeConfig(), 'GET', `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers/webapp`);
+      if (res.body?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status !== 'True') return undefined;
+      return getTable(`/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers/webapp`);
+    }, 30_000);
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Age', 'Ready', 'Status']);
+    expect(table.rows.map((r: { cells: unknown[] }) => [r.cells[0], r.cells[2], r.cells[3]])).toEqual([['webapp', 'True', `Receiver initialized for path: ${hookPath}`]]);
+
+    const url = await bin(['url', '--base', server.base, '--from-cluster', '-n', ns, '-o', 'url', ...kubeconfig]);
+    expect(url).toEqual({ code: 0, stdout: `${server.base}${hookPath}\n`, stderr: '' });
+    const sent = await bin(['send', '--base', server.base, '--from-cluster', '-n', ns, '--name', 'webapp', '--event', 'ping', ...kubeconfig]);
+    expect(sent.stdout).toContain('HTTP 200 OK');
+    expect(sent.code).toBe(0);
+    expect(await requestedAt(ns, 'webapp')).toBeDefined();
+  });
+
+  // Runs where a kubectl binary is installed (CI images without one skip it; the construct test
+  // covers the command with a stand-in kubectl).
+  (hasKubectl() ? test : test.skip)('ReceiverDefinition.webhookPathCommand with the real kubectl prints the Flux path of the stored token', async () => {
+    const ns = await createTestNamespace('guide-kubectl');
+    expect((await bin(['token', '--apply', '-n', ns, '--kubeconfig', adminKubeconfigPath()])).code).toBe(0);
+    const chart = new Chart(new App(), 'c', { namespace: ns });
+    const def = new WebhookReceiver(chart, 'receiver').addReceiver('webapp', {
+      provider: ReceiverProvider.github(),
+      secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
+      targets: [ReconcileTarget.gitRepository('webapp')],
+    });
+    const printed = execFileSync('bash', ['-c', def.webhookPathCommand], { encoding: 'utf8', env: { PATH: process.env.PATH, KUBECONFIG: adminKubeconfigPath(), HOME: dir } }); // kubectl's discovery cache goes to $HOME/.kube
+    expect(printed).toBe(`/hook/${sha(await storedToken(ns), 'webapp', ns)}\n`);
+  });
+
+  test.each([
+    [['token', '--bytes', '1'], 'error: token: --bytes "1" is not a whole number from 20 to 512\nRun "flux-webhook-receiver token --help" for usage.\n'],
+    [['url', '--from-cluster'], /^error: url: --base <url> is required/],
+    [['send', '--url', 'https://h/hook/x'], /^error: send: with --url, --type <type> is required/],
+  ])('a bad command line %j exits 2 and points at the command\'s help', async (args, message) => {
+    const run = await bin(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    if (typeof message === 'string') expect(run.stderr).toBe(message);
+    else expect(run.stderr).toMatch(message);
+  });
+
+  test('a failure exits 1 with the reason', async () => {
+    const run = await bin(['url', '--base', 'https://h', '--from-cluster', '--kubeconfig', '/nonexistent/kubeconfig']);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: cannot load Kubernetes credentials: kubeconfig /nonexistent/kubeconfig does not exist (pass --kubeconfig <file> or set KUBECONFIG)\n' });
+  });
+
+  test.each(['token', 'url', 'send'])('%s --help exits 0 with its usage', async (command) => {
+    const run = await bin([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^Usage: flux-webhook-receiver ${command} `));
+  });
+
+  test('the top-level help lists the subcommands', async () => {
+    const run = await bin(['--help']);
+    for (const command of ['token', 'url', 'send']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
+  });
+});
+
+function hasKubectl(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function getTable(apiPath: string): Promise<any> {
+  const kc = adminKubeConfig();
+  const cluster = kc.getCurrentCluster()!;
+  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    https.request(new URL(apiPath, cluster.server), opts, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`HTTP ${res.statusCode} ${text}`))));
+    }).on('error', reject).end();
+  });
+}
