@@ -2,6 +2,8 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { checkLabels, checkMetadataNamespace, checkNamespaceName, checkPort, checkReceiver } from './_expose-validation';
+import { assertNotFluxObject } from './_flux-install';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /** Options for a `SolverTrafficSource`. */
@@ -147,6 +149,7 @@ export class CertManagerSolverPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: CertManagerSolverPolicyProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
     checkMetadataNamespace(this, props.metadata?.namespace, receiver.namespace, 'the solver pods run in the namespace of the Ingress, which is the receiver\'s');
@@ -159,6 +162,7 @@ export class CertManagerSolverPolicy extends Construct {
       ...(props.certManager ?? [SolverTrafficSource.certManager()]).map((s, i) => s._toPeer(this, `certManager[${i}]`)),
       ...(props.ingressControllers ?? []).map((s, i) => s._toPeer(this, `ingressControllers[${i}]`)),
     ];
+    if (props.metadata?.name !== undefined) assertNotFluxObject(this, 'metadata.name', 'NetworkPolicy', props.metadata.name);
     this.namespace = receiver.namespace;
 
     this.apiObject = new k8s.KubeNetworkPolicy(this, 'Resource', {

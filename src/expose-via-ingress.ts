@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   checkAnnotationKeys, checkHookPath, checkHostname, checkMetadataNamespace, checkObjectName, checkReceiver, HOOK_PATH_PREFIX,
 } from './_expose-validation';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const CERT_MANAGER_ISSUER_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-manager.io/issuer'];
@@ -153,6 +154,7 @@ export class ExposeViaIngress extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaIngressProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
     checkMetadataNamespace(this, props.metadata?.namespace, receiver.namespace, 'an Ingress backend must be a Service in the Ingress\'s namespace');
