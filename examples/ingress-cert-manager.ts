@@ -29,7 +29,7 @@ export function buildIngressCertManagerApp(outdir?: string): App {
     metadata: { name: 'webhook-receiver' },
     host: 'flux-webhook.example.com',
     ingressClassName: 'nginx',
-    tls: IngressTls.certManagerClusterIssuer('letsencrypt', { secretName: 'webhook-receiver-tls' }),
+    tls: IngressTls.certManagerClusterIssuer('letsencrypt'), // certificate in Secret webhook-receiver-tls
   });
   new CertManagerSolverPolicy(chart, 'AcmeSolver', {
     receiver,

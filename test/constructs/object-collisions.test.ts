@@ -7,7 +7,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import { receiverApp } from './_scenario';
 import {
-  CertManagerSolverPolicy, ExposeViaIngress, ExposeViaLoadBalancer, FluxReceivers, ReceiverProvider, ReconcileTarget, WebhookReceiver,
+  CertManagerSolverPolicy, ExposeViaIngress, ExposeViaLoadBalancer, FluxReceivers, ReceiverProvider, ReconcileTarget, SolverTrafficSource,
+  WebhookReceiver,
 } from '../../src';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.9.4-flux-system.yaml');
@@ -35,7 +36,7 @@ describe('coexistence with a Flux install', () => {
     const { chart, host } = receiverApp('flux-system', 'apps', backend);
     new ExposeViaLoadBalancer(chart, 'lb', { receiver: host });
     new ExposeViaIngress(chart, 'ingress', { receiver: host });
-    new CertManagerSolverPolicy(chart, 'solver', { receiver: host });
+    new CertManagerSolverPolicy(chart, 'solver', { receiver: host, ingressControllers: [SolverTrafficSource.namespace('ingress-nginx')] });
     const ours = Testing.synth(chart).map(identity);
     const flux = new Set(fluxObjects.map(identity));
     expect(ours.filter((id) => flux.has(id))).toEqual([]);
@@ -57,7 +58,7 @@ describe('coexistence with a Flux install', () => {
       .toThrow(/lb: metadata.name "webhook-receiver" would take over Flux's Service "webhook-receiver"/);
     expect(() => new ExposeViaLoadBalancer(chart, 'lb2', { receiver, networkPolicyName: 'allow-webhooks' }))
       .toThrow(/lb2: networkPolicyName "allow-webhooks" would take over Flux's NetworkPolicy "allow-webhooks"/);
-    expect(() => new CertManagerSolverPolicy(chart, 'solver', { receiver, metadata: { name: 'allow-egress' } }))
+    expect(() => new CertManagerSolverPolicy(chart, 'solver', { receiver, metadata: { name: 'allow-egress' }, ingressControllers: [SolverTrafficSource.namespace('ingress-nginx')] }))
       .toThrow(/solver: metadata.name "allow-egress" would take over Flux's NetworkPolicy "allow-egress"/);
   });
 
