@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { fluxDuration } from './_flux-duration';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
+import { checkSecretKeysAtSynth } from './_secret-keys';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { hookPath } from './model';
 import { ReceiverProvider } from './receiver-provider';
@@ -97,6 +98,7 @@ export class ReceiverDefinition {
       if (secretNamespace !== undefined && secretNamespace !== props.namespace) {
         throw new Error(`${what}: secret ${JSON.stringify(props.secret.name)} is in namespace ${JSON.stringify(secretNamespace)}, but a receiver can only read Secrets in its own namespace ${JSON.stringify(props.namespace)}: create the Secret there`);
       }
+      checkSecretKeysAtSynth(props.name, type, props.secret);
     }
     if (!Array.isArray(props.targets) || props.targets.length === 0) {
       throw new Error(`${what}: targets ${JSON.stringify(props.targets)} is empty: a webhook would reconcile nothing; pass e.g. targets: [ReconcileTarget.gitRepository('webapp')]`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ReceiverDefinition, ReceiverProvider, ReconcileTarget } from '../../src';
 import { hookPath } from '../../src/model';
@@ -95,5 +95,40 @@ describe('ReceiverDefinition', () => {
       expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, resourceFilter: '' })).toThrow(/resourceFilter "" is empty/);
       expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, interval: Duration.millis(0.5) })).toThrow(/interval must be a positive whole number of milliseconds, got 0.5ms/);
     });
+  });
+});
+
+describe('a receiver Secret defined in the app is checked at synth time for the keys the receiver reads', () => {
+  const targets = [ReconcileTarget.gitRepository('webapp')];
+
+  test('gcr without email and audience', () => {
+    const chart = Testing.chart();
+    const secret = new kplus.Secret(chart, 'gcr-token', { metadata: { name: 'gcr-token' }, stringData: { token: 't' } });
+    new ReceiverDefinition({ name: 'registry', namespace: 'default', provider: ReceiverProvider.gcr(), secret, targets });
+    expect(() => Testing.synth(chart)).toThrow(
+      '[test/gcr-token] Secret "gcr-token" of gcr receiver "registry" lacks the keys "email", "audience" (it has "token"), so the receiver could not verify any webhook: '
+      + 'add addStringData("email", …) and addStringData("audience", …) (email: the push subscription\'s service account; audience: its OIDC audience), '
+      + 'or reference a Secret managed elsewhere with kplus.Secret.fromSecretName()');
+  });
+
+  test('keys added after the receiver count, from stringData or data', () => {
+    const chart = Testing.chart();
+    const secret = new kplus.Secret(chart, 'gcr-token', { metadata: { name: 'gcr-token' } });
+    new ReceiverDefinition({ name: 'registry', namespace: 'default', provider: ReceiverProvider.gcr(), secret, targets });
+    secret.addStringData('token', 't');
+    secret.addStringData('email', 'pubsub@project.iam.gserviceaccount.com');
+    expect(() => Testing.synth(chart)).toThrow(/lacks the key "audience" \(it has "email", "token"\)/);
+    (secret.node.defaultChild as any).addJsonPatch(JsonPatch.add('/data', { audience: Buffer.from('https://hooks.example.com').toString('base64') }));
+    expect(Testing.synth(chart).map((o) => o.kind)).toEqual(['Secret']);
+  });
+
+  test('any provider needs token; a Secret referenced by name is not checked', () => {
+    const chart = Testing.chart();
+    const empty = new kplus.Secret(chart, 'empty', { metadata: { name: 'empty' } });
+    new ReceiverDefinition({ name: 'webapp', namespace: 'default', provider: ReceiverProvider.github(), secret: empty, targets });
+    expect(() => Testing.synth(chart)).toThrow(/Secret "empty" of github receiver "webapp" lacks the key "token" \(it has none\)/);
+    const other = Testing.chart();
+    new ReceiverDefinition({ name: 'registry', namespace: 'default', provider: ReceiverProvider.gcr(), secret: kplus.Secret.fromSecretName(other, 's', 's'), targets });
+    expect(() => Testing.synth(other)).not.toThrow();
   });
 });
