@@ -1,10 +1,8 @@
 // GitHub "package" events (a push to GitHub Container Registry) make Flux scan the image
 // repository and pull the OCI artifact at once, instead of at the next interval.
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
-import { ImageRepository } from '../src/imports/image.toolkit.fluxcd.io';
-import { OciRepository } from '../src/imports/source.toolkit.fluxcd.io';
+import { ImageRepository, OciRef, OciRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
 
 export function buildGitHubPackageApp(outdir?: string): App {
   const app = new App({ outdir });
@@ -12,11 +10,14 @@ export function buildGitHubPackageApp(outdir?: string): App {
 
   const images = new ImageRepository(chart, 'WebappImages', {
     metadata: { name: 'webapp' },
-    spec: { image: 'ghcr.io/org/webapp', interval: '1h' },
+    image: 'ghcr.io/org/webapp',
+    interval: Duration.hours(1),
   });
   const manifests = new OciRepository(chart, 'WebappManifests', {
     metadata: { name: 'webapp-manifests' },
-    spec: { url: 'oci://ghcr.io/org/webapp-manifests', interval: '1h', ref: { tag: 'latest' } },
+    url: 'oci://ghcr.io/org/webapp-manifests',
+    interval: Duration.hours(1),
+    ref: OciRef.tag('latest'),
   });
 
   const receiver = new WebhookReceiver(chart, 'Receiver');
