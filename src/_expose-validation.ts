@@ -2,6 +2,7 @@
 // the bad value, and says how to fix it, because these values end up in objects the apiserver
 // (or an ingress controller, much later) would otherwise reject with a far less helpful message.
 import { IConstruct } from 'constructs';
+import { checkExposedServiceExists } from './_exposed-service';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -149,6 +150,7 @@ export function checkReceiver(scope: IConstruct, receiver: IWebhookReceiver): vo
   checkObjectName(scope, 'receiver.serviceName', receiver.serviceName);
   checkPort(scope, 'receiver.servicePort', receiver.servicePort);
   checkPort(scope, 'receiver.webhookPort', receiver.webhookPort);
+  checkExposedServiceExists(scope, receiver);
 }
 
 /** Forced namespace: a user-supplied `metadata.namespace` must agree with it. */
