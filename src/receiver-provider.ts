@@ -16,8 +16,8 @@ export interface ReceiverEventsOptions {
 
   /**
    * Accept event names outside the sender's documented list (GitHub's `X-GitHub-Event` names
-   * including Gitea's, GitLab's `X-Gitlab-Event`, Bitbucket Cloud's and Server's `X-Event-Key`,
-   * the `dev.cdevents.*` form of CDEvents' `Ce-Type`). Without it, a name the sender never
+   * including Gitea's, GitLab's `X-Gitlab-Event`, Bitbucket Cloud's and Server's `X-Event-Key`;
+   * CDEvents' `Ce-Type` is free-form and never checked). Without it, a name the sender never
    * sends (e.g. `pull-request` for `pull_request`) is refused with a suggestion.
    *
    * @default false
