@@ -4,26 +4,21 @@
 // (ping, push), and a second receiver (ping, package) for the image and the OCI artifact that
 // GitHub Container Registry pushes announce. Shared by guide-webhook-receiver.ts and
 // guide-flux-receivers.ts, which differ only in the backend.
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
   CertManagerSolverPolicy, ExposeViaHttpRoute, ExposeViaIngress, ExposeViaLoadBalancer, ExternalTrafficPolicy, FluxReceivers, GitRef,
-  GitRepository, ImageRepository, IngressTls, OciRef, OciRepository, ReceiverProvider, ReconcileTarget, SolverTrafficSource, WebhookReceiver,
+  ImageRepository, IngressTls, OciRef, OciRepository, ReceiverProvider, ReconcileTarget, SolverTrafficSource, WebhookReceiver,
 } from '../src';
+import { exampleApp, webappRepository } from './_setup';
 
 export type GuideBackend = 'webhook-receiver' | 'flux-receivers';
 
 export function buildGuideApp(backend: GuideBackend, outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
   // Sources: the Git repository of the guide, and the image and manifests pushed to GHCR.
-  const webapp = new GitRepository(chart, 'Webapp', {
-    metadata: { name: 'webapp' },
-    url: 'https://github.com/org/webapp',
-    ref: GitRef.branch('master'),
-    interval: Duration.hours(1),
-  });
+  const webapp = webappRepository(chart, { ref: GitRef.branch('master'), interval: Duration.hours(1) });
   const images = new ImageRepository(chart, 'WebappImages', {
     metadata: { name: 'webapp' },
     image: 'ghcr.io/org/webapp',

@@ -1,12 +1,12 @@
 // A CI pipeline signs its request body with the shared token (X-Signature: sha256=<hmac>)
 // to make Flux pull a freshly pushed OCI artifact.
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { OciRef, OciRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
+import { exampleApp } from './_setup';
 
 export function buildGenericHmacApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
   const artifact = new OciRepository(chart, 'Manifests', {
     metadata: { name: 'app-manifests' },

@@ -1,12 +1,12 @@
 // GitHub "package" events (a push to GitHub Container Registry) make Flux scan the image
 // repository and pull the OCI artifact at once, instead of at the next interval.
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { ImageRepository, OciRef, OciRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
+import { exampleApp } from './_setup';
 
 export function buildGitHubPackageApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
   const images = new ImageRepository(chart, 'WebappImages', {
     metadata: { name: 'webapp' },
