@@ -101,7 +101,6 @@ export class ReceiverDefinition {
       if (secretNamespace === undefined && props.secret.node.defaultChild instanceof ApiObject) {
         throw new Error(unplaced(what, `secret ${JSON.stringify(props.secret.name)}`, props.secret.node.path, props.namespace));
       }
-      checkSecretKeysAtSynth(props.name, type, props.secret);
     }
     if (!Array.isArray(props.targets) || props.targets.length === 0) {
       throw new Error(`${what}: targets ${JSON.stringify(props.targets)} is empty: a webhook would reconcile nothing; pass e.g. targets: [ReconcileTarget.gitRepository('webapp')]`);
@@ -121,6 +120,8 @@ export class ReceiverDefinition {
     this.suspend = props.suspend ?? false;
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
     this._targets = [...props.targets];
+    // Last, so a receiver refused above leaves no check behind on the Secret.
+    if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret);
   }
 
   /** The objects this receiver reconciles. */
