@@ -15,7 +15,7 @@ const FIXTURE = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.
 const fluxObjects = parseAllDocuments(fs.readFileSync(FIXTURE, 'utf8')).map((d) => d.toJS()).filter(Boolean);
 const identity = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-function addGithub(host: WebhookReceiver | FluxReceivers, chart: Chart, name = 'webapp') {
+function addGithub(host: WebhookReceiver | FluxReceivers, name = 'webapp') {
   host.addReceiver(name, {
     provider: ReceiverProvider.github({ events: ['push'] }),
     secret: kplus.Secret.fromSecretName(host, `token-${name}`, 'webhook-token'),
@@ -95,8 +95,8 @@ describe('duplicate objects across the app fail at synth time, naming both const
     const chart = Testing.chart();
     const a = new FluxReceivers(chart, 'team-a', { namespace: 'flux-system' });
     const b = new FluxReceivers(chart, 'team-b', { namespace: 'flux-system' });
-    addGithub(a, chart, 'webapp');
-    addGithub(b, chart, 'webapp2');
+    addGithub(a, 'webapp');
+    addGithub(b, 'webapp2');
     b.addReceiver('webapp', {
       provider: ReceiverProvider.github({ events: ['push'] }),
       secret: kplus.Secret.fromSecretName(b, 'token-b', 'webhook-token'),
@@ -109,8 +109,8 @@ describe('duplicate objects across the app fail at synth time, naming both const
 
   test('the same receiver name in two namespaces is fine', () => {
     const chart = Testing.chart();
-    addGithub(new FluxReceivers(chart, 'a', { namespace: 'team-a' }), chart);
-    addGithub(new FluxReceivers(chart, 'b', { namespace: 'team-b' }), chart);
+    addGithub(new FluxReceivers(chart, 'a', { namespace: 'team-a' }));
+    addGithub(new FluxReceivers(chart, 'b', { namespace: 'team-b' }));
     expect(Testing.synth(chart).filter((o) => o.kind === 'Receiver')).toHaveLength(2);
   });
 
