@@ -5,6 +5,8 @@ import { buildGcrApp } from './gcr';
 import { buildGenericHmacApp } from './generic-hmac';
 import { buildGitHubPackageApp } from './github-package';
 import { buildGitLabApp } from './gitlab';
+import { buildGuideFluxReceiversApp } from './guide-flux-receivers';
+import { buildGuideWebhookReceiverApp } from './guide-webhook-receiver';
 import { buildHarborApp } from './harbor';
 import { buildHttpRouteApp } from './http-route';
 import { buildIngressCertManagerApp } from './ingress-cert-manager';
@@ -18,6 +20,8 @@ export interface Example {
 }
 
 export const EXAMPLES: readonly Example[] = [
+  { name: 'guide-webhook-receiver', description: 'The whole Flux guide in one app (3 exposures, Git + GHCR receivers), bundled server', build: buildGuideWebhookReceiverApp },
+  { name: 'guide-flux-receivers', description: 'The whole Flux guide in one app (3 exposures, Git + GHCR receivers), Flux Receivers', build: buildGuideFluxReceiversApp },
   { name: 'load-balancer', description: 'LoadBalancer Service + GitHub push → GitRepository', build: buildLoadBalancerApp },
   { name: 'ingress-cert-manager', description: 'Ingress with cert-manager TLS + HTTP-01 solver NetworkPolicy', build: buildIngressCertManagerApp },
   { name: 'http-route', description: 'Gateway API HTTPRoute (+ ReferenceGrant)', build: buildHttpRouteApp },

@@ -1,18 +1,14 @@
 // The Flux guide exactly, on Flux's own notification-controller: Receiver objects instead of
 // the bundled server, exposed through Flux's existing `webhook-receiver` Service.
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ExposeViaIngress, FluxReceivers, GitRef, GitRepository, IngressTls, ReceiverProvider, ReconcileTarget } from '../src';
+import { ExposeViaIngress, FluxReceivers, IngressTls, ReceiverProvider, ReconcileTarget } from '../src';
+import { exampleApp, webappRepository } from './_setup';
 
 export function buildFluxNotificationControllerApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
-  const repo = new GitRepository(chart, 'Webapp', {
-    metadata: { name: 'webapp' },
-    url: 'https://github.com/org/webapp',
-    ref: GitRef.branch('main'),
-  });
+  const repo = webappRepository(chart);
   const flux = new FluxReceivers(chart, 'Flux');
   flux.addReceiver('github-receiver', {
     provider: ReceiverProvider.github({ events: ['ping', 'push'] }),

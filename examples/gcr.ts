@@ -1,17 +1,17 @@
 // Google Artifact Registry / GCR notifications through a Pub/Sub push subscription. The Secret
 // holds `token`, plus `email` and `audience` of the push subscription's OIDC token.
-import { App, Chart } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
-import { ImageRepository } from '../src/imports/image.toolkit.fluxcd.io';
+import { ImageRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
+import { exampleApp } from './_setup';
 
 export function buildGcrApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
   const images = new ImageRepository(chart, 'Images', {
     metadata: { name: 'webapp' },
-    spec: { image: 'europe-docker.pkg.dev/my-project/apps/webapp', interval: '1h' },
+    image: 'europe-docker.pkg.dev/my-project/apps/webapp',
+    interval: Duration.hours(1),
   });
   const receiver = new WebhookReceiver(chart, 'Receiver');
   receiver.addReceiver('gcr-receiver', {

@@ -1,22 +1,23 @@
 // GitHub "package" events (a push to GitHub Container Registry) make Flux scan the image
 // repository and pull the OCI artifact at once, instead of at the next interval.
-import { App, Chart } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
-import { ImageRepository } from '../src/imports/image.toolkit.fluxcd.io';
-import { OciRepository } from '../src/imports/source.toolkit.fluxcd.io';
+import { ImageRepository, OciRef, OciRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
+import { exampleApp } from './_setup';
 
 export function buildGitHubPackageApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
   const images = new ImageRepository(chart, 'WebappImages', {
     metadata: { name: 'webapp' },
-    spec: { image: 'ghcr.io/org/webapp', interval: '1h' },
+    image: 'ghcr.io/org/webapp',
+    interval: Duration.hours(1),
   });
   const manifests = new OciRepository(chart, 'WebappManifests', {
     metadata: { name: 'webapp-manifests' },
-    spec: { url: 'oci://ghcr.io/org/webapp-manifests', interval: '1h', ref: { tag: 'latest' } },
+    url: 'oci://ghcr.io/org/webapp-manifests',
+    interval: Duration.hours(1),
+    ref: OciRef.tag('latest'),
   });
 
   const receiver = new WebhookReceiver(chart, 'Receiver');

@@ -1,11 +1,11 @@
 // GitLab push and tag events reconcile every GitRepository labelled for the project.
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { GitRef, GitRepository, ReceiverProvider, ReconcileTarget, ReconcileTargetKind, WebhookReceiver } from '../src';
+import { exampleApp } from './_setup';
 
 export function buildGitLabApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
   for (const env of ['staging', 'production']) {
     new GitRepository(chart, `Platform-${env}`, {

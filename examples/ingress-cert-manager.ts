@@ -1,22 +1,18 @@
 // Flux guide, "Expose the webhook receiver" with an Ingress whose certificate cert-manager
 // issues over HTTP-01; the solver policy lets the ACME challenge through the default-deny
 // NetworkPolicies of the receiver's namespace.
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  CertManagerSolverPolicy, ExposeViaIngress, GitRef, GitRepository, IngressTls,
+  CertManagerSolverPolicy, ExposeViaIngress, IngressTls,
   ReceiverProvider, ReconcileTarget, SolverTrafficSource, WebhookReceiver,
 } from '../src';
+import { exampleApp, webappRepository } from './_setup';
 
 export function buildIngressCertManagerApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
-  const repo = new GitRepository(chart, 'Webapp', {
-    metadata: { name: 'webapp' },
-    url: 'https://github.com/org/webapp',
-    ref: GitRef.branch('main'),
-  });
+  const repo = webappRepository(chart);
   const receiver = new WebhookReceiver(chart, 'Receiver');
   receiver.addReceiver('github-receiver', {
     provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
@@ -29,7 +25,7 @@ export function buildIngressCertManagerApp(outdir?: string): App {
     metadata: { name: 'webhook-receiver' },
     host: 'flux-webhook.example.com',
     ingressClassName: 'nginx',
-    tls: IngressTls.certManagerClusterIssuer('letsencrypt', { secretName: 'webhook-receiver-tls' }),
+    tls: IngressTls.certManagerClusterIssuer('letsencrypt'), // certificate in Secret webhook-receiver-tls
   });
   new CertManagerSolverPolicy(chart, 'AcmeSolver', {
     receiver,

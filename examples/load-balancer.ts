@@ -1,18 +1,14 @@
 // Flux guide, "Expose the webhook receiver" with a cloud load balancer, and a GitHub push
 // receiver for a GitRepository: a `git push` makes Flux fetch the repository at once.
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ExposeViaLoadBalancer, ExternalTrafficPolicy, GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
+import { ExposeViaLoadBalancer, ExternalTrafficPolicy, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../src';
+import { exampleApp, webappRepository } from './_setup';
 
 export function buildLoadBalancerApp(outdir?: string): App {
-  const app = new App({ outdir });
-  const chart = new Chart(app, 'webhooks', { namespace: 'flux-system' });
+  const { app, chart } = exampleApp(outdir);
 
-  const repo = new GitRepository(chart, 'Webapp', {
-    metadata: { name: 'webapp' },
-    url: 'https://github.com/org/webapp',
-    ref: GitRef.branch('main'),
-  });
+  const repo = webappRepository(chart);
   const receiver = new WebhookReceiver(chart, 'Receiver');
   receiver.addReceiver('github-receiver', {
     provider: ReceiverProvider.github({ events: ['ping', 'push'] }),

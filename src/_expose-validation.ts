@@ -3,6 +3,7 @@
 // (or an ingress controller, much later) would otherwise reject with a far less helpful message.
 import { IConstruct } from 'constructs';
 import { HOOK_PATH_PREFIX } from './model';
+import { checkExposedServiceExists } from './_exposed-service';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -70,17 +71,65 @@ export function checkAnnotationKeys(scope: IConstruct, field: string, annotation
   checkLabels(scope, field, Object.fromEntries(Object.keys(annotations).map((k) => [k, ''])), 'annotation');
 }
 
-/** An IPv4 or IPv6 CIDR, as `loadBalancerSourceRanges` expects. */
+/**
+ * An IPv4 or IPv6 CIDR, as `loadBalancerSourceRanges` and NetworkPolicy `ipBlock` expect: the
+ * address must be the network's first one (no host bits), which the apiserver enforces.
+ */
 export function checkCidr(scope: IConstruct, field: string, cidr: string): void {
+  let network: string | undefined;
   const v4 = IPV4.exec(cidr);
   if (v4) {
-    const octetsOk = v4.slice(1, 5).every((o) => Number(o) <= 255);
-    if (octetsOk && Number(v4[5]) <= 32) return;
+    const octets = v4.slice(1, 5).map(Number);
+    const prefix = Number(v4[5]);
+    if (octets.every((o) => o <= 255) && prefix <= 32) {
+      const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+      const size = 2 ** (32 - prefix);
+      const first = Math.floor(address / size) * size;
+      if (first === address) return;
+      network = `${[24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join('.')}/${prefix}`;
+    }
   } else if (IPV6.test(cidr) && cidr.includes(':') && Number(cidr.split('/')[1]) <= 128) {
-    return;
+    const prefix = BigInt(cidr.split('/')[1]);
+    const address = ipv6Value(cidr.split('/')[0]);
+    if (address !== undefined) {
+      const hostPart = address % 2n ** (128n - prefix);
+      if (hostPart === 0n) return;
+      network = `${ipv6Text(address - hostPart)}/${prefix}`;
+    }
+  }
+  if (network) {
+    throw new Error(`${where(scope)}: ${field} "${cidr}" has host bits set (the apiserver rejects it); use the network address "${network}"`);
   }
   const hint = /^[0-9.]+$/.test(cidr) ? ` Did you mean "${cidr}/32"?` : ' Use a CIDR such as "203.0.113.0/24" or "2001:db8::/32".';
   throw new Error(`${where(scope)}: ${field} "${cidr}" is not a valid CIDR.${hint}`);
+}
+
+/** The 128-bit value of an IPv6 address in hex-group notation; undefined when it is not one. */
+function ipv6Value(text: string): bigint | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0) || (halves.length === 2 && missing === 0)) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (!groups.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
+  return groups.reduce((acc, g) => acc * 65536n + BigInt(parseInt(g, 16)), 0n);
+}
+
+/** An IPv6 address in hex groups, with the longest run of zero groups written as `::`. */
+function ipv6Text(value: bigint): string {
+  const groups = [...Array(8).keys()].map((i) => Number((value / 65536n ** BigInt(7 - i)) % 65536n).toString(16));
+  let best = { start: -1, length: 0 };
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.length && j - i > 1) best = { start: i, length: j - i };
+    i = j;
+  }
+  if (best.start < 0) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.length).join(':')}`;
 }
 
 /**
@@ -102,6 +151,7 @@ export function checkReceiver(scope: IConstruct, receiver: IWebhookReceiver): vo
   checkObjectName(scope, 'receiver.serviceName', receiver.serviceName);
   checkPort(scope, 'receiver.servicePort', receiver.servicePort);
   checkPort(scope, 'receiver.webhookPort', receiver.webhookPort);
+  checkExposedServiceExists(scope, receiver);
 }
 
 /** Forced namespace: a user-supplied `metadata.namespace` must agree with it. */

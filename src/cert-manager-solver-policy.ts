@@ -2,6 +2,8 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { checkLabels, checkMetadataNamespace, checkNamespaceName, checkPort, checkReceiver } from './_expose-validation';
+import { assertNotFluxObject } from './_flux-install';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /** Options for a `SolverTrafficSource`. */
@@ -109,13 +111,13 @@ export interface CertManagerSolverPolicyProps {
   readonly certManager?: SolverTrafficSource[];
 
   /**
-   * Where the ingress controller runs. The ACME server's validation request and cert-manager's
-   * self-check both reach the solver pod through the ingress controller, so the challenge can
-   * only pass when this admits it, e.g. `[SolverTrafficSource.namespace('ingress-nginx')]`.
-   *
-   * @default - none: only `certManager` sources are admitted
+   * Where the ingress controller (or the Gateway's data plane) runs: at least one. The ACME
+   * server's validation request and cert-manager's self-check both reach the solver pod through
+   * it, so the challenge can only pass when this admits it, e.g.
+   * `[SolverTrafficSource.namespace('ingress-nginx')]`. There is no default: no controller's
+   * namespace is common enough to guess, and a guess that misses fails only at issuance time.
    */
-  readonly ingressControllers?: SolverTrafficSource[];
+  readonly ingressControllers: SolverTrafficSource[];
 
   /**
    * Port the solver pod listens on.
@@ -147,18 +149,20 @@ export class CertManagerSolverPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: CertManagerSolverPolicyProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
     checkMetadataNamespace(this, props.metadata?.namespace, receiver.namespace, 'the solver pods run in the namespace of the Ingress, which is the receiver\'s');
     const port = props.solverPort ?? CertManagerSolverPolicy.SOLVER_PORT;
     checkPort(this, 'solverPort', port);
-    if (props.certManager !== undefined && props.certManager.length === 0 && (props.ingressControllers ?? []).length === 0) {
-      throw new Error(`${this.node.path}: certManager is empty and no ingressControllers are given, so the policy would admit nothing; omit certManager for the default, or add e.g. SolverTrafficSource.namespace("ingress-nginx") to ingressControllers`);
+    if (!Array.isArray(props.ingressControllers) || props.ingressControllers.length === 0) {
+      throw new Error(`${this.node.path}: ingressControllers ${JSON.stringify(props.ingressControllers)} admits no ingress controller, but the HTTP-01 challenge reaches the solver through it, so the certificate would never be issued; give where it runs, e.g. [SolverTrafficSource.namespace("ingress-nginx")]`);
     }
     const sources = [
       ...(props.certManager ?? [SolverTrafficSource.certManager()]).map((s, i) => s._toPeer(this, `certManager[${i}]`)),
-      ...(props.ingressControllers ?? []).map((s, i) => s._toPeer(this, `ingressControllers[${i}]`)),
+      ...props.ingressControllers.map((s, i) => s._toPeer(this, `ingressControllers[${i}]`)),
     ];
+    if (props.metadata?.name !== undefined) assertNotFluxObject(this, 'metadata.name', 'NetworkPolicy', props.metadata.name);
     this.namespace = receiver.namespace;
 
     this.apiObject = new k8s.KubeNetworkPolicy(this, 'Resource', {

@@ -4,6 +4,7 @@ import {
   checkAnnotationKeys, checkHookPath, checkHostname, checkMetadataNamespace, checkNamespaceName, checkObjectName, checkPort, checkReceiver,
   HOOK_PATH_PREFIX,
 } from './_expose-validation';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType, ReferenceGrant } from './imports/gateway.networking.k8s.io';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
@@ -121,6 +122,7 @@ export class ExposeViaHttpRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaHttpRouteProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
     this.namespace = props.namespace ?? receiver.namespace;

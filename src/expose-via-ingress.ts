@@ -1,9 +1,10 @@
-import { ApiObjectMetadata, Names } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
 import { HttpIngressPathType, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   checkAnnotationKeys, checkHookPath, checkHostname, checkMetadataNamespace, checkObjectName, checkReceiver, HOOK_PATH_PREFIX,
 } from './_expose-validation';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const CERT_MANAGER_ISSUER_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-manager.io/issuer'];
@@ -13,7 +14,7 @@ export interface CertManagerTlsOptions {
   /**
    * Name of the Secret cert-manager writes the certificate to, in the Ingress's namespace.
    *
-   * @default - derived from the Ingress's construct path, ending in `-tls`
+   * @default - `<name of the Ingress>-tls`
    */
   readonly secretName?: string;
 }
@@ -58,16 +59,22 @@ export class IngressTls {
     private readonly issuerName: string | undefined,
   ) {}
 
-  /** @internal */
-  public _bind(ingress: Construct): { secretName: string; annotations: { [key: string]: string } } {
-    const secretName = this.secretName ?? Names.toDnsLabel(ingress, { extra: ['tls'] });
-    checkObjectName(ingress, 'tls secretName', secretName);
+  /** @internal the issuer annotation cert-manager's ingress-shim reads, if any. */
+  public _annotations(ingress: Construct): { [key: string]: string } {
+    if (this.secretName !== undefined) checkObjectName(ingress, 'tls secretName', this.secretName);
     const annotations: { [key: string]: string } = {};
     if (this.issuerAnnotation && this.issuerName !== undefined) {
       checkObjectName(ingress, `tls issuer (${this.issuerAnnotation})`, this.issuerName);
       annotations[this.issuerAnnotation] = this.issuerName;
     }
-    return { secretName, annotations };
+    return annotations;
+  }
+
+  /** @internal the Secret of the certificate: the given name, else `<ingress name>-tls` (stable and readable). */
+  public _secretName(ingress: Construct, ingressName: string): string {
+    const secretName = this.secretName ?? `${ingressName}-tls`;
+    checkObjectName(ingress, 'tls secretName', secretName);
+    return secretName;
   }
 }
 
@@ -153,6 +160,7 @@ export class ExposeViaIngress extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaIngressProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
     checkMetadataNamespace(this, props.metadata?.namespace, receiver.namespace, 'an Ingress backend must be a Service in the Ingress\'s namespace');
@@ -170,17 +178,18 @@ export class ExposeViaIngress extends Construct {
     this.namespace = receiver.namespace;
     this.host = props.host;
 
-    const tls = props.tls?._bind(this);
-    this.tlsSecretName = tls?.secretName;
+    const tlsAnnotations = props.tls?._annotations(this) ?? {};
     const userAnnotations = { ...props.metadata?.annotations, ...props.annotations };
-    if (tls && Object.keys(tls.annotations).length > 0) {
+    if (Object.keys(tlsAnnotations).length > 0) {
       for (const key of CERT_MANAGER_ISSUER_ANNOTATIONS) {
         if (key in userAnnotations) {
           throw new Error(`${this.node.path}: annotation "${key}: ${userAnnotations[key]}" conflicts with tls, which sets the cert-manager issuer; remove the annotation and choose the issuer with IngressTls.certManagerClusterIssuer() or IngressTls.certManagerIssuer()`);
         }
       }
     }
-    const annotations = { ...userAnnotations, ...tls?.annotations };
+    const annotations = { ...userAnnotations, ...tlsAnnotations };
+    // The default Secret name derives from the Ingress's name, known once the Ingress exists.
+    const tlsBlocks: k8s.IngressTls[] = [];
 
     this.apiObject = new k8s.KubeIngress(this, 'Resource', {
       metadata: {
@@ -190,7 +199,7 @@ export class ExposeViaIngress extends Construct {
       },
       spec: {
         ingressClassName: props.ingressClassName,
-        tls: tls && props.host ? [{ hosts: [props.host], secretName: tls.secretName }] : undefined,
+        tls: props.tls && props.host ? tlsBlocks : undefined,
         rules: [{
           host: props.host,
           http: {
@@ -203,5 +212,9 @@ export class ExposeViaIngress extends Construct {
         }],
       },
     });
+    if (props.tls && props.host) {
+      this.tlsSecretName = props.tls._secretName(this, this.apiObject.name);
+      tlsBlocks.push({ hosts: [props.host], secretName: this.tlsSecretName });
+    }
   }
 }

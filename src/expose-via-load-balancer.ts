@@ -1,7 +1,9 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkAnnotationKeys, checkCidr, checkLabels, checkMetadataNamespace, checkPort, checkReceiver } from './_expose-validation';
+import { checkAnnotationKeys, checkCidr, checkLabels, checkMetadataNamespace, checkObjectName, checkPort, checkReceiver } from './_expose-validation';
+import { assertNotFluxObject } from './_flux-install';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /**
@@ -72,6 +74,14 @@ export interface ExposeViaLoadBalancerProps {
    * @default true
    */
   readonly networkPolicy?: boolean;
+
+  /**
+   * Name of the NetworkPolicy admitting load-balancer traffic (see `networkPolicy`). Flux's own
+   * policy names (`allow-egress`, `allow-scraping`, `allow-webhooks`) are refused.
+   *
+   * @default - a name generated from the construct path
+   */
+  readonly networkPolicyName?: string;
 }
 
 /**
@@ -97,6 +107,7 @@ export class ExposeViaLoadBalancer extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaLoadBalancerProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
     checkMetadataNamespace(this, props.metadata?.namespace, receiver.namespace, 'a Service can only select pods in its own namespace');
@@ -108,6 +119,17 @@ export class ExposeViaLoadBalancer extends Construct {
       throw new Error(`${this.node.path}: receiver.podSelectorLabels is empty, so the Service would select no pods; the receiver must expose the labels of its pods`);
     }
     checkLabels(this, 'receiver.podSelectorLabels', receiver.podSelectorLabels);
+    if (props.metadata?.name !== undefined) {
+      checkObjectName(this, 'metadata.name', props.metadata.name);
+      assertNotFluxObject(this, 'metadata.name', 'Service', props.metadata.name);
+    }
+    if (props.networkPolicyName !== undefined) {
+      if (props.networkPolicy === false) {
+        throw new Error(`${this.node.path}: networkPolicyName "${props.networkPolicyName}" is set but networkPolicy is false, so there is no NetworkPolicy to name; remove one of the two`);
+      }
+      checkObjectName(this, 'networkPolicyName', props.networkPolicyName);
+      assertNotFluxObject(this, 'networkPolicyName', 'NetworkPolicy', props.networkPolicyName);
+    }
     this.namespace = receiver.namespace;
 
     this.apiObject = new k8s.KubeService(this, 'Resource', {
@@ -130,7 +152,11 @@ export class ExposeViaLoadBalancer extends Construct {
         ? props.loadBalancerSourceRanges
         : ['0.0.0.0/0', '::/0'];
       this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'AllowLoadBalancer', {
-        metadata: { namespace: receiver.namespace, labels: props.metadata?.labels },
+        metadata: {
+          ...(props.networkPolicyName ? { name: props.networkPolicyName } : {}),
+          namespace: receiver.namespace,
+          labels: props.metadata?.labels,
+        },
         spec: {
           podSelector: { matchLabels: { ...receiver.podSelectorLabels } },
           policyTypes: ['Ingress'],

@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName } from './_validation';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
@@ -42,6 +43,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('FluxReceivers namespace', this.namespace);
     this.receiverSet = new ReceiverSet(`FluxReceivers ${this.node.path}`, this.namespace);
+    checkObjectsAtSynth(this);
   }
 
   /** Selects notification-controller's pods. */

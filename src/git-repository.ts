@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { assertNotBlank } from './_validation';
 import { GitRepository as GitRepositoryL1, GitRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
 
@@ -107,6 +108,7 @@ export class GitRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: GitRepositoryProps) {
     super(scope, id);
+    checkObjectsAtSynth(this);
     if (typeof props.url !== 'string' || !/^(http|https|ssh):\/\/\S+$/.test(props.url)) {
       throw new Error(`GitRepository ${this.node.path} url ${JSON.stringify(props.url)} must start with https://, http:// or ssh://: for scp-like addresses write ssh://git@github.com/org/repo`);
     }

@@ -10,3 +10,6 @@ export * from './receiver-definition';
 export * from './webhook-receiver';
 export * from './flux-receivers';
 export * from './git-repository';
+export * from './registry-provider';
+export * from './image-repository';
+export * from './oci-repository';

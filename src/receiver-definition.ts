@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { fluxDuration } from './_flux-duration';
+import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { hookPath } from './model';
@@ -97,6 +98,9 @@ export class ReceiverDefinition {
       if (secretNamespace !== undefined && secretNamespace !== props.namespace) {
         throw new Error(`${what}: secret ${JSON.stringify(props.secret.name)} is in namespace ${JSON.stringify(secretNamespace)}, but a receiver can only read Secrets in its own namespace ${JSON.stringify(props.namespace)}: create the Secret there`);
       }
+      if (secretNamespace === undefined && props.secret.node.defaultChild instanceof ApiObject) {
+        throw new Error(unplaced(what, `secret ${JSON.stringify(props.secret.name)}`, props.secret.node.path, props.namespace));
+      }
     }
     if (!Array.isArray(props.targets) || props.targets.length === 0) {
       throw new Error(`${what}: targets ${JSON.stringify(props.targets)} is empty: a webhook would reconcile nothing; pass e.g. targets: [ReconcileTarget.gitRepository('webapp')]`);
@@ -105,6 +109,7 @@ export class ReceiverDefinition {
       if (!(t instanceof ReconcileTarget)) {
         throw new Error(`${what}: targets[${i}] ${JSON.stringify(t)} is not a ReconcileTarget: use e.g. ReconcileTarget.gitRepository('webapp')`);
       }
+      if (t._unplacedPath !== undefined) throw new Error(unplaced(what, `targets[${i}] ${t.kind} ${JSON.stringify(t.name)}`, t._unplacedPath, props.namespace));
     });
     assertNotBlank(`${what} resourceFilter`, props.resourceFilter);
     this.name = props.name;
@@ -115,6 +120,8 @@ export class ReceiverDefinition {
     this.suspend = props.suspend ?? false;
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
     this._targets = [...props.targets];
+    // Last, so a receiver refused above leaves no check behind on the Secret.
+    if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret);
   }
 
   /** The objects this receiver reconciles. */
@@ -167,6 +174,12 @@ export class ReceiverDefinition {
   public _toManifest(): any {
     return ReceiverL1.manifest(this._toReceiverProps());
   }
+}
+
+/** An object of the app without a namespace lands wherever kubectl applies, not in the receiver's. */
+function unplaced(what: string, field: string, path: string, namespace: string): string {
+  return `${what}: ${field} (${path}) has no namespace, because neither it nor its chart names one, so kubectl would apply it to its current namespace, `
+    + `while the receiver looks for it in ${JSON.stringify(namespace)}: give the chart a namespace (new Chart(app, id, { namespace: ${JSON.stringify(namespace)} })) or set the object's metadata.namespace`;
 }
 
 function namespaceOf(secret: kplus.ISecret): string | undefined {

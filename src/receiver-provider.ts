@@ -1,3 +1,4 @@
+import { checkEventNames } from './_provider-events';
 import { assertKnownKeys, assertNoOptions, assertNotBlank } from './_validation';
 import { EVENT_FILTERING_TYPES, ReceiverTypeName } from './model';
 import { ReceiverType } from './receiver-type';
@@ -12,6 +13,16 @@ export interface ReceiverEventsOptions {
    * @default - every event triggers a reconciliation
    */
   readonly events?: string[];
+
+  /**
+   * Accept event names outside the sender's documented list (GitHub's `X-GitHub-Event` names
+   * including Gitea's, GitLab's `X-Gitlab-Event`, Bitbucket Cloud's and Server's `X-Event-Key`;
+   * CDEvents' `Ce-Type` is free-form and never checked). Without it, a name the sender never
+   * sends (e.g. `pull-request` for `pull_request`) is refused with a suggestion.
+   *
+   * @default false
+   */
+  readonly allowUnknownEvents?: boolean;
 }
 
 /** Options of `ReceiverProvider.github()`. */
@@ -197,7 +208,7 @@ export class ReceiverProvider {
     if (!Object.values(ReceiverType).includes(type)) {
       throw new Error(`${factory}: unknown receiver type ${JSON.stringify(type)}: use one of ${Object.values(ReceiverType).join(', ')}`);
     }
-    assertKnownKeys(factory, options, ['events', 'issuers'], 'only events and issuers are receiver provider options');
+    assertKnownKeys(factory, options, ['events', 'allowUnknownEvents', 'issuers'], 'only events, allowUnknownEvents and issuers are receiver provider options');
     if (type === ReceiverType.GENERIC_OIDC) {
       assertKnownKeys(factory, options, ['issuers'], 'generic-oidc receivers do not filter events');
       return new ReceiverProvider(type, undefined, options.issuers ?? []);
@@ -208,6 +219,9 @@ export class ReceiverProvider {
     if (EVENT_FILTERING_TYPES.includes(type as string as ReceiverTypeName)) {
       return ReceiverProvider.withEvents(type, factory, options);
     }
+    if (options.allowUnknownEvents !== undefined) {
+      throw new Error(`${factory}: allowUnknownEvents is meaningless for ${type} receivers, which have no event header: remove it (only ${EVENT_FILTERING_TYPES.join(', ')} filter events)`);
+    }
     if (options.events !== undefined) {
       throw new Error(`${factory}: events ${JSON.stringify(options.events)} are ignored by ${type} receivers, which have no event header: remove events (only ${EVENT_FILTERING_TYPES.join(', ')} filter events)`);
     }
@@ -215,7 +229,7 @@ export class ReceiverProvider {
   }
 
   private static withEvents(type: ReceiverType, factory: string, options: ReceiverEventsOptions): ReceiverProvider {
-    assertKnownKeys(factory, options, ['events'], `${type} receivers take only events`);
+    assertKnownKeys(factory, options, ['events', 'allowUnknownEvents'], `${type} receivers take only events and allowUnknownEvents`);
     const events = options?.events;
     if (events !== undefined) {
       if (!Array.isArray(events)) {
@@ -226,6 +240,7 @@ export class ReceiverProvider {
           throw new Error(`${factory}: event ${JSON.stringify(e)} in ${JSON.stringify(events)} is empty: give event names such as 'push'`);
         }
       }
+      checkEventNames(factory, type, events, options.allowUnknownEvents === true);
     }
     return new ReceiverProvider(type, events ? [...events] : undefined);
   }

@@ -169,11 +169,13 @@ export class ReconcileTarget {
     if (!(TARGET_KINDS as readonly string[]).includes(kind)) {
       throw new Error(`ReconcileTarget.fromApiObject(${apiObject.node.path}): kind ${JSON.stringify(kind)} cannot be reconciled by a Flux receiver: use one of ${TARGET_KINDS.join(', ')}`);
     }
-    return new ReconcileTarget(kind as ReconcileTargetKind, apiObject.name, undefined, {
+    const target = new ReconcileTarget(kind as ReconcileTargetKind, apiObject.name, undefined, {
       namespace: apiObject.metadata.namespace,
       apiVersion: apiObject.apiVersion,
       filter: options.filter,
     });
+    if (apiObject.metadata.namespace === undefined) target._unplacedPath = apiObject.node.path;
+    return target;
   }
 
   /** Kind of the target (`kind`). */
@@ -187,6 +189,12 @@ export class ReconcileTarget {
   /** CEL filter of the target. */
   public readonly filter?: string;
   private readonly _matchLabels?: { [key: string]: string };
+
+  /**
+   * @internal construct path of the in-app object this target was made from, when that object
+   * has no namespace (nor its chart): kubectl would put it wherever it applies to.
+   */
+  public _unplacedPath?: string;
 
   private constructor(kind: ReconcileTargetKind, name: string, matchLabels: { [key: string]: string } | undefined, options: ReconcileTargetOptions) {
     if (!(TARGET_KINDS as readonly string[]).includes(kind)) {

@@ -3,6 +3,8 @@ import { ApiObjectMetadata, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
+import { assertNotFluxObject } from './_flux-install';
+import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName, assertObjectName } from './_validation';
@@ -25,9 +27,11 @@ export interface WebhookReceiverProps {
   readonly namespace?: string;
   /**
    * Name of the ClusterIP Service (port 80 → 9292). Also the `app.kubernetes.io/instance`
-   * label that selects the pods, so keep it stable: selectors cannot change in place.
+   * label that selects the pods, so keep it stable: selectors cannot change in place. The names
+   * of Flux's own Services (`webhook-receiver`, `notification-controller`, `source-controller`,
+   * `source-watcher`) are refused: applied next to Flux, this Service would take Flux's over.
    *
-   * @default 'webhook-receiver'
+   * @default 'flux-webhook-receiver'
    */
   readonly serviceName?: string;
   /**
@@ -95,12 +99,15 @@ const CHECKSUM_ANNOTATION = 'checksum/receivers';
 /** Key of the receivers ConfigMap: every Receiver as one multi-document YAML file. */
 const RECEIVERS_FILE = 'receivers.yaml';
 const SERVICE_PORT = FLUX_RECEIVER_SERVICE_PORT;
+/** Not `webhook-receiver`: that is Flux's own Service, in flux-system where this usually runs. */
+const DEFAULT_SERVICE_NAME = 'flux-webhook-receiver';
 
 /**
  * Deploys the bundled Flux-compatible webhook receiver server with the receivers you add:
  * a ServiceAccount with least-privilege RBAC, a ConfigMap of Flux Receiver definitions, a
  * hardened Deployment (Pod Security "restricted"), a PodDisruptionBudget, the
- * `webhook-receiver` Service (80 → 9292) and an allow-webhooks NetworkPolicy.
+ * `flux-webhook-receiver` Service (80 → 9292) and an allow-webhooks NetworkPolicy. No default
+ * name is one of Flux's, so it is safe to deploy into `flux-system` next to Flux.
  *
  * RBAC: for every namespace that holds targets, a Role and a RoleBinding grant get/list/watch
  * on exactly the target kinds there, and patch on exactly the named targets (on the whole kind
@@ -152,8 +159,9 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     super(scope, id);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('WebhookReceiver namespace', this.namespace);
-    this.serviceName = props.serviceName ?? FLUX_RECEIVER_SERVICE_NAME;
+    this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
     assertObjectName('WebhookReceiver serviceName', this.serviceName);
+    assertNotFluxObject(this, 'serviceName', 'Service', this.serviceName);
     if (this.serviceName.length > 63) {
       throw new Error(`WebhookReceiver serviceName ${JSON.stringify(this.serviceName)} is longer than 63 characters: Service names are DNS labels`);
     }
@@ -167,6 +175,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
     this.extraMetadata = props.metadata;
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
+    checkObjectsAtSynth(this);
 
     this.selector = { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': this.serviceName };
     this.labels = {

@@ -1,6 +1,6 @@
 // Flux notification-controller's `webhook-receiver` Service, as the Flux install creates it
-// (test/fixtures/flux-install/). The bundled server's Service uses the same name and port, so an
-// exposure works unchanged with either backend.
+// (test/fixtures/flux-install/). The bundled server's Service uses the same port but never this
+// name (that would take Flux's Service over), so an exposure works unchanged with either backend.
 
 /** Name of notification-controller's receiver Service. */
 export const FLUX_RECEIVER_SERVICE_NAME = 'webhook-receiver';

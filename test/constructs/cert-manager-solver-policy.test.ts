@@ -5,9 +5,9 @@ import { CertManagerSolverPolicy, SolverTrafficSource } from '../../src';
 import { createTestNamespace, dryRunApply } from '../harness/kube';
 
 describe('CertManagerSolverPolicy', () => {
-  test('defaults: solver pods in the receiver namespace admit TCP 8089 from namespaces labelled as cert-manager', () => {
+  test('defaults: solver pods in the receiver namespace admit TCP 8089 from namespaces labelled as cert-manager, and the ingress controller', () => {
     const chart = Testing.chart();
-    const policy = new CertManagerSolverPolicy(chart, 'Solver', { receiver: new TestReceiver(chart, 'Receiver') });
+    const policy = new CertManagerSolverPolicy(chart, 'Solver', { receiver: new TestReceiver(chart, 'Receiver'), ingressControllers: [SolverTrafficSource.namespace('ingress-nginx')] });
     const [obj] = Testing.synth(chart);
     expect(obj.apiVersion).toBe('networking.k8s.io/v1');
     expect(obj.kind).toBe('NetworkPolicy');
@@ -16,7 +16,10 @@ describe('CertManagerSolverPolicy', () => {
       podSelector: { matchLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
       policyTypes: ['Ingress'],
       ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { 'app.kubernetes.io/instance': 'cert-manager' } } }],
+        from: [
+          { namespaceSelector: { matchLabels: { 'app.kubernetes.io/instance': 'cert-manager' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+        ],
         ports: [{ protocol: 'TCP', port: 8089 }],
       }],
     });
@@ -67,7 +70,7 @@ describe('CertManagerSolverPolicy', () => {
 
   test('defaultChild is the NetworkPolicy, exposed as apiObject', () => {
     const chart = Testing.chart();
-    const policy = new CertManagerSolverPolicy(chart, 'Solver', { receiver: new TestReceiver(chart, 'Receiver') });
+    const policy = new CertManagerSolverPolicy(chart, 'Solver', { receiver: new TestReceiver(chart, 'Receiver'), ingressControllers: [SolverTrafficSource.namespace('ingress-nginx')] });
     expect((Node.of(policy).defaultChild as ApiObject).kind).toBe('NetworkPolicy');
     expect(Node.of(policy).defaultChild).toBe(policy.apiObject);
   });
@@ -85,10 +88,11 @@ describe('CertManagerSolverPolicy', () => {
   describe('validation', () => {
     const make = (props: Partial<ConstructorParameters<typeof CertManagerSolverPolicy>[2]>) => {
       const chart = Testing.chart();
-      return () => new CertManagerSolverPolicy(chart, 'Solver', { receiver: new TestReceiver(chart, 'Receiver'), ...props });
+      return () => new CertManagerSolverPolicy(chart, 'Solver', { receiver: new TestReceiver(chart, 'Receiver'), ingressControllers: [SolverTrafficSource.namespace('ingress-nginx')], ...props });
     };
-    test('a policy that admits nothing', () => {
-      expect(make({ certManager: [] })).toThrow('test/Solver: certManager is empty and no ingressControllers are given, so the policy would admit nothing');
+    test('no ingress controller: the challenge could never reach the solver', () => {
+      expect(make({ ingressControllers: [] })).toThrow('test/Solver: ingressControllers [] admits no ingress controller, but the HTTP-01 challenge reaches the solver through it, so the certificate would never be issued; give where it runs, e.g. [SolverTrafficSource.namespace("ingress-nginx")]');
+      expect(make({ ingressControllers: undefined })).toThrow(/test\/Solver: ingressControllers undefined admits no ingress controller/);
     });
     test('selectors that would silently select every namespace or every pod', () => {
       expect(make({ ingressControllers: [SolverTrafficSource.namespacesLabelled({})] }))

@@ -38,7 +38,7 @@ describe('ExposeViaIngress', () => {
     });
   });
 
-  test('cert-manager ClusterIssuer: annotation and TLS block together, secret name derived', () => {
+  test('cert-manager ClusterIssuer: annotation and TLS block together, secret name <ingress name>-tls', () => {
     const chart = Testing.chart();
     const ing = new ExposeViaIngress(chart, 'Ingress', {
       receiver: new TestReceiver(chart, 'Receiver'),
@@ -47,8 +47,21 @@ describe('ExposeViaIngress', () => {
     });
     const [obj] = Testing.synth(chart);
     expect(obj.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
-    expect(ing.tlsSecretName).toMatch(/^test-ingress-tls-[0-9a-f]{8}$/);
+    expect(obj.metadata.name).toMatch(/^test-ingress-c8[0-9a-f]{6}$/);
+    expect(ing.tlsSecretName).toBe(`${obj.metadata.name}-tls`);
     expect(obj.spec.tls).toEqual([{ hosts: ['flux-webhook.example.com'], secretName: ing.tlsSecretName }]);
+  });
+
+  test('the default TLS Secret follows the Ingress name', () => {
+    const chart = Testing.chart();
+    const ing = new ExposeViaIngress(chart, 'Ingress', {
+      receiver: new TestReceiver(chart, 'Receiver'),
+      metadata: { name: 'webhook-receiver' },
+      host: 'flux-webhook.example.com',
+      tls: IngressTls.certManagerIssuer('acme'),
+    });
+    expect(ing.tlsSecretName).toBe('webhook-receiver-tls');
+    expect(Testing.synth(chart)[0].spec.tls).toEqual([{ hosts: ['flux-webhook.example.com'], secretName: 'webhook-receiver-tls' }]);
   });
 
   test('cert-manager Issuer with an explicit secret name, next to other annotations', () => {

@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { TestReceiver } from './_expose-test-receiver';
 import { ExposeViaLoadBalancer, ExternalTrafficPolicy, IWebhookReceiver } from '../../src';
-import { createTestNamespace, dryRunApply } from '../harness/kube';
+import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
 
 describe('ExposeViaLoadBalancer', () => {
   test('defaults: a LoadBalancer Service in the receiver namespace, port 80 to the webhook port, selecting the receiver pods', () => {
@@ -116,6 +116,26 @@ describe('ExposeViaLoadBalancer', () => {
       expect(make({ loadBalancerSourceRanges: ['192.30.252.1'] })).toThrow('loadBalancerSourceRanges "192.30.252.1" is not a valid CIDR. Did you mean "192.30.252.1/32"?');
       expect(make({ loadBalancerSourceRanges: ['300.1.1.1/8'] })).toThrow(/"300.1.1.1\/8" is not a valid CIDR/);
       expect(make({ loadBalancerSourceRanges: ['github'] })).toThrow(/"github" is not a valid CIDR. Use a CIDR such as/);
+    });
+    test('CIDR with host bits set gets the network address', () => {
+      expect(make({ loadBalancerSourceRanges: ['192.30.252.0/22', '192.30.252.1/22'] }))
+        .toThrow('test/Public: loadBalancerSourceRanges "192.30.252.1/22" has host bits set (the apiserver rejects it); use the network address "192.30.252.0/22"');
+      expect(make({ loadBalancerSourceRanges: ['140.82.121.4/20'] })).toThrow(/"140.82.121.4\/20" has host bits set .*"140.82.112.0\/20"/);
+      expect(make({ loadBalancerSourceRanges: ['2a0a:a440::1/29'] })).toThrow(/"2a0a:a440::1\/29" has host bits set .*"2a0a:a440::\/29"/);
+      expect(make({ loadBalancerSourceRanges: ['2001:db8:0:1::/48'] })).toThrow(/use the network address "2001:db8::\/48"/);
+      expect(make({ loadBalancerSourceRanges: ['2001:db8::1::2/64'] })).toThrow(/"2001:db8::1::2\/64" is not a valid CIDR/);
+      expect(make({ loadBalancerSourceRanges: ['10.0.0.7/32', '0.0.0.0/0', '2001:db8::/32', '::/0', '2001:db8::7/128'] })).not.toThrow();
+    });
+    test('the apiserver itself rejects a source range with host bits (why the check exists)', async () => {
+      const ns = await createTestNamespace('lb-hostbits');
+      const service = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'hostbits', namespace: ns },
+        spec: { type: 'LoadBalancer', loadBalancerSourceRanges: ['192.30.252.1/22'], ports: [{ port: 80 }] },
+      } as ManifestObject;
+      await expect(dryRunApply([service])).rejects.toThrow(/192\.30\.252\.1\/22/);
+      await expect(dryRunApply([{ ...service, spec: { ...(service as any).spec, loadBalancerSourceRanges: ['192.30.252.0/22'] } } as ManifestObject])).resolves.toBeUndefined();
     });
     test('invalid annotation key', () => {
       expect(make({ annotations: { 'bad key': 'x' } })).toThrow('test/Public: annotations has an invalid annotation key "bad key"');

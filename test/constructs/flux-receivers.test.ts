@@ -2,7 +2,7 @@ import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { receiverApp } from './scenario';
-import { FluxReceivers, WebhookReceiver } from '../../src';
+import { ExposeViaHttpRoute, ExposeViaIngress, ExposeViaLoadBalancer, FluxReceivers, WebhookReceiver } from '../../src';
 import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
 
 type Manifest = ManifestObject & { spec?: any; data?: any };
@@ -74,5 +74,34 @@ describe('FluxReceivers', () => {
       spec: { type: 'generic-oidc', secretRef: { name: 'x' }, resources: [] },
     };
     await expect(dryRunApply([bad])).rejects.toThrow(/secretRef cannot be set when type is generic-oidc/);
+  });
+});
+
+describe('exposing FluxReceivers outside Flux\'s namespace would route to a Service that is not there', () => {
+  const receivers = (namespace: string) => {
+    const chart = Testing.chart();
+    return { chart, flux: new FluxReceivers(chart, 'team-a', { namespace }) };
+  };
+
+  test('Ingress, HTTPRoute and LoadBalancer are refused, pointing at fromFluxNotificationController', () => {
+    const { chart, flux } = receivers('team-a');
+    expect(() => new ExposeViaIngress(chart, 'ingress', { receiver: flux, host: 'hooks.example.com' })).toThrow(
+      'test/ingress: receiver (test/team-a) is a FluxReceivers in namespace "team-a", where no Service "webhook-receiver" runs: '
+      + 'Flux\'s notification-controller serves the Receivers of every namespace through the one Service in its own namespace; '
+      + 'expose WebhookReceiver.fromFluxNotificationController(scope, \'flux\') instead (with { namespace } when Flux is not in "flux-system")');
+    expect(() => new ExposeViaHttpRoute(chart, 'route', { receiver: flux, parentRefs: [{ name: 'gw' }] })).toThrow(/test\/route: receiver \(test\/team-a\) is a FluxReceivers in namespace "team-a"/);
+    expect(() => new ExposeViaLoadBalancer(chart, 'lb', { receiver: flux })).toThrow(/test\/lb: receiver \(test\/team-a\) is a FluxReceivers in namespace "team-a"/);
+  });
+
+  test('in flux-system, and through fromFluxNotificationController for Receivers elsewhere, exposing works', () => {
+    const { chart, flux } = receivers('flux-system');
+    expect(new ExposeViaIngress(chart, 'ingress', { receiver: flux }).namespace).toBe('flux-system');
+    const other = receivers('team-a');
+    const route = new ExposeViaIngress(other.chart, 'ingress', { receiver: WebhookReceiver.fromFluxNotificationController(other.chart, 'flux') });
+    expect(Testing.synth(other.chart).find((o) => o.kind === 'Ingress')).toMatchObject({
+      metadata: { namespace: 'flux-system' },
+      spec: { rules: [{ http: { paths: [{ backend: { service: { name: 'webhook-receiver', port: { number: 80 } } } }] } }] },
+    });
+    expect(route.namespace).toBe('flux-system');
   });
 });

@@ -3,9 +3,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ReceiverDefinition, ReceiverProvider, ReconcileTarget } from '../../src';
+import { GitRepository, ReceiverDefinition, ReceiverProvider, ReconcileTarget } from '../../src';
 
 const oidc = () => ReceiverProvider.genericOidc({
   issuers: [{ issuerUrl: 'https://token.actions.githubusercontent.com', validations: [{ expression: 'true', message: 'm' }] }],
@@ -118,5 +118,67 @@ describe('ReceiverDefinition', () => {
       expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, resourceFilter: '' })).toThrow(/resourceFilter "" is empty/);
       expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: oidc(), targets, interval: Duration.millis(0.5) })).toThrow(/interval must be a positive whole number of milliseconds, got 0.5ms/);
     });
+  });
+});
+
+describe('a receiver Secret defined in the app is checked at synth time for the keys the receiver reads', () => {
+  const targets = [ReconcileTarget.gitRepository('webapp')];
+
+  test('gcr without email and audience', () => {
+    const chart = Testing.chart();
+    const secret = new kplus.Secret(chart, 'gcr-token', { metadata: { name: 'gcr-token', namespace: 'default' }, stringData: { token: 't' } });
+    new ReceiverDefinition({ name: 'registry', namespace: 'default', provider: ReceiverProvider.gcr(), secret, targets });
+    expect(() => Testing.synth(chart)).toThrow(
+      '[test/gcr-token] Secret "gcr-token" of gcr receiver "registry" lacks the keys "email", "audience" (it has "token"), so the receiver could not verify any webhook: '
+      + 'add addStringData("email", …) and addStringData("audience", …) (email: the push subscription\'s service account; audience: its OIDC audience), '
+      + 'or reference a Secret managed elsewhere with kplus.Secret.fromSecretName()');
+  });
+
+  test('keys added after the receiver count, from stringData or data', () => {
+    const chart = Testing.chart();
+    const secret = new kplus.Secret(chart, 'gcr-token', { metadata: { name: 'gcr-token', namespace: 'default' } });
+    new ReceiverDefinition({ name: 'registry', namespace: 'default', provider: ReceiverProvider.gcr(), secret, targets });
+    secret.addStringData('token', 't');
+    secret.addStringData('email', 'pubsub@project.iam.gserviceaccount.com');
+    expect(() => Testing.synth(chart)).toThrow(/lacks the key "audience" \(it has "email", "token"\)/);
+    (secret.node.defaultChild as any).addJsonPatch(JsonPatch.add('/data', { audience: Buffer.from('https://hooks.example.com').toString('base64') }));
+    expect(Testing.synth(chart).map((o) => o.kind)).toEqual(['Secret']);
+  });
+
+  test('any provider needs token; a Secret referenced by name is not checked', () => {
+    const chart = Testing.chart();
+    const empty = new kplus.Secret(chart, 'empty', { metadata: { name: 'empty', namespace: 'default' } });
+    new ReceiverDefinition({ name: 'webapp', namespace: 'default', provider: ReceiverProvider.github(), secret: empty, targets });
+    expect(() => Testing.synth(chart)).toThrow(/Secret "empty" of github receiver "webapp" lacks the key "token" \(it has none\)/);
+    const other = Testing.chart();
+    new ReceiverDefinition({ name: 'registry', namespace: 'default', provider: ReceiverProvider.gcr(), secret: kplus.Secret.fromSecretName(other, 's', 's'), targets });
+    expect(() => Testing.synth(other)).not.toThrow();
+  });
+});
+
+describe('objects of a chart without a namespace would land elsewhere than the receiver', () => {
+  test('a target made from an in-app object without a namespace', () => {
+    const chart = new Chart(Testing.app(), 'webhooks');
+    const repo = new GitRepository(chart, 'webapp', { url: 'https://github.com/org/webapp', metadata: { name: 'webapp' } });
+    expect(() => new ReceiverDefinition({
+      name: 'webapp', namespace: 'flux-system', provider: ReceiverProvider.github(), secret: kplus.Secret.fromSecretName(chart, 't', 't'), targets: [ReconcileTarget.fromApiObject(repo)],
+    })).toThrow('receiver "webapp": targets[0] GitRepository "webapp" (webhooks/webapp/Resource) has no namespace, because neither it nor its chart names one, '
+      + 'so kubectl would apply it to its current namespace, while the receiver looks for it in "flux-system": '
+      + 'give the chart a namespace (new Chart(app, id, { namespace: "flux-system" })) or set the object\'s metadata.namespace');
+  });
+
+  test('an in-app Secret without a namespace', () => {
+    const chart = new Chart(Testing.app(), 'webhooks');
+    const secret = new kplus.Secret(chart, 'token', { metadata: { name: 'webhook-token' }, stringData: { token: 't' } });
+    expect(() => new ReceiverDefinition({ name: 'webapp', namespace: 'flux-system', provider: ReceiverProvider.github(), secret, targets: [ReconcileTarget.gitRepository('webapp')] }))
+      .toThrow(/receiver "webapp": secret "webhook-token" \(webhooks\/token\) has no namespace, because neither it nor its chart names one.*looks for it in "flux-system"/);
+  });
+
+  test('with the chart\'s namespace (or an explicit one) both are fine', () => {
+    const chart = new Chart(Testing.app(), 'webhooks', { namespace: 'flux-system' });
+    const repo = new GitRepository(chart, 'webapp', { url: 'https://github.com/org/webapp' });
+    const secret = new kplus.Secret(chart, 'token', { stringData: { token: 't' } });
+    const def = new ReceiverDefinition({ name: 'webapp', namespace: 'flux-system', provider: ReceiverProvider.github(), secret, targets: [ReconcileTarget.fromApiObject(repo)] });
+    expect(def.targets[0].namespace).toBe('flux-system');
   });
 });

@@ -17,6 +17,41 @@ describe('ReceiverProvider', () => {
     expect(new Set(providers.map((p) => p.type)).size).toBe(13);
   });
 
+  describe('event names the sender never sends are refused with a suggestion', () => {
+    test('GitHub: a hyphen for an underscore, and GitLab\'s name on a github receiver', () => {
+      expect(() => ReceiverProvider.github({ events: ['ping', 'pull-request'] })).toThrow(
+        'ReceiverProvider.github(): event "pull-request" is not one github senders put in X-GitHub-Event, so no webhook would ever match it: did you mean "pull_request"? '
+        + 'If the sender does send it (an event newer than this list), set allowUnknownEvents: true');
+      expect(() => ReceiverProvider.github({ events: ['Push Hook'] })).toThrow(/event "Push Hook" is not one github senders put in X-GitHub-Event.*did you mean "push"\?/);
+      expect(() => ReceiverProvider.github({ events: ['pushh'] })).toThrow(/did you mean "push"\?/);
+      expect(() => ReceiverProvider.github({ events: ['deploy'] })).toThrow(/event "deploy" .*did you mean "deploy_key"\?/);
+    });
+    test('GitLab: the bare name for the "… Hook" header value', () => {
+      expect(() => ReceiverProvider.gitlab({ events: ['push'] })).toThrow(/ReceiverProvider.gitlab\(\): event "push" is not one gitlab senders put in X-Gitlab-Event.*did you mean "Push Hook"\?/);
+      expect(() => ReceiverProvider.gitlab({ events: ['merge_request'] })).toThrow(/did you mean "Merge Request Hook"\?/);
+    });
+    test('Bitbucket; CDEvents\' free-form Ce-Type is not checked', () => {
+      expect(() => ReceiverProvider.bitbucket({ events: ['push'] })).toThrow(/event "push" is not one bitbucket senders put in X-Event-Key.*did you mean "repo:push"\?/);
+      expect(ReceiverProvider.cdevents({ events: ['cd.change.merged.v1', 'dev.cdevents.change.merged.0.2.0'] }).events).toHaveLength(2);
+      expect(() => ReceiverProvider.of(ReceiverType.GITHUB, { events: ['pull-request'] })).toThrow(/ReceiverProvider.of\("github"\): event "pull-request".*"pull_request"/);
+    });
+    test('no suggestion when nothing is close', () => {
+      expect(() => ReceiverProvider.github({ events: ['xyzzy'] }))
+        .toThrow(/event "xyzzy" .*use a name such as "push" \(see https:\/\/docs.github.com\/en\/webhooks\/webhook-events-and-payloads\)/);
+    });
+    test('documented names pass in any case (Flux compares case-insensitively), as do Gitea\'s and Bitbucket Server\'s', () => {
+      expect(ReceiverProvider.github({ events: ['PUSH', 'package', 'pull_request_sync'] }).events).toEqual(['PUSH', 'package', 'pull_request_sync']);
+      expect(ReceiverProvider.gitlab({ events: ['push hook', 'Tag Push Hook'] }).events).toEqual(['push hook', 'Tag Push Hook']);
+      expect(ReceiverProvider.bitbucket({ events: ['repo:refs_changed', 'diagnostics:ping'] }).events).toHaveLength(2);
+    });
+    test('allowUnknownEvents is the escape hatch, only where events are filtered', () => {
+      expect(ReceiverProvider.github({ events: ['brand_new_event'], allowUnknownEvents: true }).events).toEqual(['brand_new_event']);
+      expect(ReceiverProvider.of(ReceiverType.GITLAB, { events: ['New Hook'], allowUnknownEvents: true }).events).toEqual(['New Hook']);
+      expect(() => ReceiverProvider.of(ReceiverType.HARBOR, { allowUnknownEvents: true }))
+        .toThrow('ReceiverProvider.of("harbor"): allowUnknownEvents is meaningless for harbor receivers, which have no event header: remove it');
+    });
+  });
+
   test('events are kept for the providers with an event header', () => {
     expect(ReceiverProvider.github({ events: ['ping', 'push'] }).events).toEqual(['ping', 'push']);
     expect(ReceiverProvider.gitlab({ events: ['Push Hook'] }).events).toEqual(['Push Hook']);

@@ -53,19 +53,19 @@ describe('WebhookReceiver', () => {
       podSelectorLabels: host.podSelectorLabels,
     }).toEqual({
       namespace: 'flux-system',
-      serviceName: 'webhook-receiver',
+      serviceName: 'flux-webhook-receiver',
       servicePort: 80,
       webhookPort: 9292,
-      podSelectorLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' },
+      podSelectorLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' },
     });
   });
 
   test('the Service maps 80 to the http-webhook port and selects only the receiver pods', () => {
     const service = one(synth(), 'Service');
-    expect(service.metadata.name).toBe('webhook-receiver');
+    expect(service.metadata.name).toBe('flux-webhook-receiver');
     expect(service.spec).toEqual({
       type: 'ClusterIP',
-      selector: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' },
+      selector: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' },
       ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http-webhook' }],
     });
   });
@@ -75,7 +75,7 @@ describe('WebhookReceiver', () => {
     for (const m of manifests.filter((x) => !['GitRepository'].includes(x.kind))) {
       expect(m.metadata.labels).toEqual({
         'app.kubernetes.io/name': 'flux-webhook-receiver',
-        'app.kubernetes.io/instance': 'webhook-receiver',
+        'app.kubernetes.io/instance': 'flux-webhook-receiver',
         'app.kubernetes.io/component': 'webhook-receiver',
         'app.kubernetes.io/part-of': 'flux',
         'app.kubernetes.io/managed-by': 'cdk8s',
@@ -116,9 +116,9 @@ describe('WebhookReceiver', () => {
       maxSkew: 1,
       topologyKey: 'kubernetes.io/hostname',
       whenUnsatisfiable: 'ScheduleAnyway',
-      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' } },
+      labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' } },
     }]);
-    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' });
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' });
   });
 
   test('each referenced Secret is mounted once, read-only and optional, under the secrets dir; /tmp is an emptyDir', () => {
@@ -209,7 +209,7 @@ describe('WebhookReceiver', () => {
   test('a PodDisruptionBudget keeps one pod when there are 2 or more replicas, and none with 1', () => {
     expect(one(synth(), 'PodDisruptionBudget').spec).toEqual({
       minAvailable: 1,
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' } },
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' } },
     });
     const single = Testing.synth(receiverApp('flux-system', 'apps', 'server', { replicas: 1 }).chart) as Manifest[];
     expect(byKind(single, 'PodDisruptionBudget')).toHaveLength(0);
@@ -218,7 +218,7 @@ describe('WebhookReceiver', () => {
 
   test('the NetworkPolicy admits webhooks from any namespace and metrics from the monitoring namespaces', () => {
     expect(one(synth(), 'NetworkPolicy').spec).toEqual({
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'webhook-receiver' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' } },
       policyTypes: ['Ingress'],
       ingress: [
         { from: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 9292 }] },

@@ -111,6 +111,40 @@ test('the examples cover the Flux guide: each exposure, and receivers of every a
   expect(new Set(receiverTypes)).toEqual(new Set(['github', 'gitlab', 'generic-hmac', 'gcr', 'harbor']));
 });
 
+test('the guide examples hold the whole guide in one app, the same receivers on either backend', () => {
+  const receiversOf = (name: string) => synthesized.get(name)!.objects
+    .flatMap((o: any) => (o.kind === 'Receiver' ? [o] : o.kind === 'ConfigMap' ? Object.values(o.data ?? {}).flatMap((y: any) => parseAllDocuments(y).map((d) => d.toJS())) : []))
+    .map((r: any) => ({ name: r.metadata.name, events: r.spec.events, resources: r.spec.resources.map((t: any) => `${t.kind}/${t.name}`) }));
+  const expected = [
+    { name: 'github-receiver', events: ['ping', 'push'], resources: ['GitRepository/webapp'] },
+    { name: 'ghcr-receiver', events: ['ping', 'package'], resources: ['ImageRepository/webapp', 'OCIRepository/webapp-manifests'] },
+  ];
+  for (const name of ['guide-webhook-receiver', 'guide-flux-receivers']) {
+    const objects = synthesized.get(name)!.objects;
+    const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect({ name, ids }).toEqual({
+      name,
+      ids: expect.arrayContaining([
+        'GitRepository/webapp', 'ImageRepository/webapp', 'OCIRepository/webapp-manifests', 'Service/receiver', 'NetworkPolicy/allow-webhook-load-balancer',
+        'Ingress/webhook-receiver', 'NetworkPolicy/allow-acme-solver', 'HTTPRoute/flux-webhook',
+      ]),
+    });
+    expect(receiversOf(name)).toEqual(expected);
+    const ingress: any = objects.find((o) => o.kind === 'Ingress');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['flux-webhook.example.com'], secretName: 'webhook-receiver-tls' }]);
+  }
+  // The Flux backend routes to Flux's own Service and pods; the bundled one to its own.
+  const backendOf = (name: string) => {
+    const objects: any[] = synthesized.get(name)!.objects;
+    const lb = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'receiver');
+    return { selector: lb.spec.selector, ingressService: objects.find((o) => o.kind === 'Ingress').spec.rules[0].http.paths[0].backend.service.name };
+  };
+  expect(backendOf('guide-flux-receivers')).toEqual({ selector: { app: 'notification-controller' }, ingressService: 'webhook-receiver' });
+  expect(backendOf('guide-webhook-receiver')).toEqual({
+    selector: { 'app.kubernetes.io/name': 'flux-webhook-receiver', 'app.kubernetes.io/instance': 'flux-webhook-receiver' }, ingressService: 'flux-webhook-receiver',
+  });
+});
+
 test('a pod without a restricted security context is rejected in these namespaces (the Pod Security check below can fail)', async () => {
   const pod: ManifestObject = {
     apiVersion: 'v1',
