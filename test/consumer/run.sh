@@ -4,7 +4,9 @@
 #  npm:    the jsii tarball + its peer dependencies in a new app; a chart with WebhookReceiver,
 #          FluxReceivers and an exposure synthesizes; `npx flux-webhook-receiver --version` runs;
 #          the tarball holds no repository-only files.
-#  python: the wheel in a new virtualenv; the same chart synthesizes.
+#  python: the wheel in a new virtualenv; the same chart synthesizes, and so does Flux's whole
+#          webhook guide for both backends (guide.py), object for object as the TypeScript
+#          example (examples/_guide.ts, synthesized by `npx projen examples`).
 # Needs the npm registry and PyPI (or caches of them), like `npm install` itself.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -57,3 +59,23 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
 "$work/venv/bin/python" "$here/app.py" "$work/py-out"
 check_synth "$work/py-out" python
+EXAMPLES_OUTDIR="$work/ts-examples" npx --prefix "$root" ts-node --transpile-only --project "$root/examples/tsconfig.json" \
+  "$root/examples/synth-all.ts" >/dev/null
+for backend in webhook-receiver flux-receivers; do
+  "$work/venv/bin/python" "$here/guide.py" "$work/guide-$backend" "$backend"
+  expected="$work/ts-examples/guide-$backend"
+  [[ -d "$expected" ]] || fail "no TypeScript guide example guide-$backend"
+  {
+    # Same objects as the TypeScript example (kind/namespace/name; generated names may differ).
+    ids() { node -e '
+      const { parseAllDocuments } = require(process.argv[2]);
+      const fs = require("fs");
+      const out = [];
+      for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".yaml")))
+        for (const d of parseAllDocuments(fs.readFileSync(process.argv[1] + "/" + f, "utf8")).map((d) => d.toJS()).filter(Boolean))
+          out.push(`${d.kind} ${d.metadata.namespace ?? ""}/${d.metadata.name}`);
+      console.log(out.sort().join("\n"));' "$1" "$root/node_modules/yaml"; }
+    diff <(ids "$expected") <(ids "$work/guide-$backend") || fail "python guide ($backend) differs from the TypeScript example (above)"
+  }
+  echo "consumer: python guide ($backend) synthesized $(cat "$work/guide-$backend"/*.yaml | grep -c '^kind:') objects"
+done
