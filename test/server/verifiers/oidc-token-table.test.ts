@@ -1,0 +1,241 @@
+// One table of crafted tokens for the generic-oidc and gcr receivers, each with the verdict Flux
+// (notification-controller v1.9.3: go-oidc v3 / google.golang.org/api/idtoken) gives it. Every row
+// goes through the real provider and verifier against a loopback HTTPS issuer (private CA, RSA and
+// EC keys) with the clock pinned a quarter second into second NOW. Each row gets a fresh verifier,
+// so key caching plays no part here (see key-lifecycle.test.ts for that).
+import { b64url, HttpsIssuer, TEST_CA } from './_https-issuer';
+import type { ProviderContext, WebhookRequest } from '../../../server/providers/provider';
+import { gcrProvider } from '../../../server/providers/gcr';
+import { genericOidcProvider } from '../../../server/providers/generic-oidc';
+import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
+
+const NOW = 1_900_000_000;
+const clock = () => NOW * 1000 + 250;
+const AUDIENCE = 'https://flux.example.com/hook/6d6c55e9affb9d1e0d101ce604ae4270880ec1ff24d1bd2d928fcd64243d21a4';
+const EMAIL = 'gcr-push@my-project.iam.gserviceaccount.com';
+const GCR_BODY = JSON.stringify({
+  message: { data: Buffer.from('{"action":"INSERT","digest":"d","tag":"t"}').toString('base64'), messageId: '1', publishTime: '2026-01-01T00:00:00Z' },
+});
+
+/** A string as the bytes of its UTF-8 encoding, the way Node hands header bytes over (latin1). */
+const utf8Bytes = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+
+interface Tools {
+  readonly issuer: HttpsIssuer;
+  /** Standard claims for the row's receiver, overridden by `over`. */
+  claims(over?: Record<string, unknown>): Record<string, unknown>;
+  /** The standard claims as JSON text, with `extra` (raw JSON members) appended. */
+  claimsText(extra: string, over?: Record<string, unknown>): string;
+}
+
+interface Row {
+  readonly name: string;
+  readonly via: 'generic-oidc' | 'gcr';
+  readonly flux: 'accepted' | 'refused';
+  /** The full Authorization header value. */
+  readonly authorization: (t: Tools) => string;
+  /** Runs on a fresh issuer of the row's own before the request. */
+  readonly setup?: (issuer: HttpsIssuer) => void;
+  /** Claims the receiver must hand to CEL when accepted. */
+  readonly expectClaims?: Record<string, unknown>;
+}
+
+const bearer = (token: string) => `Bearer ${token}`;
+const withoutLast = (text: string) => text.slice(0, -1);
+const oidc = (name: string, flux: Row['flux'], authorization: Row['authorization'], extra: Partial<Row> = {}): Row => ({ name, via: 'generic-oidc', flux, authorization, ...extra });
+const gcr = (name: string, flux: Row['flux'], authorization: Row['authorization'], extra: Partial<Row> = {}): Row => ({ name, via: 'gcr', flux, authorization, ...extra });
+
+/** Replaces the first `-` or `_` of the signature with its standard-alphabet twin (`+` or `/`). */
+function standardAlphabetSignature(token: string): string {
+  const [h, p, s] = token.split('.');
+  const i = s.search(/[-_]/);
+  if (i < 0) throw new Error('signature has no - or _');
+  return `${h}.${p}.${s.slice(0, i)}${s[i] === '-' ? '+' : '/'}${s.slice(i + 1)}`;
+}
+
+const ROWS: Row[] = [
+  // Baseline.
+  oidc('RS256 token', 'accepted', (t) => bearer(t.issuer.sign(t.claims()))),
+  oidc('ES256 token', 'accepted', (t) => bearer(t.issuer.sign(t.claims(), { kid: 'ec-1' }))),
+
+  // Non-canonical encodings anyone can derive from a valid token.
+  oidc('signature segment with = padding', 'refused', (t) => bearer(`${t.issuer.sign(t.claims())}==`)),
+  oidc('header segment with = padding', 'refused', (t) => {
+    const [h, p, s] = t.issuer.signRaw('{"alg":"RS256","kid":"rsa-1","typ":"JWT","x":1}', JSON.stringify(t.claims()), 'rsa-1').split('.');
+    return bearer(`${h}=.${p}.${s}`);
+  }),
+  oidc('payload segment with = padding', 'refused', (t) => {
+    const [h, p, s] = t.issuer.sign(t.claims({ pad: 'ab' })).split('.');
+    return bearer(`${h}.${p}${'='.repeat((4 - (p.length % 4)) % 4 || 4)}.${s}`);
+  }),
+  oidc('signature with a standard-alphabet character (+ or /)', 'refused', (t) => bearer(standardAlphabetSignature(t.issuer.sign(t.claims())))),
+  oidc('raw 0xA0 byte after the token', 'refused', (t) => `${bearer(t.issuer.sign(t.claims()))}\u00a0`),
+  oidc('raw 0xA0 byte before the token', 'refused', (t) => `Bearer \u00a0${t.issuer.sign(t.claims())}`),
+
+  // Authorization header handling (Go: strings.TrimSpace over UTF-8).
+  oidc('U+00A0 (UTF-8) after the token', 'accepted', (t) => `${bearer(t.issuer.sign(t.claims()))}${utf8Bytes('\u00a0')}`),
+  oidc('U+3000 (UTF-8) before the token', 'accepted', (t) => `Bearer ${utf8Bytes('\u3000')}${t.issuer.sign(t.claims())}`),
+  oidc('tabs and spaces around the token', 'accepted', (t) => `Bearer \t ${t.issuer.sign(t.claims())} \t`),
+  oidc('lower-case bearer prefix', 'refused', (t) => `bearer ${t.issuer.sign(t.claims())}`),
+
+  // Expiry and not-before at Go's precision and int64 bounds.
+  oidc('exp equal to the current second', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: NOW })))),
+  oidc('exp one second ahead', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ exp: NOW + 1 })))),
+  oidc('exp 1e19 (beyond int64)', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"exp":1e19', { exp: undefined })))),
+  oidc('exp 1e300', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"exp":1e300', { exp: undefined })))),
+  oidc('exp 1e400 (beyond float64)', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"exp":1e400', { exp: undefined })))),
+  oidc('exp 9223372036854775807 (wraps in time.Unix)', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"exp":9223372036854775807', { exp: undefined })))),
+  oidc('exp 10000000000000000000 (integer beyond int64)', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"exp":10000000000000000000', { exp: undefined })))),
+  oidc('exp written as a string number', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ exp: String(NOW + 600) })))),
+  oidc('exp written as a non-numeric string', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: 'soon' })))),
+  oidc('exp with a fraction', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ exp: NOW + 600.5 })))),
+  oidc('exp null', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: null })))),
+  oidc('exp missing', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: undefined })))),
+  oidc('nbf null', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ nbf: null })))),
+  oidc('nbf within the five-minute leeway', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ nbf: NOW + 300 })))),
+  oidc('nbf beyond the leeway', 'refused', (t) => bearer(t.issuer.sign(t.claims({ nbf: NOW + 301 })))),
+  oidc('iat null', 'refused', (t) => bearer(t.issuer.sign(t.claims({ iat: null })))),
+  oidc('iat a non-numeric string', 'refused', (t) => bearer(t.issuer.sign(t.claims({ iat: 'yesterday' })))),
+
+  // Claims Go refuses to decode into go-oidc's struct.
+  oidc('aud array holding a number', 'refused', (t) => bearer(t.issuer.sign(t.claims({ aud: ['flux', 5] })))),
+  oidc('aud array holding null', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ aud: ['flux', null] })))),
+  oidc('aud a number', 'refused', (t) => bearer(t.issuer.sign(t.claims({ aud: 5 })))),
+  oidc('aud an object', 'refused', (t) => bearer(t.issuer.sign(t.claims({ aud: { flux: true } })))),
+  oidc('sub a number', 'refused', (t) => bearer(t.issuer.sign(t.claims({ sub: 123 })))),
+  oidc('sub null', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ sub: null })))),
+  oidc('nonce an object', 'refused', (t) => bearer(t.issuer.sign(t.claims({ nonce: {} })))),
+  oidc('at_hash a number', 'refused', (t) => bearer(t.issuer.sign(t.claims({ at_hash: 1 })))),
+  oidc('a custom claim 1e400 (claims map fails to decode)', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"big":1e400')))),
+
+  // Names matched case-insensitively, last one wins.
+  oidc('ISS, AUD and Exp in other cases', 'accepted', (t) => bearer(t.issuer.sign(JSON.stringify({ ISS: t.issuer.issuer, AUD: 'flux', Exp: NOW + 600 }))), {
+    expectClaims: { ISS: expect.any(String), AUD: 'flux' },
+  }),
+  oidc('exp in the future, then EXP in the past', 'refused', (t) => bearer(t.issuer.sign(t.claimsText(`"EXP":${NOW - 10}`)))),
+  oidc('EXP in the past, then exp in the future', 'accepted', (t) => bearer(t.issuer.sign(`{"EXP":${NOW - 10},${t.claimsText('').slice(1)}`))),
+  oidc('aud, then AUD with another audience', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"AUD":"other"')))),
+  oidc('exp twice, the last one past', 'refused', (t) => bearer(t.issuer.sign(t.claimsText(`"exp":${NOW - 10}`)))),
+  oidc('ſub (long s) holding a number matches sub', 'refused', (t) => bearer(t.issuer.sign(t.claimsText('"\u017fub":123')))),
+  oidc('invalid UTF-8 inside a claim becomes U+FFFD per byte', 'accepted', (t) => bearer(t.issuer.sign(Buffer.concat([
+    Buffer.from(withoutLast(t.claimsText('')) + ',"team":"a'), Buffer.from([0xff, 0xf0, 0x9f]), Buffer.from('b"}'),
+  ]))), { expectClaims: { team: 'a\ufffd\ufffd\ufffdb' } }),
+
+  // Distributed claims.
+  oidc('_claim_names pointing to a missing source', 'refused', (t) => bearer(t.issuer.sign(t.claims({ _claim_names: { groups: 'src1' } })))),
+  oidc('_claim_names with an empty source', 'refused', (t) => bearer(t.issuer.sign(t.claims({ _claim_names: { groups: '' }, _claim_sources: { '': { endpoint: 'https://x' } } })))),
+  oidc('_claim_names a string', 'refused', (t) => bearer(t.issuer.sign(t.claims({ _claim_names: 'groups' })))),
+  oidc('_claim_sources entry a number', 'refused', (t) => bearer(t.issuer.sign(t.claims({ _claim_names: { groups: 'src1' }, _claim_sources: { src1: 5 } })))),
+  oidc('consistent distributed claims', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://claims.example.com' } } })))),
+
+  // JOSE header.
+  oidc('alg twice in the header', 'refused', (t) => bearer(t.issuer.signRaw('{"alg":"RS256","alg":"RS256","kid":"rsa-1"}', JSON.stringify(t.claims()), 'rsa-1'))),
+  oidc('kid twice in the header', 'refused', (t) => bearer(t.issuer.signRaw('{"alg":"RS256","kid":"rsa-1","kid":"rsa-1"}', JSON.stringify(t.claims()), 'rsa-1'))),
+  oidc('kid a number', 'refused', (t) => bearer(t.issuer.signRaw('{"alg":"RS256","kid":1}', JSON.stringify(t.claims()), 'rsa-1'))),
+  oidc('alg none', 'refused', (t) => bearer(`${b64url('{"alg":"none"}')}.${b64url(JSON.stringify(t.claims()))}.`)),
+  oidc('algorithm not advertised by the issuer', 'refused', (t) => bearer(t.issuer.sign(t.claims())), { setup: (i) => (i.algorithmsSupported = ['ES256']) }),
+
+  // Key selection and key state at request time.
+  oidc('two published keys share the kid, the second one signed', 'accepted', (t) => bearer(t.issuer.sign(t.claims())), {
+    setup: (i) => i.addKey('decoy', 'RS256', false).alias('rsa-1', 'decoy'),
+  }),
+  oidc('token without kid, several keys published', 'accepted', (t) => bearer(t.issuer.sign(t.claims(), { kid: 'ec-1', noKid: true }))),
+  oidc('JWK use/alg/key_ops say otherwise', 'accepted', (t) => bearer(t.issuer.sign(t.claims())), {
+    setup: (i) => (i.jwkExtras = { use: 'enc', alg: 'RS512', key_ops: ['encrypt'] }),
+  }),
+  oidc('unknown kid', 'refused', (t) => bearer(t.issuer.sign(t.claims(), { kid: 'rsa-2' })), { setup: (i) => i.addKey('rsa-2', 'RS256', false) }),
+  oidc('key removed from the JWKS', 'refused', (t) => bearer(t.issuer.sign(t.claims())), { setup: (i) => i.revoke('rsa-1') }),
+
+  // gcr (google idtoken).
+  gcr('RS256 push token', 'accepted', (t) => bearer(t.issuer.sign(t.claims()))),
+  gcr('ES256 push token', 'accepted', (t) => bearer(t.issuer.sign(t.claims(), { kid: 'ec-1' }))),
+  gcr('signature with = padding', 'refused', (t) => bearer(`${t.issuer.sign(t.claims())}=`)),
+  gcr('raw 0xA0 byte after the token', 'refused', (t) => `${bearer(t.issuer.sign(t.claims()))}\u00a0`),
+  gcr('two spaces after Bearer (not trimmed)', 'refused', (t) => `Bearer  ${t.issuer.sign(t.claims())}`),
+  gcr('exp equal to the current second (now > exp fails only after)', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ exp: NOW })))),
+  gcr('exp one second past', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: NOW - 1 })))),
+  gcr('exp written as a string', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: String(NOW + 600) })))),
+  gcr('exp with a fraction (not an int64)', 'refused', (t) => bearer(t.issuer.sign(t.claims({ exp: NOW + 600.5 })))),
+  gcr('aud an array', 'refused', (t) => bearer(t.issuer.sign(t.claims({ aud: [AUDIENCE] })))),
+  gcr('AUD in upper case', 'accepted', (t) => bearer(t.issuer.sign(t.claims({ aud: undefined, AUD: AUDIENCE })))),
+  gcr('alg twice in the header, RS256 last', 'accepted', (t) => bearer(t.issuer.signRaw('{"alg":"HS256","alg":"RS256","kid":"rsa-1"}', JSON.stringify(t.claims()), 'rsa-1'))),
+  gcr('alg twice in the header, HS256 last', 'refused', (t) => bearer(t.issuer.signRaw('{"alg":"RS256","alg":"HS256","kid":"rsa-1"}', JSON.stringify(t.claims()), 'rsa-1'))),
+  gcr('unknown kid', 'refused', (t) => bearer(t.issuer.sign(t.claims(), { kid: 'rsa-2' })), { setup: (i) => i.addKey('rsa-2', 'RS256', false) }),
+  gcr('email_verified a string', 'refused', (t) => bearer(t.issuer.sign(t.claims({ email_verified: 'true' })))),
+];
+
+function tools(issuer: HttpsIssuer, via: Row['via']): Tools {
+  const standard = via === 'gcr'
+    ? { iss: 'https://accounts.google.com', aud: AUDIENCE, sub: '1234567890', email: EMAIL, email_verified: true, iat: NOW - 10, exp: NOW + 600 }
+    : { iss: issuer.issuer, aud: 'flux', sub: 'repo:org/app:ref:refs/heads/main', iat: NOW - 10, exp: NOW + 600 };
+  const claims = (over: Record<string, unknown> = {}) => JSON.parse(JSON.stringify({ ...standard, ...over })) as Record<string, unknown>;
+  return {
+    issuer,
+    claims,
+    claimsText: (extra, over) => {
+      const text = JSON.stringify(claims(over));
+      return extra === '' ? text : `${withoutLast(text)},${extra}}`;
+    },
+  };
+}
+
+function request(authorization: string, via: Row['via']): WebhookRequest {
+  return { method: 'POST', headers: { 'authorization': authorization, 'content-type': 'application/json' }, body: Buffer.from(via === 'gcr' ? GCR_BODY : '{}') };
+}
+
+function context(issuer: HttpsIssuer, via: Row['via']): ProviderContext {
+  const options = { ca: TEST_CA, clock };
+  return {
+    name: 'table',
+    namespace: 'default',
+    spec: {
+      type: via,
+      resources: [],
+      ...(via === 'generic-oidc' ? { oidcProviders: [{ issuerURL: issuer.issuer, audience: 'flux', validations: [{ expression: 'true', message: 'never' }] }] } : {}),
+    },
+    secret: via === 'gcr' ? { token: Buffer.from('token'), email: Buffer.from(EMAIL), audience: Buffer.from(AUDIENCE) } : undefined,
+    verifiers: {
+      oidc: new OidcTokenVerifier(options),
+      google: new GoogleIdTokenVerifier({ ...options, rs256CertsUrl: issuer.keysUrl('rsa'), es256CertsUrl: issuer.keysUrl('ec') }),
+    },
+  };
+}
+
+async function startIssuer(): Promise<HttpsIssuer> {
+  const issuer = await HttpsIssuer.start();
+  return issuer.addKey('rsa-1', 'RS256').addKey('ec-1', 'ES256');
+}
+
+describe('crafted tokens: the verdict Flux gives', () => {
+  let shared: HttpsIssuer;
+  beforeAll(async () => {
+    shared = await startIssuer();
+  });
+  afterAll(() => shared.close());
+
+  test('every class of the table is covered by both verdicts where Flux differs', () => {
+    expect(ROWS.filter((r) => r.flux === 'accepted').length).toBeGreaterThan(15);
+    expect(ROWS.filter((r) => r.flux === 'refused').length).toBeGreaterThan(40);
+    expect(new Set(ROWS.map((r) => `${r.via}: ${r.name}`)).size).toBe(ROWS.length);
+  });
+
+  test.each(ROWS.map((row) => [`${row.via}: ${row.name} → ${row.flux}`, row] as const))('%s', async (_, row) => {
+    const issuer = row.setup ? await startIssuer() : shared;
+    try {
+      row.setup?.(issuer);
+      const t = tools(issuer, row.via);
+      const provider = row.via === 'gcr' ? gcrProvider : genericOidcProvider;
+      const verdict = await provider.validate(request(row.authorization(t), row.via), context(issuer, row.via));
+      if (row.flux === 'accepted') {
+        expect(verdict).toMatchObject({ ok: true });
+        if (row.expectClaims) expect(verdict.ok && verdict.claims).toMatchObject(row.expectClaims);
+      } else {
+        expect(verdict).toMatchObject({ ok: false, reason: expect.any(String) });
+        // Refused by the token check, not because the issuer could not be reached.
+        expect(!verdict.ok && verdict.reason).not.toMatch(/GET https|discovery|ECONN|certificate/);
+      }
+    } finally {
+      if (issuer !== shared) await issuer.close();
+    }
+  });
+});
