@@ -207,19 +207,16 @@ export function decodeRune(bytes: Uint8Array, at: number): [number, number] {
   const b0 = bytes[at];
   if (b0 < 0x80) return [b0, 1];
   const cont = (i: number, lo = 0x80, hi = 0xbf) => at + i < bytes.length && bytes[at + i] >= lo && bytes[at + i] <= hi;
+  let size = 0;
   if (b0 >= 0xc2 && b0 <= 0xdf) {
-    if (cont(1)) return [((b0 & 0x1f) << 6) | (bytes[at + 1] & 0x3f), 2];
+    if (cont(1)) size = 2;
   } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
-    const hi = b0 === 0xed ? 0x9f : 0xbf;
-    if (cont(1, lo, hi) && cont(2)) return [((b0 & 0x0f) << 12) | ((bytes[at + 1] & 0x3f) << 6) | (bytes[at + 2] & 0x3f), 3];
+    if (cont(1, b0 === 0xe0 ? 0xa0 : 0x80, b0 === 0xed ? 0x9f : 0xbf) && cont(2)) size = 3;
   } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    const lo = b0 === 0xf0 ? 0x90 : 0x80;
-    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
-    if (cont(1, lo, hi) && cont(2) && cont(3)) {
-      return [((b0 & 0x07) << 18) | ((bytes[at + 1] & 0x3f) << 12) | ((bytes[at + 2] & 0x3f) << 6) | (bytes[at + 3] & 0x3f), 4];
-    }
+    if (cont(1, b0 === 0xf0 ? 0x90 : 0x80, b0 === 0xf4 ? 0x8f : 0xbf) && cont(2) && cont(3)) size = 4;
   }
+  // A sequence validated above decodes the same in Node as in Go.
+  if (size > 0) return [Buffer.from(bytes.subarray(at, at + size)).toString('utf8').codePointAt(0)!, size];
   return [0xfffd, 1];
 }
 

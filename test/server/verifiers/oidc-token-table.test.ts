@@ -3,10 +3,12 @@
 // goes through the real provider and verifier against a loopback HTTPS issuer (private CA, RSA and
 // EC keys) with the clock pinned a quarter second into second NOW. Each row gets a fresh verifier,
 // so key caching plays no part here (see key-lifecycle.test.ts for that).
+import { createServer } from 'http';
+import { connect, type AddressInfo } from 'net';
 import { b64url, HttpsIssuer, TEST_CA } from './_https-issuer';
-import type { ProviderContext, WebhookRequest } from '../../../server/providers/provider';
 import { gcrProvider } from '../../../server/providers/gcr';
 import { genericOidcProvider } from '../../../server/providers/generic-oidc';
+import type { ProviderContext, WebhookRequest } from '../../../server/providers/provider';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
 
 const NOW = 1_900_000_000;
@@ -238,4 +240,29 @@ describe('crafted tokens: the verdict Flux gives', () => {
       if (issuer !== shared) await issuer.close();
     }
   });
+});
+
+test('Node hands header bytes over as latin1, which the table relies on (raw 0xA0 → U+00A0, C2 A0 → two characters)', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization ?? '');
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    for (const tail of [Buffer.from([0xa0]), Buffer.from([0xc2, 0xa0])]) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.end(Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer a.b.c'), tail, Buffer.from('\r\n\r\n')]));
+        });
+        socket.on('data', () => undefined);
+        socket.on('close', () => resolve());
+        socket.on('error', reject);
+      });
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect(seen).toEqual(['Bearer a.b.c\u00a0', 'Bearer a.b.c\u00c2\u00a0']);
 });
