@@ -1,6 +1,8 @@
 // A fetched JWKS and go-oidc's way of choosing keys from it: every key whose `kid` equals the
 // token's (every key when the token names none) is tried in order, and the JWK's `use`, `alg` and
-// `key_ops` are ignored. Keys jose cannot import for the token's algorithm are skipped.
+// `key_ops` are ignored. An entry of an unknown type or without its key members makes the whole
+// set unusable (go-jose refuses to decode it); keys jose cannot import for the token's algorithm
+// are skipped.
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { parseGoJson, toInterface } from './_go-json';
 
@@ -14,6 +16,8 @@ export interface PublishedKey {
 }
 
 const KEY_MEMBERS = ['kty', 'crv', 'n', 'e', 'x', 'y'] as const;
+/** Members go-jose requires per key type; a key set with any other entry is unusable there as a whole. */
+const REQUIRED_MEMBERS: Record<string, readonly string[]> = { RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'], oct: ['k'] };
 
 /** Parses a JWKS body like go-jose: one object, no duplicate names, `keys` an array of objects. */
 export function parseKeySet(body: Buffer): PublishedKey[] {
@@ -29,6 +33,9 @@ export function parseKeySet(body: Buffer): PublishedKey[] {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('key set entry is not an object');
     const entry = raw as Record<string, unknown>;
     if (entry.kid !== undefined && entry.kid !== null && typeof entry.kid !== 'string') throw new Error('key set entry has a non-string kid');
+    const required = typeof entry.kty === 'string' ? REQUIRED_MEMBERS[entry.kty] : undefined;
+    if (!required) throw new Error(`key set entry has an unknown key type ${JSON.stringify(String(entry.kty)).slice(0, 40)}`);
+    if (required.some((member) => typeof entry[member] !== 'string')) throw new Error(`key set ${entry.kty} entry lacks ${required.join(', ')}`);
     const jwk: JWK = {};
     for (const member of KEY_MEMBERS) if (typeof entry[member] === 'string') (jwk as Record<string, string>)[member] = entry[member] as string;
     return { kid: typeof entry.kid === 'string' ? entry.kid : '', jwk, imported: new Map() };

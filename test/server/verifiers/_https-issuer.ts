@@ -44,6 +44,8 @@ export class HttpsIssuer {
   algorithmsSupported: string[] | undefined = ['RS256', 'ES256'];
   /** Extra members merged into every published JWK (e.g. `use`, `alg`, `key_ops`). */
   jwkExtras: Record<string, unknown> = {};
+  /** Raw entries appended to the JWKS `keys`. */
+  extraJwks: Array<Record<string, unknown>> = [];
   private readonly keys = new Map<string, IssuerKey>();
   private published: string[] = [];
   /** Keys published under another kid (duplicates, decoys). */
@@ -105,7 +107,8 @@ export class HttpsIssuer {
     return {
       keys: entries
         .filter(({ key }) => !filter || (filter === 'rsa') === (key.alg === 'RS256'))
-        .map(({ kid, key }) => ({ ...key.publicJwk, kid, ...this.jwkExtras })),
+        .map(({ kid, key }) => ({ ...key.publicJwk, kid, ...this.jwkExtras }))
+        .concat(this.extraJwks),
     };
   }
 

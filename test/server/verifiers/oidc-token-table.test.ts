@@ -146,6 +146,9 @@ const ROWS: Row[] = [
     setup: (i) => (i.jwkExtras = { use: 'enc', alg: 'RS512', key_ops: ['encrypt'] }),
   }),
   oidc('unknown kid', 'refused', (t) => bearer(t.issuer.sign(t.claims(), { kid: 'rsa-2' })), { setup: (i) => i.addKey('rsa-2', 'RS256', false) }),
+  oidc('JWKS holding an entry of an unknown key type (go-jose cannot decode the set)', 'refused', (t) => bearer(t.issuer.sign(t.claims())), {
+    setup: (i) => (i.extraJwks = [{ kty: 'XYZ', kid: 'other' }]),
+  }),
   oidc('key removed from the JWKS', 'refused', (t) => bearer(t.issuer.sign(t.claims())), { setup: (i) => i.revoke('rsa-1') }),
 
   // gcr (google idtoken).
