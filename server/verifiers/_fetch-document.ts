@@ -69,7 +69,7 @@ function getOnce(url: URL, options: FetchOptions, signal: AbortSignal): Promise<
   });
 }
 
-/** Fetches `url`; rejects with a message naming the URL (never a token) on any failure. */
+/** Fetches `url`; rejects with the reason (callers name the URL) on any failure. */
 export async function fetchDocument(url: string, options: FetchOptions): Promise<FetchedDocument> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
@@ -87,6 +87,6 @@ export async function fetchDocument(url: string, options: FetchOptions): Promise
   } catch (err) {
     const e = err as Error;
     const reason = e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${options.timeoutMs} ms` : e.message;
-    throw new Error(`GET ${url}: ${reason}`);
+    throw new Error(reason);
   }
 }

@@ -118,13 +118,16 @@ export class GoogleIdTokenVerifier implements TokenVerifier {
 
     const keySet = this.keySets[alg];
     const signingInput = Buffer.from(`${parts[0]}.${parts[1]}`, 'latin1');
-    const cached = await keySet.current();
+    const fetchCerts = <T>(fetch: Promise<T>): Promise<T> => fetch.catch((err: Error) => {
+      throw new Error(`idtoken: fetching certs from ${keySet.url}: ${err.message}`);
+    });
+    const cached = await fetchCerts(keySet.current());
     let jwk = cached.value.find((key) => key.kid === header.kid);
-    if (!jwk) jwk = (await keySet.fetchedSince(cached.fetchedAt + 1)).value.find((key) => key.kid === header.kid);
+    if (!jwk) jwk = (await fetchCerts(keySet.fetchedSince(cached.fetchedAt + 1))).value.find((key) => key.kid === header.kid);
     if (!jwk) throw new Error(`idtoken: could not find matching cert keyId for the token provided, ${audienceHint}`);
     if (!signatureValid(alg, jwk, signingInput, signature)) {
       // The cached key may have been replaced under the same kid; check the current set once.
-      const fresh = (await keySet.fetchedSince(cached.fetchedAt + 1)).value.find((key) => key.kid === header.kid);
+      const fresh = (await fetchCerts(keySet.fetchedSince(cached.fetchedAt + 1))).value.find((key) => key.kid === header.kid);
       if (!fresh || !signatureValid(alg, fresh, signingInput, signature)) throw new Error(`idtoken: invalid ${alg} signature, ${audienceHint}`);
     }
     const issuers = typeof expected.issuer === 'string' ? [expected.issuer] : expected.issuer;

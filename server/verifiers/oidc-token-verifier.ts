@@ -139,11 +139,14 @@ export class OidcTokenVerifier implements TokenVerifier {
     }
 
     const keySet = this.keySet(discovery.jwksUri);
-    const cached = await keySet.current();
+    const fetchKeys = <T>(fetch: Promise<T>): Promise<T> => fetch.catch((err: Error) => {
+      throw new Error(`failed to verify signature: fetching keys from ${keySet.url}: ${err.message}`);
+    });
+    const cached = await fetchKeys(keySet.current());
     let verified = await verifyWithKeySet(token, header.alg, header.kid, cached.value);
     if (!verified) {
       // As go-oidc: keys that do not verify the token may be stale, so look at the issuer's current set.
-      const fresh = await keySet.fetchedSince(cached.fetchedAt + 1);
+      const fresh = await fetchKeys(keySet.fetchedSince(cached.fetchedAt + 1));
       verified = await verifyWithKeySet(token, header.alg, header.kid, fresh.value);
     }
     if (!verified) throw new Error('failed to verify signature: failed to verify id token signature');

@@ -107,7 +107,7 @@ export class HttpsIssuer {
     return {
       keys: entries
         .filter(({ key }) => !filter || (filter === 'rsa') === (key.alg === 'RS256'))
-        .map(({ kid, key }) => ({ ...key.publicJwk, kid, ...this.jwkExtras }))
+        .map(({ kid, key }): Record<string, unknown> => ({ ...key.publicJwk, kid, ...this.jwkExtras }))
         .concat(this.extraJwks),
     };
   }
