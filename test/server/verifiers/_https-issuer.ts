@@ -41,6 +41,10 @@ export class HttpsIssuer {
   readonly requests: string[] = [];
   /** `Cache-Control` sent with the JWKS and discovery document; undefined sends none. */
   cacheControl: string | undefined;
+  /** `Age` sent with the JWKS and discovery document; undefined sends none. */
+  age: string | undefined;
+  /** Advertise `<issuer>/moved-keys` as `jwks_uri`, which redirects (302, relative) to `/keys`. */
+  redirectJwks = false;
   algorithmsSupported: string[] | undefined = ['RS256', 'ES256'];
   /** Extra members merged into every published JWK (e.g. `use`, `alg`, `key_ops`). */
   jwkExtras: Record<string, unknown> = {};
@@ -143,17 +147,21 @@ export class HttpsIssuer {
       this.requests.push(path);
       let body: unknown;
       if (path === `${this.path}/.well-known/openid-configuration`) {
-        body = { issuer: this.issuer, jwks_uri: this.jwksUrl, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: this.algorithmsSupported };
+        body = { issuer: this.issuer, jwks_uri: this.redirectJwks ? `${this.issuer}/moved-keys` : this.jwksUrl, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: this.algorithmsSupported };
       } else if (path === `${this.path}/keys`) {
         body = this.jwks();
       } else if (path === `${this.path}/keys/rsa` || path === `${this.path}/keys/ec`) {
         body = this.jwks(path.endsWith('rsa') ? 'rsa' : 'ec');
       }
+      if (path === `${this.path}/moved-keys`) {
+        res.writeHead(302, { location: `${this.path}/keys` }).end();
+        return;
+      }
       if (body === undefined) {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json', ...(this.cacheControl ? { 'cache-control': this.cacheControl } : {}) }).end(JSON.stringify(body));
+      res.writeHead(200, { 'content-type': 'application/json', ...(this.cacheControl ? { 'cache-control': this.cacheControl } : {}), ...(this.age ? { age: this.age } : {}) }).end(JSON.stringify(body));
     });
     // Verifiers keep connections alive; do not let them hold the server open after a test.
     this.server.keepAliveTimeout = 100;

@@ -60,6 +60,23 @@ describe('key lifecycle', () => {
     await expect(long.verify(signed, expected())).rejects.toThrow(/signature/);
   });
 
+  test('Cache-Control max-age minus Age sets the reuse time; a redirected jwks_uri is followed', async () => {
+    const time = virtualClock();
+    issuer.cacheControl = 'max-age=10';
+    issuer.age = '7';
+    issuer.redirectJwks = true;
+    const verifier = new OidcTokenVerifier({ ca: TEST_CA, clock: time.clock });
+    const signed = token(time.seconds());
+    await expect(verifier.verify(signed, expected())).resolves.toBeDefined();
+    expect(issuer.count('/moved-keys')).toBe(1);
+    expect(issuer.count('/keys')).toBe(1);
+    issuer.revoke('rsa-1');
+    time.advance(2_999);
+    await expect(verifier.verify(signed, expected())).resolves.toBeDefined();
+    time.advance(1);
+    await expect(verifier.verify(signed, expected())).rejects.toThrow(/signature/);
+  });
+
   test('Cache-Control no-cache: keys are reused for the refetch interval only (1 s)', async () => {
     const time = virtualClock();
     issuer.cacheControl = 'no-cache';
