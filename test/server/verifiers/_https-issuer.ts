@@ -93,6 +93,11 @@ export class HttpsIssuer {
     return this;
   }
 
+  /** Key rotation: publishes a new key `to` and withdraws `from`. */
+  rotate(from: string, to: string, alg: SigningAlg): this {
+    return this.addKey(to, alg).revoke(from);
+  }
+
   /** Publishes the public key of `of` under `kid` as well, placed first. */
   alias(kid: string, of: string): this {
     this.aliases.unshift({ kid, of });

@@ -128,6 +128,16 @@ describe('key lifecycle', () => {
     expect(issuer.count('/keys')).toBe(2);
   });
 
+  test('rotation: the new key verifies at once, and the refetch it causes also drops the old key', async () => {
+    const verifier = new OidcTokenVerifier({ ca: TEST_CA });
+    const now = Math.floor(Date.now() / 1000);
+    const old = token(now);
+    await verifier.verify(old, expected());
+    issuer.rotate('rsa-1', 'ec-2', 'ES256');
+    await expect(verifier.verify(token(now, 'ec-2'), expected())).resolves.toMatchObject({ aud: AUDIENCE });
+    await expect(verifier.verify(old, expected())).rejects.toThrow(/failed to verify id token signature/);
+  });
+
   test('tokens with random kids share one rate-limited refetch', async () => {
     const verifier = new OidcTokenVerifier({ ca: TEST_CA });
     const now = Math.floor(Date.now() / 1000);
