@@ -77,6 +77,7 @@ export interface WebhookReceiverProps {
    * `Receiver` objects (so `kubectl get receiver` shows Ready and the webhook path), runs the
    * server with `--watch-receivers`, mounts nothing, and grants get/list/watch on Receivers,
    * patch on `receivers/status` and get on exactly the receivers' Secrets, in this namespace.
+   * At most one cluster-mode WebhookReceiver per namespace (checked at synth time).
    *
    * @default ReceiverMode.files()
    */
@@ -213,6 +214,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     } else {
       // The server watches Receivers and reads their Secrets in its own namespace.
       this.ensureRbac(this.namespace);
+      this.node.addValidation({ validate: () => this.validateClusterMode() });
     }
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: this.metadata({ name: this.serviceName }),
@@ -334,6 +336,16 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         : { apiGroups: [group], resources: [plural], resourceNames: [...names].sort(), verbs: ['patch'] });
     }
     return rules;
+  }
+
+  /**
+   * A cluster-mode server serves every Receiver of its namespace: a second one there would serve
+   * the first one's Receivers without their Secrets and overwrite their status.
+   */
+  private validateClusterMode(): string[] {
+    const others = this.node.root.node.findAll()
+      .filter((c): c is WebhookReceiver => c instanceof WebhookReceiver && c !== this && c.clusterMode && c.namespace === this.namespace);
+    return others.map((o) => `WebhookReceiver ${this.node.path}: mode ReceiverMode.cluster() in namespace ${JSON.stringify(this.namespace)} is also the mode of WebhookReceiver ${o.node.path} there; each server would serve the other's Receivers and overwrite their status: put one in another namespace, or give it ReceiverMode.files()`);
   }
 
   /** Cluster mode: read Receivers, write only their status, get only the Secrets they name. */

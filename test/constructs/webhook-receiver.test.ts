@@ -385,6 +385,19 @@ describe('WebhookReceiver in cluster mode', () => {
       .toThrow('ReceiverMode.cluster() takes no options, got {"statusWrites":"always"}: call it without arguments');
   });
 
+  test('two cluster-mode receivers in one namespace are refused at synth time; in two namespaces, or next to files mode, they are fine', () => {
+    const chart = Testing.chart();
+    new WebhookReceiver(chart, 'a', { mode: ReceiverMode.cluster() });
+    new WebhookReceiver(chart, 'b', { mode: ReceiverMode.cluster(), serviceName: 'hooks-b' });
+    expect(() => Testing.synth(chart)).toThrow('[test/a] WebhookReceiver test/a: mode ReceiverMode.cluster() in namespace "flux-system" is also the mode of WebhookReceiver test/b there; each server would serve the other\'s Receivers and overwrite their status: put one in another namespace, or give it ReceiverMode.files()');
+
+    const ok = Testing.chart();
+    new WebhookReceiver(ok, 'a', { mode: ReceiverMode.cluster() });
+    new WebhookReceiver(ok, 'b', { mode: ReceiverMode.cluster(), namespace: 'team-b' });
+    new WebhookReceiver(ok, 'c', { serviceName: 'hooks-c' });
+    expect(() => Testing.synth(ok)).not.toThrow();
+  });
+
   test('FluxReceivers is unaffected (no RBAC, no server)', () => {
     const chart = Testing.chart();
     new FluxReceivers(chart, 'f').addReceiver('x', { provider: ReceiverProvider.generic(), secret: kplus.Secret.fromSecretName(chart, 's', 's'), targets: [ReconcileTarget.gitRepository('a')] });

@@ -329,10 +329,12 @@ export class ClusterReceiverSource implements ReceiverSource {
     if (this.scheduled || this.starting || !this.running) return;
     this.scheduled = true;
     setImmediate(() => {
-      void this.readPendingSecrets().then(() => {
-        this.scheduled = false;
-        if (this.running) this.reconcileAll();
-      });
+      void this.readPendingSecrets()
+        .catch((err) => this.log.error('reading Secrets failed', { error: describeApiError(err) }))
+        .then(() => {
+          this.scheduled = false;
+          if (this.running) this.reconcileAll();
+        });
     });
   }
 
