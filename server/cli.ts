@@ -16,6 +16,8 @@ export interface ServeOptions {
   readonly watchReceivers: boolean;
   /** Namespace of file receivers that name none; in cluster mode, the only namespace watched. */
   readonly namespace?: string;
+  /** Cluster mode: GET each referenced Secret by name instead of list/watching all Secrets. */
+  readonly secretsByName: boolean;
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
@@ -32,7 +34,7 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'noCrossNamespaceRefs']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
@@ -42,6 +44,7 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   secretsDir: 'directory of mounted Secrets, laid out as <dir>/<secretName>/<key>',
   watchReceivers: 'cluster mode: watch Receiver objects through the Kubernetes API instead of files',
   namespace: 'namespace of file receivers that name none; in cluster mode the only namespace watched',
+  secretsByName: 'cluster mode: read only the Secrets Receivers reference, by name (RBAC get with resourceNames); re-read every 30 s',
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
   logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
@@ -130,12 +133,16 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     secretsDir: optional('secretsDir'),
     watchReceivers: bool('watchReceivers'),
     namespace: optional('namespace'),
+    secretsByName: bool('secretsByName'),
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
   };
   if (options.watchReceivers && options.receivers) {
     throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);
+  }
+  if (options.secretsByName && !options.watchReceivers) {
+    throw new UsageError(`${SERVER_FLAGS.secretsByName.flag} needs ${SERVER_FLAGS.watchReceivers.flag}: in files mode Secrets are mounted files`);
   }
   if (!options.watchReceivers && !options.receivers) {
     throw new UsageError(`no receivers: set ${SERVER_FLAGS.receivers.flag} <file|dir> (env ${SERVER_FLAGS.receivers.env}) or ${SERVER_FLAGS.watchReceivers.flag}`);

@@ -7,6 +7,7 @@ export * from './receiver-type';
 export * from './receiver-provider';
 export * from './reconcile-target';
 export * from './receiver-definition';
+export * from './receiver-mode';
 export * from './webhook-receiver';
 export * from './flux-receivers';
 export * from './git-repository';

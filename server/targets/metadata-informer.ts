@@ -82,7 +82,8 @@ export class MetadataInformer {
         this.resolvedType ??= await this.client.resourceType(this.apiVersion, this.kind);
         if (!this.resourceVersion) {
           const list = await this.client.listMetadata(this.resolvedType, this.namespace);
-          this.objects = new Map(list.items.map((o) => [o.metadata.name, _slim(o)]));
+          // The apiserver sends an empty PartialObjectMetadataList as "items": null.
+          this.objects = new Map((list.items ?? []).map((o) => [o.metadata.name, _slim(o)]));
           this.resourceVersion = list.metadata.resourceVersion ?? '';
           this.lastError = undefined;
           if (!this.synced) {

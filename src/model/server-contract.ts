@@ -26,6 +26,7 @@ export const SERVER_FLAGS = {
   secretsDir: { flag: '--secrets-dir', env: 'RECEIVER_SECRETS_DIR', default: '' },
   watchReceivers: { flag: '--watch-receivers', env: 'RECEIVER_WATCH_RECEIVERS', default: 'false' },
   namespace: { flag: '--namespace', env: 'RECEIVER_NAMESPACE', default: '' },
+  secretsByName: { flag: '--secrets-by-name', env: 'RECEIVER_SECRETS_BY_NAME', default: 'false' },
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },

@@ -14,6 +14,7 @@ describe('command line', () => {
         secretsDir: undefined,
         watchReceivers: false,
         namespace: undefined,
+        secretsByName: false,
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
@@ -29,7 +30,9 @@ describe('command line', () => {
 
   test('boolean flags take no value, or an explicit =false', () => {
     const on = parseCommandLine(['serve', '--watch-receivers', '--namespace', 'flux-system'], {});
-    expect(on.kind === 'serve' && on.options).toMatchObject({ watchReceivers: true, namespace: 'flux-system' });
+    expect(on.kind === 'serve' && on.options).toMatchObject({ watchReceivers: true, namespace: 'flux-system', secretsByName: false });
+    const named = parseCommandLine(['serve', '--watch-receivers', '--secrets-by-name'], {});
+    expect(named.kind === 'serve' && named.options.secretsByName).toBe(true);
     const off = parseCommandLine(['serve', '--receivers', 'r', '--no-cross-namespace-refs=false'], { RECEIVER_NO_CROSS_NAMESPACE_REFS: 'true' });
     expect(off.kind === 'serve' && off.options.noCrossNamespaceRefs).toBe(false);
   });
@@ -38,6 +41,7 @@ describe('command line', () => {
     [['serve', '--receivers', 'r', '--watch-receivers'], /exclude each other/],
     [['serve', '--receivers'], /--receivers needs a value/],
     [['serve', '--receivers', 'r', '--listen', ':99999'], /not a listen address/],
+    [['serve', '--receivers', 'r', '--secrets-by-name'], /--secrets-by-name needs --watch-receivers: in files mode Secrets are mounted files/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
