@@ -13,6 +13,7 @@ import {
   HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
   RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
+import { RateLimit } from './rate-limit';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
@@ -74,6 +75,28 @@ export interface WebhookReceiverProps {
    * @default false
    */
   readonly noCrossNamespaceRefs?: boolean;
+  /**
+   * Default limit of verified deliveries per receiver (`--rate-limit`, an extension: Flux has
+   * none). Over it the sender gets 429 with `Retry-After`; a receiver's own `rateLimit` wins.
+   *
+   * @default - 20 per second, burst 200 (the server's default)
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * The same for `generic` receivers (`--generic-rate-limit`), which have no signature: their
+   * URL is the only secret.
+   *
+   * @default - 2 per second, burst 20 (the server's default)
+   */
+  readonly genericRateLimit?: RateLimit;
+  /**
+   * Answer every delivery with a short JSON report (receiver, outcome, each target and its
+   * result, the check that failed; never a secret) instead of Flux's empty body
+   * (`--json-answers`). Without it, only senders that send `Accept: application/json` get one.
+   *
+   * @default false
+   */
+  readonly jsonAnswers?: boolean;
   /**
    * Extra metadata for every object.
    *
@@ -154,6 +177,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
   private readonly noCrossNamespaceRefs: boolean;
   private readonly extraMetadata?: ApiObjectMetadata;
+  /** Extension flags (rate limits, JSON answers), only when set: unset keeps the server's defaults. */
+  private readonly extensionArgs: string[] = [];
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -174,6 +199,9 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
     this.extraMetadata = props.metadata;
+    if (props.rateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.rateLimit.flag, this.rateLimitText('rateLimit', props.rateLimit));
+    if (props.genericRateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.genericRateLimit.flag, this.rateLimitText('genericRateLimit', props.genericRateLimit));
+    if (props.jsonAnswers) this.extensionArgs.push(SERVER_FLAGS.jsonAnswers.flag);
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
     checkObjectsAtSynth(this);
 
@@ -252,6 +280,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
    * server the access its targets need.
    */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    if (options.rateLimit !== undefined) this.rateLimitText(`receiver ${JSON.stringify(name)} rateLimit`, options.rateLimit);
     const definition = this.receiverSet.add(name, options);
     for (const target of definition.targets) {
       const ns = target.namespace ?? this.namespace;
@@ -261,6 +290,13 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       this.ensureRbac(ns);
     }
     return definition;
+  }
+
+  /** Checks a rate limit at synth time, naming this construct's path and the field. */
+  private rateLimitText(field: string, limit: RateLimit): string {
+    const what = `WebhookReceiver ${this.node.path}: ${field}`;
+    if (!(limit instanceof RateLimit)) throw new Error(`${what} ${JSON.stringify(limit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
+    return limit._render(what);
   }
 
   private metadata(extra: ApiObjectMetadata = {}): ApiObjectMetadata {
@@ -329,6 +365,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       ...flag(SERVER_FLAGS.metricsListen),
       ...flag(SERVER_FLAGS.healthListen),
       ...(this.noCrossNamespaceRefs ? flag(SERVER_FLAGS.noCrossNamespaceRefs, 'true') : []),
+      ...this.extensionArgs,
     ];
     const checksum = createHash('sha256').update(this.receiversYaml()).digest('hex');
     const probe = (path: string): k8s.Probe => ({
