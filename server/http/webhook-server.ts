@@ -44,7 +44,9 @@ export function createWebhookServer(handler: WebhookHandler, observer: WebhookOb
   return server;
 }
 
-async function _route(req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, options: WebhookServerOptions): Promise<void> {
+async function _route(
+  req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, options: WebhookServerOptions,
+): Promise<void> {
   const arrivedAt = Date.now();
   const started = process.hrtime.bigint();
   const target = req.url ?? '/';

@@ -2,13 +2,13 @@
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
+import type { ReceiverRateLimiter } from './rate-limiter';
 import type { ReceiverRegistry } from './receiver-registry';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
 import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { ReceiverRateLimiter } from './rate-limiter';
 import type { Accepted, Provider, ProviderContext, Verdict } from '../providers/provider';
 import { unsupportedTypeReason } from '../providers/registry';
 import type { ServedReceiver } from '../receivers/receiver-source';

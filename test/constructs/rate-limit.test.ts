@@ -74,7 +74,8 @@ describe('what the constructs write, served (real apiserver)', () => {
     // The server's own command line parser reads the container args.
     const cmd = parseCommandLine(args(manifests), {});
     if (cmd.kind !== 'serve') throw new Error(`not a serve command: ${cmd.kind}`);
-    fixture = await ServerFixture.start({ defaultNamespace: ns, rateLimits: { signed: cmd.options.rateLimit, generic: cmd.options.genericRateLimit }, jsonAnswers: cmd.options.jsonAnswers });
+    const { rateLimit, genericRateLimit, jsonAnswers } = cmd.options;
+    fixture = await ServerFixture.start({ defaultNamespace: ns, rateLimits: { signed: rateLimit, generic: genericRateLimit }, jsonAnswers });
     fixture.writeSecret('webhook-token', { token: TOKEN });
     fs.writeFileSync(path.join(fixture.receiversDir, 'receivers.yaml'), manifests.find((m) => m.kind === 'ConfigMap')!.data['receivers.yaml']);
     await fixture.listen();

@@ -88,8 +88,14 @@ export class ServerFixture {
       pollMs: 60_000,
     });
     this.server = await ReceiverServer.start(
-      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false },
-        rateLimits: this.options.rateLimits, jsonAnswers: this.options.jsonAnswers },
+      {
+        listen: '127.0.0.1:0',
+        metricsListen: '127.0.0.1:0',
+        healthListen: '127.0.0.1:0',
+        policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false },
+        rateLimits: this.options.rateLimits,
+        jsonAnswers: this.options.jsonAnswers,
+      },
       {
         source: this.source,
         kube: this.kube,

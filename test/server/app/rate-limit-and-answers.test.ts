@@ -38,7 +38,8 @@ describe('rate limit and JSON answers (files mode, real apiserver)', () => {
     ns = await createTestNamespace('rate-limit');
     await createGitRepositories(ns, ['gh', 'gh-forged', 'generic', 'generic-off', 'json'].map((name) => ({ name })));
     // Defaults as small as a test can count: 3 per hour for signed types, 1 per hour for generic.
-    fixture = await ServerFixture.start({ defaultNamespace: ns, rateLimits: { signed: { perSecond: 3 / 3600, burst: 3 }, generic: { perSecond: 1 / 3600, burst: 1 } } });
+    const rateLimits = { signed: { perSecond: 3 / 3600, burst: 3 }, generic: { perSecond: 1 / 3600, burst: 1 } };
+    fixture = await ServerFixture.start({ defaultNamespace: ns, rateLimits });
     fixture.writeSecret('token', { token: TOKEN });
     const spec = (type: string, target: string) => ({ type, secretRef: { name: 'token' }, resources: [gitRepo(target)] });
     fixture.writeReceivers('receivers.yaml', [
@@ -132,7 +133,13 @@ describe('rate limit and JSON answers (files mode, real apiserver)', () => {
       event: 'push',
       reason: `unable to request reconciliation: resources[0]: unable to read GitRepository "${ns}/missing" error: not found`,
       targets: [{
-        kind: 'GitRepository', namespace: ns, name: 'missing', selected: 0, patched: 0, filteredOut: 0, result: 'failed',
+        kind: 'GitRepository',
+        namespace: ns,
+        name: 'missing',
+        selected: 0,
+        patched: 0,
+        filteredOut: 0,
+        result: 'failed',
         error: `unable to read GitRepository "${ns}/missing" error: not found`,
       }],
     });
