@@ -1,7 +1,7 @@
 // Command line of `flux-webhook-receiver`: flags and their environment variables come from the
 // shared server contract (src/model), so the constructs render exactly what this parses.
 import { SUBCOMMANDS } from './commands';
-import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
+import { parseRateLimit, RateLimitSpec, SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
 
 export interface ServeOptions {
@@ -21,6 +21,12 @@ export interface ServeOptions {
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
+  /** Default limit of verified deliveries per receiver (undefined: off); a Receiver annotation overrides it. */
+  readonly rateLimit?: RateLimitSpec;
+  /** The same for `generic` receivers, which have no signature. */
+  readonly genericRateLimit?: RateLimitSpec;
+  /** Answer every delivery with a short JSON report, not only those sent with `Accept: application/json`. */
+  readonly jsonAnswers: boolean;
 }
 
 export type Command =
@@ -34,7 +40,7 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs', 'jsonAnswers']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
@@ -48,6 +54,9 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
   logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
+  rateLimit: 'verified deliveries per receiver: <n>/<s|m|h>[,burst=<n>] or off; over it: 429 with Retry-After',
+  genericRateLimit: 'the same for generic receivers (no signature: the URL is the only secret)',
+  jsonAnswers: 'answer every delivery with a short JSON report (otherwise only requests with Accept: application/json)',
 };
 
 /** The `--help` text. */
@@ -120,6 +129,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     return value;
   };
   const optional = (name: FlagName): string | undefined => raw(name).value || undefined;
+  const rateLimit = (name: FlagName): RateLimitSpec | undefined => {
+    const { value, source } = raw(name);
+    const parsed = parseRateLimit(value);
+    if ('problem' in parsed) throw new UsageError(`${source}: ${parsed.problem}`);
+    return parsed.limit;
+  };
 
   const logLevel = raw('logLevel');
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
@@ -137,6 +152,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
+    rateLimit: rateLimit('rateLimit'),
+    genericRateLimit: rateLimit('genericRateLimit'),
+    jsonAnswers: bool('jsonAnswers'),
   };
   if (options.watchReceivers && options.receivers) {
     throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);

@@ -44,6 +44,8 @@ async function _main(argv: readonly string[]): Promise<number> {
         metricsListen: options.metricsListen,
         healthListen: options.healthListen,
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
+        rateLimits: { signed: options.rateLimit, generic: options.genericRateLimit },
+        jsonAnswers: options.jsonAnswers,
       },
       {
         source: await _source(options, kube, log),

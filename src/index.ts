@@ -14,3 +14,4 @@ export * from './git-repository';
 export * from './registry-provider';
 export * from './image-repository';
 export * from './oci-repository';
+export * from './rate-limit';

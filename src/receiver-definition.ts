@@ -4,7 +4,8 @@ import { fluxDuration } from './_flux-duration';
 import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
-import { hookPath } from './model';
+import { hookPath, RATE_LIMIT_ANNOTATION } from './model';
+import { RateLimit } from './rate-limit';
 import { ReceiverProvider } from './receiver-provider';
 import { ReconcileTarget } from './reconcile-target';
 
@@ -44,6 +45,14 @@ export interface ReceiverOptions {
    * @default - Flux's default, 10 minutes
    */
   readonly interval?: Duration;
+  /**
+   * Limit of verified deliveries for this receiver (an extension of the bundled server, written
+   * as the Receiver annotation `cdk8s-flux-webhooks.io/rate-limit`); over it the sender gets 429
+   * with `Retry-After`. `FluxReceivers` refuses it: notification-controller has no rate limit.
+   *
+   * @default - the server's default: `WebhookReceiverProps.rateLimit`, or `genericRateLimit` for generic receivers
+   */
+  readonly rateLimit?: RateLimit;
 }
 
 /** Props of a `ReceiverDefinition`. */
@@ -77,6 +86,8 @@ export class ReceiverDefinition {
   public readonly suspend: boolean;
   /** `spec.interval` in Flux syntax, when set. */
   public readonly interval?: string;
+  /** The receiver's own rate limit, when set. */
+  public readonly rateLimit?: RateLimit;
   private readonly _targets: ReconcileTarget[];
 
   public constructor(props: ReceiverDefinitionProps) {
@@ -112,6 +123,12 @@ export class ReceiverDefinition {
       if (t._unplacedPath !== undefined) throw new Error(unplaced(what, `targets[${i}] ${t.kind} ${JSON.stringify(t.name)}`, t._unplacedPath, props.namespace));
     });
     assertNotBlank(`${what} resourceFilter`, props.resourceFilter);
+    if (props.rateLimit !== undefined) {
+      if (!(props.rateLimit instanceof RateLimit)) {
+        throw new Error(`${what}: rateLimit ${JSON.stringify(props.rateLimit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
+      }
+      props.rateLimit._render(`${what} rateLimit`);
+    }
     this.name = props.name;
     this.namespace = props.namespace;
     this.provider = props.provider;
@@ -119,6 +136,7 @@ export class ReceiverDefinition {
     this.resourceFilter = props.resourceFilter;
     this.suspend = props.suspend ?? false;
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
+    this.rateLimit = props.rateLimit;
     this._targets = [...props.targets];
     // Last, so a receiver refused above leaves no check behind on the Secret.
     if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret);
@@ -153,7 +171,12 @@ export class ReceiverDefinition {
   /** @internal The Receiver as props of the generated L1. */
   public _toReceiverProps(): ReceiverProps {
     return {
-      metadata: { name: this.name, namespace: this.namespace },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        // Only when set, so receivers without a limit render exactly as before.
+        ...(this.rateLimit ? { annotations: { [RATE_LIMIT_ANNOTATION]: this.rateLimit.value } } : {}),
+      },
       spec: {
         type: this.provider.type as string as ReceiverSpecType,
         interval: this.interval,

@@ -14,6 +14,7 @@ import {
   HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
   RECEIVER_API_VERSION, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
+import { RateLimit } from './rate-limit';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { ReceiverMode } from './receiver-mode';
 import { IWebhookReceiver } from './webhook-receiver-ref';
@@ -86,6 +87,28 @@ export interface WebhookReceiverProps {
    * @default ReceiverMode.files()
    */
   readonly mode?: ReceiverMode;
+  /**
+   * Default limit of verified deliveries per receiver (`--rate-limit`, an extension: Flux has
+   * none). Over it the sender gets 429 with `Retry-After`; a receiver's own `rateLimit` wins.
+   *
+   * @default - 20 per second, burst 200 (the server's default)
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * The same for `generic` receivers (`--generic-rate-limit`), which have no signature: their
+   * URL is the only secret.
+   *
+   * @default - 2 per second, burst 20 (the server's default)
+   */
+  readonly genericRateLimit?: RateLimit;
+  /**
+   * Answer every delivery with a short JSON report (receiver, outcome, each target and its
+   * result, the check that failed; never a secret) instead of Flux's empty body
+   * (`--json-answers`). Without it, only senders that send `Accept: application/json` get one.
+   *
+   * @default false
+   */
+  readonly jsonAnswers?: boolean;
   /**
    * Extra metadata for every object.
    *
@@ -173,6 +196,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly extraMetadata?: ApiObjectMetadata;
   private readonly clusterMode: boolean;
   private readonly objects: ApiObject[] = [];
+  /** Extension flags (rate limits, JSON answers), only when set: unset keeps the server's defaults. */
+  private readonly extensionArgs: string[] = [];
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -198,6 +223,9 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       throw new Error(`WebhookReceiver ${this.node.path}: mode ${JSON.stringify(props.mode)} is not a receiver mode: use ReceiverMode.files() or ReceiverMode.cluster()`);
     }
     this.clusterMode = this.mode.kind === 'cluster';
+    if (props.rateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.rateLimit.flag, this.rateLimitText('rateLimit', props.rateLimit));
+    if (props.genericRateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.genericRateLimit.flag, this.rateLimitText('genericRateLimit', props.genericRateLimit));
+    if (props.jsonAnswers) this.extensionArgs.push(SERVER_FLAGS.jsonAnswers.flag);
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
     checkObjectsAtSynth(this);
 
@@ -287,6 +315,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
    * server the access its targets need.
    */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    if (options.rateLimit !== undefined) this.rateLimitText(`receiver ${JSON.stringify(name)} rateLimit`, options.rateLimit);
     const definition = this.receiverSet.add(name, options);
     for (const target of definition.targets) {
       const ns = target.namespace ?? this.namespace;
@@ -298,6 +327,13 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     // Rendered exactly like FluxReceivers' objects.
     if (this.clusterMode) this.objects.push(new ReceiverL1(this, `Receiver-${name}`, definition._toReceiverProps()));
     return definition;
+  }
+
+  /** Checks a rate limit at synth time, naming this construct's path and the field. */
+  private rateLimitText(field: string, limit: RateLimit): string {
+    const what = `WebhookReceiver ${this.node.path}: ${field}`;
+    if (!(limit instanceof RateLimit)) throw new Error(`${what} ${JSON.stringify(limit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
+    return limit._render(what);
   }
 
   private metadata(extra: ApiObjectMetadata = {}): ApiObjectMetadata {
@@ -391,6 +427,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       ...flag(SERVER_FLAGS.metricsListen),
       ...flag(SERVER_FLAGS.healthListen),
       ...(this.noCrossNamespaceRefs ? on(SERVER_FLAGS.noCrossNamespaceRefs) : []),
+      ...this.extensionArgs,
     ];
     // Files mode: a new ConfigMap content rolls the pods. Cluster mode: the server follows the watch.
     const annotations = this.clusterMode ? undefined : { [CHECKSUM_ANNOTATION]: createHash('sha256').update(this.receiversYaml()).digest('hex') };

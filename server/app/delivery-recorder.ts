@@ -47,11 +47,11 @@ export class DeliveryRecorder implements WebhookObserver {
     return this.inflightCount === 0 ? Promise.resolve() : new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void {
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, bytes = 0): void {
     const http = this._httpSeries(delivery.method, result.status);
     http.duration.observe(seconds);
-    // Every response is headers only (Content-Length: 0), as Flux's are.
-    http.size.observe(0);
+    // Headers only (Content-Length: 0) as in Flux, unless a JSON answer was asked for.
+    http.size.observe(bytes);
     const r = result.receiver;
     this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
     const fields = {
@@ -65,6 +65,7 @@ export class DeliveryRecorder implements WebhookObserver {
       status: result.status,
       durationMs: Math.round(seconds * 1e6) / 1e3,
       error: result.reason,
+      retryAfterSeconds: result.retryAfterSeconds,
       targets: result.entries?.map((e) => ({
         kind: e.kind,
         namespace: e.namespace,
@@ -76,7 +77,7 @@ export class DeliveryRecorder implements WebhookObserver {
       })),
     };
     if (result.status >= 500) this.log.error('webhook failed', fields);
-    else if (result.status === 400 || result.status === 503) this.log.warn('webhook refused', fields);
+    else if (result.status === 400 || result.status === 429 || result.status === 503) this.log.warn('webhook refused', fields);
     else this.log.info('webhook handled', fields);
   }
 

@@ -9,6 +9,7 @@ import { createWebhookServer } from '../http/webhook-server';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
+import { RateLimitDefaults, ReceiverRateLimiter } from '../pipeline/rate-limiter';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';
 import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
 import type { Provider, ProviderContext } from '../providers/provider';
@@ -25,6 +26,10 @@ export interface ReceiverServerOptions {
   readonly metricsListen: string;
   readonly healthListen: string;
   readonly policy: TargetPolicy;
+  /** Per-receiver limits of verified deliveries; none when absent (main.ts passes the flags, which default on). */
+  readonly rateLimits?: RateLimitDefaults;
+  /** JSON answer to every delivery, not only to `Accept: application/json`. */
+  readonly jsonAnswers?: boolean;
 }
 
 export interface ReceiverServerParts {
@@ -58,6 +63,7 @@ export class ReceiverServer {
   readonly caches: TargetCaches;
   readonly trigger: CoalescingTrigger;
   private readonly pipeline: WebhookPipeline;
+  private readonly limiter: ReceiverRateLimiter;
   private readonly recorder: DeliveryRecorder;
   private readonly webhook: http.Server;
   private readonly ops: http.Server[] = [];
@@ -68,6 +74,7 @@ export class ReceiverServer {
     this.metrics = parts.metrics ?? new ReceiverMetrics();
     this.caches = new TargetCaches(parts.kube, parts.log);
     this.trigger = new CoalescingTrigger({ coalesced: () => this.metrics.coalesced.inc() });
+    this.limiter = new ReceiverRateLimiter(options.rateLimits ?? {}, parts.log);
     this.pipeline = new WebhookPipeline({
       registry: this.registry,
       providerFor: parts.providerFor,
@@ -78,9 +85,10 @@ export class ReceiverServer {
       policy: options.policy,
       log: parts.log,
       metrics: this.metrics,
+      limiter: this.limiter,
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
-    this.webhook = createWebhookServer(this.pipeline, this.recorder);
+    this.webhook = createWebhookServer(this.pipeline, this.recorder, { jsonAnswers: options.jsonAnswers ?? false });
   }
 
   get ports(): BoundPorts {
@@ -157,6 +165,7 @@ export class ReceiverServer {
   private _receiversChanged(receivers: readonly ServedReceiver[]): void {
     this.registry.replace(receivers);
     this.pipeline.pruneFilters(receivers);
+    this.limiter.retain(receivers);
     const keys: CacheKey[] = [];
     for (const r of receivers) {
       const ns = r.object.metadata.namespace;

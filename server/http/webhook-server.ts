@@ -3,6 +3,7 @@
 // about providers or Kubernetes.
 import * as http from 'http';
 import { posix } from 'path';
+import { acceptsJson, jsonAnswer } from './json-answer';
 import { readBody } from './read-body';
 import { HOOK_PATH_PREFIX } from '../../src/model';
 import type { DeliveryResult, WebhookHandler, WebhookObserver } from '../pipeline/delivery';
@@ -20,7 +21,13 @@ const NOT_FOUND_BODY = '404 page not found\n';
 /** `/hook` without the trailing slash: Go's mux redirects it to the subtree. */
 const HOOK_PATH_BARE = HOOK_PATH_PREFIX.slice(0, -1);
 
-export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver): http.Server {
+/** Extensions beyond Flux (docs/server.md). */
+export interface WebhookServerOptions {
+  /** A JSON answer to every delivery, not only to `Accept: application/json`. */
+  readonly jsonAnswers?: boolean;
+}
+
+export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver, options: WebhookServerOptions = {}): http.Server {
   const server = http.createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
@@ -30,14 +37,16 @@ export function createWebhookServer(handler: WebhookHandler, observer: WebhookOb
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: 1_000,
     },
-    (req, res) => void _route(req, res, handler, observer),
+    (req, res) => void _route(req, res, handler, observer, options),
   );
   // Bound how many requests one client may pipeline over a single connection.
   server.maxRequestsPerSocket = 1000;
   return server;
 }
 
-async function _route(req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver): Promise<void> {
+async function _route(
+  req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, options: WebhookServerOptions,
+): Promise<void> {
   const arrivedAt = Date.now();
   const started = process.hrtime.bigint();
   const target = req.url ?? '/';
@@ -75,9 +84,17 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
     result = { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
   }
   if (result.status === 413) res.setHeader('Connection', 'close');
-  res.writeHead(result.status, { 'Content-Length': 0 });
-  res.end();
-  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9);
+  if (result.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(result.retryAfterSeconds));
+  // Extension: a short report when asked for; otherwise Flux's empty body.
+  const body = options.jsonAnswers || acceptsJson(req.headers.accept) ? Buffer.from(jsonAnswer(result)) : undefined;
+  if (body) {
+    res.writeHead(result.status, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff', 'Content-Length': body.length });
+    res.end(body);
+  } else {
+    res.writeHead(result.status, { 'Content-Length': 0 });
+    res.end();
+  }
+  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, body?.length ?? 0);
 }
 
 /** The path part used for routing; absolute-form targets (`http://host/p`) route on their path, like Go. */

@@ -12,7 +12,8 @@ export type Outcome =
   | 'unavailable' // 503: suspended or not ready
   | 'rejected' // 400: provider check failed
   | 'filter_error' // 500: CEL filters could not be built
-  | 'target_error'; // 500: some resource entry failed
+  | 'target_error' // 500: some resource entry failed
+  | 'rate_limited'; // 429: over the receiver's rate limit (an extension, see pipeline/rate-limiter.ts)
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {
@@ -50,6 +51,8 @@ export interface DeliveryResult {
   /** Why the request was not fully successful. */
   readonly reason?: string;
   readonly entries?: readonly EntryReport[];
+  /** 429 only: the `Retry-After` header, in whole seconds. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** Turns one buffered request into a result; never throws for a bad request. */
@@ -59,8 +62,8 @@ export interface WebhookHandler {
 
 /** Told about every request that reached the `/hook/` handler (not mux 404/301). */
 export interface WebhookObserver {
-  /** Once per answered request. Responses have no body, so there is no size to pass. */
-  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void;
+  /** Once per answered request; `bytes` is the response body size (0 unless a JSON answer was sent). */
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, bytes?: number): void;
   started(): void;
   finished(): void;
 }

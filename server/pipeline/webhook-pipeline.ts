@@ -2,6 +2,7 @@
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
+import type { ReceiverRateLimiter } from './rate-limiter';
 import type { ReceiverRegistry } from './receiver-registry';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
@@ -34,6 +35,8 @@ export interface PipelineDependencies {
   readonly policy: TargetPolicy;
   readonly log: Logger;
   readonly metrics?: ReceiverMetrics;
+  /** Per-receiver limit of verified deliveries (an extension); none when absent. */
+  readonly limiter?: ReceiverRateLimiter;
 }
 
 interface Filters {
@@ -61,6 +64,12 @@ export class WebhookPipeline {
     const verdict = await this._validate(served, delivery);
     if (!verdict.ok) return { status: 400, outcome: 'rejected', receiver, reason: `unable to validate payload: ${verdict.reason}` };
     const seen = { receiver, event: verdict.event, deliveryId: verdict.deliveryId, description: verdict.description };
+
+    // Rate limit (extension): after the provider check, so forged requests cannot spend a real sender's tokens.
+    const rate = this.deps.limiter?.take(served);
+    if (rate && !rate.ok) {
+      return { ...seen, status: 429, outcome: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds, reason: `over the rate limit of ${rate.limit.perSecond}/s (burst ${rate.limit.burst})` };
+    }
 
     let filters: Filters;
     try {

@@ -30,6 +30,11 @@ export const SERVER_FLAGS = {
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },
+  // Extensions beyond Flux (docs/compatibility.md, "Extensions"). The limits apply to verified
+  // deliveries per receiver; `generic` has no signature (the URL is its only secret), hence lower.
+  rateLimit: { flag: '--rate-limit', env: 'RECEIVER_RATE_LIMIT', default: '20/s,burst=200' },
+  genericRateLimit: { flag: '--generic-rate-limit', env: 'RECEIVER_GENERIC_RATE_LIMIT', default: '2/s,burst=20' },
+  jsonAnswers: { flag: '--json-answers', env: 'RECEIVER_JSON_ANSWERS', default: 'false' },
 } as const;
 
 /** The receiver image the constructs deploy by default; tagged with this package's version. */

@@ -18,8 +18,21 @@ describe('command line', () => {
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
+        // Extensions: the rate limit is on by default (20/s, burst 200; generic 2/s, burst 20), JSON answers are not.
+        rateLimit: { perSecond: 20, burst: 200 },
+        genericRateLimit: { perSecond: 2, burst: 20 },
+        jsonAnswers: false,
       },
     });
+  });
+
+  test('rate limits: flags and variables in <n>/<s|m|h>[,burst=<n>] form, "off", and a bad value named with its source', () => {
+    const cmd = parseCommandLine(['serve', '--receivers', 'r', '--rate-limit', '90/m', '--json-answers'], { RECEIVER_GENERIC_RATE_LIMIT: 'off' });
+    expect(cmd.kind === 'serve' && cmd.options).toMatchObject({ rateLimit: { perSecond: 1.5, burst: 90 }, genericRateLimit: undefined, jsonAnswers: true });
+    expect(() => parseCommandLine(['serve', '--receivers', 'r', '--rate-limit=0/s'], {}))
+      .toThrow('--rate-limit: "0/s": the request count must be above 0 and at most 1000000 (use "off" for no limit)');
+    expect(() => parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_GENERIC_RATE_LIMIT: '5 per second' }))
+      .toThrow('environment variable RECEIVER_GENERIC_RATE_LIMIT: "5 per second" is not a rate limit: use "<requests>/<s|m|h>[,burst=<n>]" (e.g. "20/s,burst=200") or "off"');
   });
 
   test('environment variables set flags; a flag on the command line wins', () => {

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { ReceiverServer } from '../../server/app/receiver-server';
 import { KubeClient, ObjectRef } from '../../server/kube/kube-client';
 import { createLogger } from '../../server/observability/logger';
+import type { RateLimitDefaults } from '../../server/pipeline/rate-limiter';
 import type { AnnotationPatcher } from '../../server/pipeline/webhook-pipeline';
 import { providerFor } from '../../server/providers';
 import type { TokenVerifier } from '../../server/providers/provider';
@@ -22,6 +23,9 @@ export interface FixtureOptions {
   readonly kubeConfig?: KubeConfig;
   readonly defaultNamespace?: string;
   readonly google?: TokenVerifier;
+  /** Server-wide rate limits (none unless given, unlike the CLI). */
+  readonly rateLimits?: RateLimitDefaults;
+  readonly jsonAnswers?: boolean;
 }
 
 /** Wraps the real KubeClient and counts the patches that went through it. */
@@ -84,7 +88,14 @@ export class ServerFixture {
       pollMs: 60_000,
     });
     this.server = await ReceiverServer.start(
-      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false } },
+      {
+        listen: '127.0.0.1:0',
+        metricsListen: '127.0.0.1:0',
+        healthListen: '127.0.0.1:0',
+        policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false },
+        rateLimits: this.options.rateLimits,
+        jsonAnswers: this.options.jsonAnswers,
+      },
       {
         source: this.source,
         kube: this.kube,
