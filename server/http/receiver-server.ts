@@ -87,7 +87,10 @@ export class ReceiverServer {
     return this.boundPorts!;
   }
 
-  /** Ready = receivers loaded and every target cache synced. */
+  /**
+   * Ready = receivers loaded and every target cache's first LIST done, successfully or not. A cache
+   * that cannot list (kind not served, RBAC) fails only its own receivers' requests, with 500.
+   */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.registry.loaded) reasons.push('receivers not loaded yet');
@@ -133,7 +136,9 @@ export class ReceiverServer {
     const healthz: OpsRoute = async () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' });
     const readyz: OpsRoute = async () => {
       const { ready, reasons } = this.readiness();
-      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' : reasons.join('\n') + '\n' };
+      // Ready with failing caches: their own receivers answer 500; say which, after "ok".
+      const failing = this.caches.failing().map((f) => `target cache failing (its receivers answer 500): ${f}\n`).join('');
+      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' + failing : reasons.join('\n') + '\n' };
     };
     const routesByAddress = new Map<string, Map<string, OpsRoute>>();
     const add = (address: string, path: string, route: OpsRoute): void => {

@@ -50,7 +50,8 @@ export interface ObjectMetadata {
 
 export interface MetadataList {
   readonly metadata: { readonly resourceVersion?: string };
-  readonly items: ObjectMetadata[];
+  /** `null` (not `[]`) when the namespace holds no such object or does not exist. */
+  readonly items: ObjectMetadata[] | null;
 }
 
 export interface WatchEvent {
@@ -126,7 +127,7 @@ export class KubeClient {
       kinds.catch(() => this.discovery.delete(apiVersion));
     }
     const plural = (await kinds).get(kind);
-    if (!plural) throw new Error(`the API server does not serve kind "${kind}" in ${apiVersion}`);
+    if (!plural) throw new KubeApiError(404, `the API server does not serve kind "${kind}" in ${apiVersion}`);
     return { group, version, kind, plural };
   }
 
