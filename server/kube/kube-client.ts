@@ -118,7 +118,7 @@ export class KubeClient {
   /** The REST plural of `kind` in `apiVersion`: the Flux table, else API discovery (once per group/version). */
   async resourceType(apiVersion: string, kind: string): Promise<ResourceType> {
     const { group, version } = splitApiVersion(apiVersion);
-    const known = KIND_PLURALS[kind];
+    const known = Object.hasOwn(KIND_PLURALS, kind) ? KIND_PLURALS[kind] : undefined;
     if (known) return { group, version, kind, plural: known };
     let kinds = this.discovery.get(apiVersion);
     if (!kinds) {

@@ -5,6 +5,7 @@ import type { Delivery, DeliveryResult, EntryReport } from './delivery';
 import type { ReceiverRegistry } from './receiver-registry';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
+import { CelMap, toCelMap } from '../filters/cel-values';
 import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -36,8 +37,8 @@ export interface PipelineDependencies {
 }
 
 interface Filters {
-  readonly req?: Record<string, unknown>;
-  readonly claims?: Record<string, unknown>;
+  readonly req?: CelMap;
+  readonly claims?: CelMap;
   readonly top?: CompiledFilter;
   readonly perEntry: readonly (CompiledFilter | undefined)[];
 }
@@ -125,7 +126,8 @@ export class WebhookPipeline {
     const perEntry = spec.resources.map((e) => compile(e.filter));
     if (!top && perEntry.every((f) => !f)) return { perEntry };
     const req = requestBodyForCel(verdict.payload, verdict.payloadIsJson ? 'application/json' : undefined);
-    return { req, claims: verdict.claims, top, perEntry };
+    // Converted once per delivery, not per target and filter.
+    return { req: toCelMap(req), claims: toCelMap(verdict.claims), top, perEntry };
   }
 
   private async _entry(served: ServedReceiver, entry: ReceiverResourceSpec, index: number, filters: Filters): Promise<EntryReport> {
@@ -170,7 +172,7 @@ export class WebhookPipeline {
 
   private _accepts(filters: Filters, own: CompiledFilter | undefined, ref: Omit<ObjectRef, 'name'>, object: ObjectMetadata): boolean {
     if (!filters.top && !own) return true;
-    const res = { apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, kind: ref.kind, metadata: object.metadata };
+    const res = toCelMap({ apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, kind: ref.kind, metadata: object.metadata });
     const vars = { res, req: filters.req, claims: filters.claims };
     if (filters.top && !evaluateFilter(filters.top, vars)) return false;
     return !own || evaluateFilter(own, vars);
