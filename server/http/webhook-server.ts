@@ -71,8 +71,20 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   }
   observer.started();
   // In flight until the response left (or the client left): shutdown waits for exactly that.
-  // A ServerResponse emits 'close' once in both cases (right after 'finish' when it completed).
-  res.once('close', () => observer.finished());
+  // A ServerResponse emits 'close' once in both cases (right after 'finish' when it completed),
+  // except a pipelined response still queued behind another when the client hangs up: Node
+  // never emits it, so the socket's own 'close' ends those.
+  const socket = req.socket;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    socket.removeListener('close', finish);
+    observer.finished();
+  };
+  res.once('close', finish);
+  socket.once('close', finish);
+  if (socket.destroyed) finish();
   let result: DeliveryResult;
   try {
     const body = await readBody(req);
