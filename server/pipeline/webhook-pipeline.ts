@@ -16,12 +16,17 @@ import { cacheKeyFor, selectTargets, TargetPolicy } from '../targets/target-reso
 import type { CoalescingTrigger } from '../trigger/coalescing-trigger';
 import { requestedAtNow } from '../trigger/requested-at';
 
-/** A patch without an answer by then is a failure (500): a hung API server must not pin deliveries. */
+/**
+ * A patch without an answer by then is aborted and a failure (500): a hung API server must not pin
+ * deliveries. Also the longest any delivery waits for a patch of one object, one that joined a
+ * trailing patch (queued behind a running one) included.
+ */
 export const PATCH_TIMEOUT_MS = 10_000;
 
 /** What writes the annotation: the KubeClient (tests may wrap it to count calls). */
 export interface AnnotationPatcher {
-  patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
+  /** Must stop the request when `signal` aborts, so a stale patch never lands after a newer one. */
+  patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void>;
 }
 
 export interface PipelineDependencies {
@@ -159,7 +164,11 @@ export class WebhookPipeline {
           continue;
         }
         const target: ObjectRef = { ...ref, name: object.metadata.name };
-        await this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target));
+        await _within(
+          PATCH_TIMEOUT_MS,
+          this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target)),
+          `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`,
+        );
         counts.patched++;
         count('patched');
       } catch (err) {
@@ -178,20 +187,37 @@ export class WebhookPipeline {
     return !own || evaluateFilter(own, vars);
   }
 
+  /**
+   * One PATCH, aborted after PATCH_TIMEOUT_MS: the coalescing trigger starts the next patch of the
+   * object only when this one settled, and an aborted request is not applied later, so values
+   * land in the order they were made (requestedAt never goes backwards in the apiserver).
+   */
   private async _patch(target: ObjectRef): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`)), PATCH_TIMEOUT_MS);
-    });
+    const abort = new AbortController();
+    const message = `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`;
+    const timer = setTimeout(() => abort.abort(new Error(message)), PATCH_TIMEOUT_MS);
     try {
-      await Promise.race([this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() }), timeout]);
+      await this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() }, abort.signal);
       this.deps.metrics?.patches.inc({ outcome: 'ok' });
     } catch (err) {
       this.deps.metrics?.patches.inc({ outcome: 'error' });
-      throw err;
+      throw abort.signal.aborted ? new Error(message) : err;
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** `work`, or a rejection with `message` after `ms`, whichever comes first. */
+async function _within<T>(ms: number, work: Promise<T>, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

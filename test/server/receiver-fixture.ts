@@ -29,10 +29,10 @@ export class CountingPatcher implements AnnotationPatcher {
   readonly calls: ObjectRef[] = [];
   readonly started: number[] = [];
   constructor(private readonly inner: AnnotationPatcher) {}
-  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
+  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
     this.calls.push(ref);
     this.started.push(Date.now());
-    return this.inner.patchAnnotations(ref, annotations);
+    return this.inner.patchAnnotations(ref, annotations, signal);
   }
 }
 
