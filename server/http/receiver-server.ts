@@ -2,6 +2,7 @@
 // pipeline; metrics and health listeners; graceful shutdown. main.ts builds one from the command
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
+import { BodyBudget } from './body-budget';
 import { listen } from './listen-address';
 import { createOpsServer, OpsRoute } from './ops-server';
 import { createWebhookServer } from './webhook-server';
@@ -25,6 +26,8 @@ export interface ReceiverServerOptions {
   readonly metricsListen: string;
   readonly healthListen: string;
   readonly policy: TargetPolicy;
+  /** Request-body bytes all requests together may hold in memory. @default DEFAULT_BODY_BUDGET_BYTES */
+  readonly bodyBudgetBytes?: number;
 }
 
 export interface ReceiverServerParts {
@@ -80,7 +83,9 @@ export class ReceiverServer {
       metrics: this.metrics,
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
-    this.webhook = createWebhookServer(this.pipeline, this.recorder);
+    const budget = new BodyBudget(options.bodyBudgetBytes);
+    this.metrics.bufferedBytesNow = () => budget.held;
+    this.webhook = createWebhookServer(this.pipeline, this.recorder, budget);
   }
 
   get ports(): BoundPorts {

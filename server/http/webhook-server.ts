@@ -3,7 +3,8 @@
 // about providers or Kubernetes.
 import * as http from 'http';
 import { posix } from 'path';
-import { readBody } from './read-body';
+import { BodyBudget } from './body-budget';
+import { MAX_BODY_BYTES, readBody } from './read-body';
 import { HOOK_PATH_PREFIX } from '../../src/model';
 import type { Delivery, DeliveryResult } from '../pipeline/delivery';
 
@@ -18,6 +19,11 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export interface WebhookHandler {
   handle(delivery: Delivery): Promise<DeliveryResult>;
+  /**
+   * Whether a request to `url` may reach a receiver that reads its body. Bodies of other requests
+   * are counted for the 413 (checked before the lookup, like Flux) but not kept.
+   */
+  wantsBody?(url: string): boolean;
 }
 
 export interface WebhookObserver {
@@ -31,7 +37,10 @@ const NOT_FOUND_BODY = '404 page not found\n';
 /** `/hook` without the trailing slash: Go's mux redirects it to the subtree. */
 const HOOK_PATH_BARE = HOOK_PATH_PREFIX.slice(0, -1);
 
-export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver): http.Server {
+/** Seconds a client is asked to wait when the body budget is spent. */
+const RETRY_AFTER_SECONDS = '1';
+
+export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver, budget = new BodyBudget()): http.Server {
   const server = http.createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
@@ -41,14 +50,16 @@ export function createWebhookServer(handler: WebhookHandler, observer: WebhookOb
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: 1_000,
     },
-    (req, res) => void _route(req, res, handler, observer),
+    (req, res) => void _route(req, res, handler, observer, budget),
   );
   // Bound how many requests one client may pipeline over a single connection.
   server.maxRequestsPerSocket = 1000;
   return server;
 }
 
-async function _route(req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver): Promise<void> {
+async function _route(
+  req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, budget: BodyBudget,
+): Promise<void> {
   const arrivedAt = Date.now();
   const started = process.hrtime.bigint();
   const target = req.url ?? '/';
@@ -87,20 +98,65 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   if (socket.destroyed) finish();
   let result: DeliveryResult;
   try {
-    const body = await readBody(req);
-    if (!body.ok) {
-      result = { status: body.status, outcome: body.status === 413 ? 'too_large' : 'bad_request', reason: body.reason };
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) {
+      // Declared too large: the same 413 the read would give, sent at once instead of after the
+      // bytes (or the 30 s timeout); the connection closes once the client stopped sending.
+      result = { status: 413, outcome: 'too_large', reason: `request body exceeds ${MAX_BODY_BYTES} bytes` };
+      res.setHeader('Connection', 'close');
+      res.writeHead(413, { 'Content-Length': 0 });
+      res.flushHeaders();
+      await _discard(req);
+      res.end();
+      observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+      return;
     } else {
-      result = await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
+      const keep = handler.wantsBody?.(target) ?? true;
+      const body = await readBody(req, { budget, keep });
+      try {
+        if (!body.ok) {
+          result = { status: body.status, outcome: body.status === 413 ? 'too_large' : body.status === 503 ? 'overloaded' : 'bad_request', reason: body.reason };
+        } else if (!body.kept && handler.wantsBody?.(target)) {
+          // A reload made this path a receiver while its body was being discarded.
+          result = { status: 503, outcome: 'unavailable', reason: 'receivers changed while the request was read; retry' };
+        } else {
+          result = await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
+        }
+      } finally {
+        // Only once the handler is done with the body (not when the client left): a slab is reused at once.
+        body.release();
+      }
     }
   } catch (err) {
     // The pipeline reports failures as results; reaching this is a bug, still answered as 500.
     result = { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
   }
-  if (result.status === 413) res.setHeader('Connection', 'close');
+  // A refused body is not read to its end: the connection cannot carry another request.
+  if (result.status === 413 || result.outcome === 'overloaded') res.setHeader('Connection', 'close');
+  if (result.outcome === 'overloaded') res.setHeader('Retry-After', RETRY_AFTER_SECONDS);
   res.writeHead(result.status, { 'Content-Length': 0 });
   res.end();
   observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+}
+
+/** Reads and drops what the client still sends: until it ends, 1 MiB, or 1 s, whichever comes first. */
+function _discard(req: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    let size = 0;
+    const timer = setTimeout(done, 1000);
+    function done(): void {
+      clearTimeout(timer);
+      req.removeListener('data', onData);
+      resolve();
+    }
+    function onData(chunk: Buffer): void {
+      size += chunk.length;
+      if (size > 1024 * 1024) done();
+    }
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('close', done);
+  });
 }
 
 /** The path part used for routing; absolute-form targets (`http://host/p`) route on their path, like Go. */

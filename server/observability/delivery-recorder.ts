@@ -82,7 +82,8 @@ export class DeliveryRecorder implements WebhookObserver {
         error: boundLogValue(e.error),
       })),
     };
-    if (result.status >= 500) this.log.error('webhook failed', fields);
+    // 503 (not ready, suspended, body budget spent) is a refusal, not a failure: warn, as documented.
+    if (result.status >= 500 && result.status !== 503) this.log.error('webhook failed', fields);
     else if (result.status === 400 || result.status === 503) this.log.warn('webhook refused', fields);
     else this.log.info('webhook handled', fields);
   }

@@ -82,6 +82,12 @@ export class WebhookPipeline {
     return { ...seen, status: 200, outcome: 'triggered', entries };
   }
 
+  /** Whether `url` is a receiver that will read its body (not unknown, not suspended, ready). */
+  wantsBody(url: string): boolean {
+    const served = this.deps.registry.loaded ? this.deps.registry.lookup(url) : undefined;
+    return served !== undefined && served.ready && !served.object.spec?.suspend;
+  }
+
   /** Drops compiled filters no current receiver uses (called after each reload). */
   pruneFilters(receivers: readonly ServedReceiver[]): void {
     const used = new Set<string>();

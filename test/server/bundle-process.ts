@@ -84,8 +84,17 @@ export class BundleProcess {
 
   /** Resident set size in bytes (Linux /proc). */
   rss(): number {
+    return this._status('VmRSS');
+  }
+
+  /** Peak resident set size so far, in bytes. */
+  peakRss(): number {
+    return this._status('VmHWM');
+  }
+
+  private _status(field: string): number {
     const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) * 1024;
   }
 
   async metric(name: string): Promise<string> {
