@@ -28,11 +28,15 @@ export interface FixtureOptions {
 export class CountingPatcher implements AnnotationPatcher {
   readonly calls: ObjectRef[] = [];
   readonly started: number[] = [];
+  /** When each call succeeded (same index as `started`); undefined while pending or after a failure. */
+  readonly succeeded: (number | undefined)[] = [];
   constructor(private readonly inner: AnnotationPatcher) {}
   async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
-    this.calls.push(ref);
+    const index = this.calls.push(ref) - 1;
     this.started.push(Date.now());
-    return this.inner.patchAnnotations(ref, annotations, signal);
+    this.succeeded.push(undefined);
+    await this.inner.patchAnnotations(ref, annotations, signal);
+    this.succeeded[index] = Date.now();
   }
 }
 
