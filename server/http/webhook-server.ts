@@ -27,7 +27,7 @@ export interface WebhookHandler {
 }
 
 export interface WebhookObserver {
-  /** Called once per response that reached the `/hook/` handler (not for mux 404/301). */
+  /** Called once per response that reached the `/hook/` handler (not for mux 404/307). */
   completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, responseBytes: number): void;
   started(): void;
   finished(): void;
@@ -52,8 +52,8 @@ export function createWebhookServer(handler: WebhookHandler, observer: WebhookOb
     },
     (req, res) => void _route(req, res, handler, observer, budget),
   );
-  // Bound how many requests one client may pipeline over a single connection.
-  server.maxRequestsPerSocket = 1000;
+  // No limit on requests per keep-alive connection, like Go (Node's default is none either).
+  server.maxRequestsPerSocket = 0;
   return server;
 }
 
@@ -180,8 +180,9 @@ function _cleanPath(path: string): string {
   return clean;
 }
 
+/** Go 1.26's ServeMux answers 307 (method and body kept; a 301 lets clients turn POST into GET). */
 function _redirect(req: http.IncomingMessage, res: http.ServerResponse, location: string): void {
   req.resume();
-  res.writeHead(301, { 'Location': location, 'Content-Length': 0 });
+  res.writeHead(307, { 'Location': location, 'Content-Length': 0 });
   res.end();
 }

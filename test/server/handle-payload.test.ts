@@ -172,7 +172,7 @@ describe('Test_handlePayload over HTTP (files mode, real apiserver)', () => {
     const res = await send(fixture.url(receiverPath(TOKEN, 'c20', ns)), { body: 'null' });
     expect(res.status).toBe(500);
     const line = fixture.logs.filter((l) => l.receiver === `${ns}/c20`).pop();
-    expect(line.error).toBe('unable to request reconciliation: resources[0]: cross-namespace references are not allowed');
+    expect(line!.error).toBe('unable to request reconciliation: resources[0]: cross-namespace references are not allowed');
     expect(await requestedAt('another-namespace', 'c20-a')).toBeUndefined();
   });
 

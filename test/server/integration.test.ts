@@ -126,14 +126,14 @@ describe('receiver server (files mode, real apiserver)', () => {
     expect(await requestedAt(ns, 'db')).toBeDefined();
   });
 
-  test('routing like Go ServeMux: 404 text outside /hook/, 301 for /hook and unclean paths, exact raw-target lookup', async () => {
+  test('routing like Go ServeMux: 404 text outside /hook/, 307 for /hook and unclean paths, exact raw-target lookup', async () => {
     const hook = receiverPath('gh-token\n', 'webapp', ns);
     const outside = await send(fixture.url('/metrics'), { method: 'GET' });
     expect([outside.status, outside.body]).toEqual([404, '404 page not found\n']);
     const bare = await send(fixture.url('/hook'), { method: 'GET' });
-    expect([bare.status, bare.headers.location]).toEqual([301, '/hook/']);
+    expect([bare.status, bare.headers.location]).toEqual([307, '/hook/']);
     const unclean = await send(fixture.url(`/${hook}`), { method: 'POST' });
-    expect([unclean.status, unclean.headers.location]).toEqual([301, hook]);
+    expect([unclean.status, unclean.headers.location]).toEqual([307, hook]);
     expect((await send(fixture.url(`${hook}?x=1`))).status).toBe(404);
     expect((await send(fixture.url(`${hook}/`))).status).toBe(404);
     expect((await send(fixture.url(hook.toUpperCase().replace('/HOOK/', '/hook/')))).status).toBe(404);
