@@ -2,6 +2,7 @@
 // enforces the limits, buffers the body and hands everything to the pipeline; it knows nothing
 // about providers or Kubernetes.
 import * as http from 'http';
+import type { Socket } from 'net';
 import { posix } from 'path';
 import { BodyBudget } from './body-budget';
 import { MAX_BODY_BYTES, readBody } from './read-body';
@@ -90,12 +91,12 @@ async function _route(
   const finish = (): void => {
     if (finished) return;
     finished = true;
-    socket.removeListener('close', finish);
+    _untilSocketCloses(socket)?.delete(finish);
     observer.finished();
   };
   res.once('close', finish);
-  socket.once('close', finish);
   if (socket.destroyed) finish();
+  else _untilSocketCloses(socket, true)!.add(finish);
   let result: DeliveryResult;
   try {
     const declared = Number(req.headers['content-length']);
@@ -137,6 +138,20 @@ async function _route(
   res.writeHead(result.status, { 'Content-Length': 0 });
   res.end();
   observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+}
+
+/** Per socket, what to run when it closes: one 'close' listener however many requests are pipelined on it. */
+const _onSocketClose = new WeakMap<Socket, Set<() => void>>();
+
+function _untilSocketCloses(socket: Socket, create = false): Set<() => void> | undefined {
+  let pending = _onSocketClose.get(socket);
+  if (!pending && create) {
+    const callbacks = new Set<() => void>();
+    socket.once('close', () => callbacks.forEach((callback) => callback()));
+    _onSocketClose.set(socket, callbacks);
+    pending = callbacks;
+  }
+  return pending;
 }
 
 /** Reads and drops what the client still sends: until it ends, 1 MiB, or 1 s, whichever comes first. */
