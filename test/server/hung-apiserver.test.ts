@@ -23,7 +23,12 @@ class StoredValues {
     await kc.applyToHTTPSOptions(options);
     await new Promise<void>((resolve, reject) => {
       this.request = https.request(url, options, (res) => {
-        createInterface({ input: res }).on('line', (line) => {
+        // stop() destroys the watch: the response then errors with "aborted", which must not
+        // escape as an uncaught exception into whichever test file this worker runs next.
+        res.on('error', () => undefined);
+        const lines = createInterface({ input: res });
+        lines.on('error', () => undefined);
+        lines.on('line', (line) => {
           const value = JSON.parse(line).object?.metadata?.annotations?.[ANNOTATION];
           if (value !== undefined && value !== this.values[this.values.length - 1]) this.values.push(value);
         });
