@@ -5,6 +5,13 @@ import type { Logger } from '../observability/logger';
 import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
 import type { DeliveryResult, WebhookObserver } from '../pipeline/delivery';
 
+/**
+ * The longest value a request can put in its log line: event names, delivery ids, descriptions
+ * and errors carry sender-chosen text (a 3 MiB `repo_url`, a huge header). Longer values are cut
+ * and say how much was dropped, so one request costs a bounded log line (< 8 KiB with the limits).
+ */
+export const LOG_VALUE_MAX_CHARS = 1024;
+
 /** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */
 interface _HttpSeries {
   readonly duration: { observe(value: number): void };
@@ -57,14 +64,14 @@ export class DeliveryRecorder implements WebhookObserver {
     const fields = {
       receiver: r ? `${r.namespace}/${r.name}` : undefined,
       type: r?.type,
-      event: result.event,
-      deliveryId: result.deliveryId,
-      description: result.description,
+      event: boundLogValue(result.event),
+      deliveryId: boundLogValue(result.deliveryId),
+      description: boundLogValue(result.description),
       method: delivery.method,
       outcome: result.outcome,
       status: result.status,
       durationMs: Math.round(seconds * 1e6) / 1e3,
-      error: result.reason,
+      error: boundLogValue(result.reason),
       retryAfterSeconds: result.retryAfterSeconds,
       targets: result.entries?.map((e) => ({
         kind: e.kind,
@@ -73,10 +80,11 @@ export class DeliveryRecorder implements WebhookObserver {
         selected: e.selected,
         patched: e.patched,
         filteredOut: e.filteredOut,
-        error: e.error,
+        error: boundLogValue(e.error),
       })),
     };
-    if (result.status >= 500) this.log.error('webhook failed', fields);
+    // 503 (not ready, suspended, body budget spent) is a refusal, not a failure: warn, as documented.
+    if (result.status >= 500 && result.status !== 503) this.log.error('webhook failed', fields);
     else if (result.status === 400 || result.status === 429 || result.status === 503) this.log.warn('webhook refused', fields);
     else this.log.info('webhook handled', fields);
   }
@@ -101,4 +109,10 @@ export class DeliveryRecorder implements WebhookObserver {
     }
     return series;
   }
+}
+
+/** `value` cut to LOG_VALUE_MAX_CHARS, ending with how many characters were dropped. */
+export function boundLogValue(value: string | undefined): string | undefined {
+  if (value === undefined || value.length <= LOG_VALUE_MAX_CHARS) return value;
+  return `${value.slice(0, LOG_VALUE_MAX_CHARS)}…(${value.length - LOG_VALUE_MAX_CHARS} more characters)`;
 }

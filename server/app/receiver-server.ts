@@ -6,6 +6,7 @@ import { DeliveryRecorder } from './delivery-recorder';
 import { listen } from '../http/listen-address';
 import { createOpsServer, OpsRoute } from '../http/ops-server';
 import { createWebhookServer } from '../http/webhook-server';
+import { BodyBudget } from '../http/body-budget';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
@@ -30,6 +31,8 @@ export interface ReceiverServerOptions {
   readonly rateLimits?: RateLimitDefaults;
   /** JSON answer to every delivery, not only to `Accept: application/json`. */
   readonly jsonAnswers?: boolean;
+  /** Request-body bytes all requests together may hold in memory. @default DEFAULT_BODY_BUDGET_BYTES */
+  readonly bodyBudgetBytes?: number;
 }
 
 export interface ReceiverServerParts {
@@ -88,14 +91,19 @@ export class ReceiverServer {
       limiter: this.limiter,
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
-    this.webhook = createWebhookServer(this.pipeline, this.recorder, { jsonAnswers: options.jsonAnswers ?? false });
+    const budget = new BodyBudget(options.bodyBudgetBytes);
+    this.metrics.bufferedBytesNow = () => budget.held;
+    this.webhook = createWebhookServer(this.pipeline, this.recorder, budget, { jsonAnswers: options.jsonAnswers ?? false });
   }
 
   get ports(): BoundPorts {
     return this.boundPorts!;
   }
 
-  /** Ready = receivers loaded and every target cache synced. */
+  /**
+   * Ready = receivers loaded and every target cache's first LIST done, successfully or not. A cache
+   * that cannot list (kind not served, RBAC) fails only its own receivers' requests, with 500.
+   */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.registry.loaded) reasons.push('receivers not loaded yet');
@@ -141,7 +149,9 @@ export class ReceiverServer {
     const healthz: OpsRoute = async () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' });
     const readyz: OpsRoute = async () => {
       const { ready, reasons } = this.readiness();
-      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' : reasons.join('\n') + '\n' };
+      // Ready with failing caches: their own receivers answer 500; say which, after "ok".
+      const failing = this.caches.failing().map((f) => `target cache failing (its receivers answer 500): ${f}\n`).join('');
+      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' + failing : reasons.join('\n') + '\n' };
     };
     const routesByAddress = new Map<string, Map<string, OpsRoute>>();
     const add = (address: string, path: string, route: OpsRoute): void => {

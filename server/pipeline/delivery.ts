@@ -13,7 +13,8 @@ export type Outcome =
   | 'rejected' // 400: provider check failed
   | 'filter_error' // 500: CEL filters could not be built
   | 'target_error' // 500: some resource entry failed
-  | 'rate_limited'; // 429: over the receiver's rate limit (an extension, see pipeline/rate-limiter.ts)
+  | 'rate_limited' // 429: over the receiver's rate limit (an extension, see pipeline/rate-limiter.ts)
+  | 'overloaded'; // 503: the request-body memory budget is spent (http/body-budget.ts)
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {
@@ -58,6 +59,11 @@ export interface DeliveryResult {
 /** Turns one buffered request into a result; never throws for a bad request. */
 export interface WebhookHandler {
   handle(delivery: Delivery): Promise<DeliveryResult>;
+  /**
+   * Whether a request to `url` may reach a receiver that reads its body. Bodies of other requests
+   * are counted for the 413 (checked before the lookup, like Flux) but not kept.
+   */
+  wantsBody?(url: string): boolean;
 }
 
 /** Told about every request that reached the `/hook/` handler (not mux 404/301). */

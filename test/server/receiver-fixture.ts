@@ -32,11 +32,18 @@ export interface FixtureOptions {
 export class CountingPatcher implements AnnotationPatcher {
   readonly calls: ObjectRef[] = [];
   readonly started: number[] = [];
+  /** When each call succeeded (same index as `started`); undefined while pending or after a failure. */
+  readonly succeeded: (number | undefined)[] = [];
+  /** Extra time each patch takes before it is sent (tests that need bursts to overlap a patch). */
+  delayMs = 0;
   constructor(private readonly inner: AnnotationPatcher) {}
-  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
-    this.calls.push(ref);
+  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    const index = this.calls.push(ref) - 1;
     this.started.push(Date.now());
-    return this.inner.patchAnnotations(ref, annotations);
+    this.succeeded.push(undefined);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    await this.inner.patchAnnotations(ref, annotations, signal);
+    this.succeeded[index] = Date.now();
   }
 }
 
