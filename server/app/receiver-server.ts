@@ -3,10 +3,10 @@
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
 import { DeliveryRecorder } from './delivery-recorder';
+import { BodyBudget } from '../http/body-budget';
 import { listen } from '../http/listen-address';
 import { createOpsServer, OpsRoute } from '../http/ops-server';
 import { createWebhookServer } from '../http/webhook-server';
-import { BodyBudget } from '../http/body-budget';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';

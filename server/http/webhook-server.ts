@@ -32,7 +32,9 @@ export interface WebhookServerOptions {
 /** Seconds a client is asked to wait when the body budget is spent. */
 const RETRY_AFTER_SECONDS = 1;
 
-export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver, budget = new BodyBudget(), options: WebhookServerOptions = {}): http.Server {
+export function createWebhookServer(
+  handler: WebhookHandler, observer: WebhookObserver, budget = new BodyBudget(), options: WebhookServerOptions = {},
+): http.Server {
   const server = http.createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,

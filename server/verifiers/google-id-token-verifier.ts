@@ -6,12 +6,12 @@
 // `kid` equals the token's. Keys are reused for at most 60 s (Flux fetches per request) and
 // refetched at once, rate-limited, when the token names a `kid` the cached set lacks.
 import { createPublicKey, verify as verifySignature } from 'crypto';
-import { decodeRawBase64Url } from '../wire/base64url-strict';
-import { decodeGoogleIdTokenPayload, decodeStruct, goString } from '../wire/go-claims';
-import { parseGoJson, toInterface } from '../wire/go-json';
 import { freshnessPolicy, type KeySetCacheOptions } from './_jwks-options';
 import { RefreshingDocument } from './_refreshing-document';
 import type { TokenVerifier } from '../providers/provider';
+import { decodeRawBase64Url } from '../wire/base64url-strict';
+import { decodeGoogleIdTokenPayload, decodeStruct, goString } from '../wire/go-claims';
+import { parseGoJson, toInterface } from '../wire/go-json';
 
 type ExpectedIssuer = Parameters<TokenVerifier['verify']>[1];
 

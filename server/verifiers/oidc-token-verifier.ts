@@ -6,13 +6,13 @@
 // five minutes of leeway, distributed claims consistent; an advertised algorithm (RS256 if none);
 // a signature by a key from `jwks_uri` chosen as go-oidc chooses it. jose does the cryptography.
 // Unlike Flux, which fetches per request, documents are reused for at most 60 s (see _jwks-options).
-import { decodeRawBase64Url } from '../wire/base64url-strict';
-import { decodeGoOidcIdToken, decodeStruct, goNowSeconds, goString } from '../wire/go-claims';
-import { parseGoJson, toInterface, type GoJson } from '../wire/go-json';
 import { freshnessPolicy, type KeySetCacheOptions } from './_jwks-options';
 import { parseKeySet, verifyWithKeySet, type PublishedKey } from './_key-set';
 import { RefreshingDocument, type FreshnessPolicy } from './_refreshing-document';
 import type { TokenVerifier } from '../providers/provider';
+import { decodeRawBase64Url } from '../wire/base64url-strict';
+import { decodeGoOidcIdToken, decodeStruct, goNowSeconds, goString } from '../wire/go-claims';
+import { parseGoJson, toInterface, type GoJson } from '../wire/go-json';
 
 type ExpectedIssuer = Parameters<TokenVerifier['verify']>[1];
 

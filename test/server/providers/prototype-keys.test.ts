@@ -3,11 +3,11 @@
 // decode around them, claims with them still validate. End to end on the real apiserver: a
 // `constructor` key in the body of a receiver with a CEL filter is a 200 and a patch, not a 500.
 import { validate, webhookRequest } from './provider-request';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 import { compileFilter, evaluateFilter, requestBodyForCel } from '../../../server/filters';
 import { compileClaimsProcessor, processClaims } from '../../../server/filters/oidc-claims';
 import { validateCDEvent } from '../../../server/providers/_cdevents-schema';
 import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const PROTO_KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
 const res = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'app', labels: { constructor: 'x' } } };

@@ -3,8 +3,8 @@
 // (or its namespace) is the common case, and must neither keep the server unready nor stop the
 // other receivers from being served. A target the apiserver cannot list at all (a kind it does
 // not serve) answers 500 per request, like Flux, and does not make the whole server unready.
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 import { adminKubeConfig, createTestNamespace, kubeRequest } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 describe('receivers whose targets do not exist yet (real apiserver)', () => {
   let ns: string;

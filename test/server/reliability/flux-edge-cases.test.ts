@@ -5,8 +5,8 @@
 // requests.
 import { createHmac } from 'crypto';
 import * as net from 'net';
-import { createGitRepositories, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
 import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
 
 describe('Flux edge cases (real apiserver)', () => {
   let ns: string;

@@ -4,10 +4,10 @@
 // dropped, and a whole line stays under 8 KiB whatever the request carried.
 import { createHmac } from 'crypto';
 import { BundleProcess } from './bundle-process';
-import { createGitRepositories, receiver, send } from '../receiver-fixture';
 import { createLogger } from '../../../server/observability/logger';
 import { hookPath } from '../../../src/model';
 import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver, send } from '../receiver-fixture';
 
 const CUT = 1024;
 

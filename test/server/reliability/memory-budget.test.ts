@@ -5,9 +5,9 @@
 import { createHmac } from 'crypto';
 import * as net from 'net';
 import { BundleProcess, sampleValue } from './bundle-process';
-import { createGitRepositories, receiver, send } from '../receiver-fixture';
 import { hookPath } from '../../../src/model';
 import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver, send } from '../receiver-fixture';
 
 const MIB = 1024 * 1024;
 const FULL = 3 * MIB;

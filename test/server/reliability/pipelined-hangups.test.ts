@@ -4,9 +4,9 @@
 // in-flight gauge must return to 0 and SIGTERM must drain in well under a second.
 import * as net from 'net';
 import { BundleProcess, sampleValue } from './bundle-process';
-import { createGitRepositories, receiver } from '../receiver-fixture';
 import { hookPath } from '../../../src/model';
 import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver } from '../receiver-fixture';
 
 const INFLIGHT = 'gotk_receiver_http_requests_inflight{service="",handler="/hook/"}';
 
