@@ -58,6 +58,9 @@ export class BundleProcess {
       '--health-listen', `127.0.0.1:${ports.health}`,
       '--receivers', path.join(dir, 'receivers.yaml'),
       '--secrets-dir', path.join(dir, 'secrets'),
+      // These tests flood on purpose and measure what else holds; the per-receiver rate limit (an
+      // extension with its own tests) would answer 429 before the behaviour under test.
+      '--rate-limit', 'off', '--generic-rate-limit', 'off',
     ], { env: { PATH: process.env.PATH, KUBECONFIG: options.kubeconfig ?? adminKubeconfigPath(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new BundleProcess(child, dir, ports);
     await proc.ready();
