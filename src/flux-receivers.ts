@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { assertFluxReceiverType } from './_flux-receiver-type';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName } from './_validation';
@@ -63,6 +64,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
 
   /** Adds a Flux Receiver named `name` in this namespace; its child construct id is `name`. */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    assertFluxReceiverType(`FluxReceivers ${this.node.path}`, name, options?.provider);
     const definition = this.receiverSet.add(name, options);
     this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
     return definition;
