@@ -19,6 +19,8 @@ export interface ServeOptions {
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
+  /** Record Kubernetes Events (extension; off by default). */
+  readonly recordEvents: boolean;
 }
 
 export type Command =
@@ -32,7 +34,7 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'noCrossNamespaceRefs']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'noCrossNamespaceRefs', 'recordEvents']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
@@ -45,6 +47,7 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
   logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
+  recordEvents: 'record a Kubernetes Event on each target a delivery reconciles (and, in cluster mode, a Warning on a Receiver whose patch failed)',
 };
 
 /** The `--help` text. */
@@ -133,6 +136,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
+    recordEvents: bool('recordEvents'),
   };
   if (options.watchReceivers && options.receivers) {
     throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);

@@ -75,6 +75,15 @@ export interface WebhookReceiverProps {
    */
   readonly noCrossNamespaceRefs?: boolean;
   /**
+   * Extension (not in Flux): record a Kubernetes Event (`ReconcileRequested`, naming the
+   * receiver) on each target a delivery asks to reconcile (`--record-events`), aggregated and
+   * rate-limited like client-go's recorder. Grants create and patch on `events` in each target
+   * namespace.
+   *
+   * @default false
+   */
+  readonly recordEvents?: boolean;
+  /**
    * Extra metadata for every object.
    *
    * @default - only the recommended `app.kubernetes.io/*` labels
@@ -153,6 +162,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly labels: { [key: string]: string };
   private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
   private readonly noCrossNamespaceRefs: boolean;
+  private readonly recordEvents: boolean;
   private readonly extraMetadata?: ApiObjectMetadata;
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
@@ -173,6 +183,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     this.image = props.image ?? `${DEFAULT_IMAGE_REPOSITORY}:v${version}`;
     if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
+    this.recordEvents = props.recordEvents ?? false;
     this.extraMetadata = props.metadata;
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
     checkObjectsAtSynth(this);
@@ -307,6 +318,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         ? { apiGroups: [group], resources: [plural], verbs: ['patch'] }
         : { apiGroups: [group], resources: [plural], resourceNames: [...names].sort(), verbs: ['patch'] });
     }
+    // --record-events: new Events, and count/lastTimestamp patches of aggregated ones.
+    if (this.recordEvents && rules.length > 0) rules.push({ apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] });
     return rules;
   }
 
@@ -329,6 +342,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       ...flag(SERVER_FLAGS.metricsListen),
       ...flag(SERVER_FLAGS.healthListen),
       ...(this.noCrossNamespaceRefs ? flag(SERVER_FLAGS.noCrossNamespaceRefs, 'true') : []),
+      ...(this.recordEvents ? flag(SERVER_FLAGS.recordEvents, 'true') : []),
     ];
     const checksum = createHash('sha256').update(this.receiversYaml()).digest('hex');
     const probe = (path: string): k8s.Probe => ({

@@ -2,20 +2,24 @@
 // pipeline; metrics and health listeners; graceful shutdown. main.ts builds one from the command
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
+import * as os from 'os';
 import { DeliveryRecorder } from './delivery-recorder';
 import { listen } from '../http/listen-address';
 import { createOpsServer, OpsRoute } from '../http/ops-server';
 import { createWebhookServer } from '../http/webhook-server';
+import { EventRecorder } from '../kube/event-recorder';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';
+import { ReconcileEvents } from '../pipeline/reconcile-events';
 import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
 import type { Provider, ProviderContext } from '../providers/provider';
 import type { ReceiverSource, ServedReceiver } from '../receivers/receiver-source';
 import { CacheKey, TargetCaches } from '../targets/target-caches';
 import { cacheKeyFor, TargetPolicy } from '../targets/target-resolver';
 import { CoalescingTrigger } from '../trigger/coalescing-trigger';
+import { SERVER_BINARY } from '../../src/model';
 
 /** How long SIGTERM waits for requests in flight before closing their connections. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
@@ -25,6 +29,8 @@ export interface ReceiverServerOptions {
   readonly metricsListen: string;
   readonly healthListen: string;
   readonly policy: TargetPolicy;
+  /** `--record-events`: Kubernetes Events on targets (and failing cluster Receivers). Off by default. */
+  readonly recordEvents?: boolean;
 }
 
 export interface ReceiverServerParts {
@@ -57,6 +63,8 @@ export class ReceiverServer {
   readonly metrics: ReceiverMetrics;
   readonly caches: TargetCaches;
   readonly trigger: CoalescingTrigger;
+  /** Set with `recordEvents`. */
+  readonly events?: EventRecorder;
   private readonly pipeline: WebhookPipeline;
   private readonly recorder: DeliveryRecorder;
   private readonly webhook: http.Server;
@@ -68,6 +76,7 @@ export class ReceiverServer {
     this.metrics = parts.metrics ?? new ReceiverMetrics();
     this.caches = new TargetCaches(parts.kube, parts.log);
     this.trigger = new CoalescingTrigger({ coalesced: () => this.metrics.coalesced.inc() });
+    if (options.recordEvents) this.events = new EventRecorder(parts.kube, parts.log, { component: SERVER_BINARY, instance: os.hostname() });
     this.pipeline = new WebhookPipeline({
       registry: this.registry,
       providerFor: parts.providerFor,
@@ -78,6 +87,7 @@ export class ReceiverServer {
       policy: options.policy,
       log: parts.log,
       metrics: this.metrics,
+      events: this.events && new ReconcileEvents(this.events),
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
     this.webhook = createWebhookServer(this.pipeline, this.recorder);

@@ -185,17 +185,25 @@ export class KubeClient {
     return { status: res.statusCode ?? 0, text: await _readAll(res) };
   }
 
-  private async _open(method: string, path: string, accept: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  /** A JSON body sent to `path` (core/v1 Events: POST, merge PATCH); the status and answer text. */
+  async writeJson(method: 'POST' | 'PATCH', path: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+    const res = await this._open(method, path, 'application/json', undefined, { contentType, data: Buffer.from(JSON.stringify(body), 'utf8') });
+    return { status: res.statusCode ?? 0, text: await _readAll(res) };
+  }
+
+  private async _open(method: string, path: string, accept: string, signal?: AbortSignal, payload?: { contentType: string; data: Buffer }): Promise<http.IncomingMessage> {
     const cluster = this.config.getCurrentCluster()!;
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    const options: https.RequestOptions = { method, headers: { Accept: accept }, signal };
+    const headers: http.OutgoingHttpHeaders = { Accept: accept };
+    if (payload) Object.assign(headers, { 'Content-Type': payload.contentType, 'Content-Length': payload.data.length });
+    const options: https.RequestOptions = { method, headers, signal };
     await this.config.applyToHTTPSOptions(options);
     options.agent = this.agent.agentFor(options.agent);
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, options, resolve);
       req.on('error', reject);
-      req.end();
+      req.end(payload?.data);
     });
   }
 }

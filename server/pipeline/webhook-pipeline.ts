@@ -2,6 +2,7 @@
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
+import type { ReconcileEvents } from './reconcile-events';
 import type { ReceiverRegistry } from './receiver-registry';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
@@ -34,6 +35,8 @@ export interface PipelineDependencies {
   readonly policy: TargetPolicy;
   readonly log: Logger;
   readonly metrics?: ReceiverMetrics;
+  /** Kubernetes Events for targets and (cluster mode) failed patches; undefined: none (`--record-events` off). */
+  readonly events?: ReconcileEvents;
 }
 
 interface Filters {
@@ -158,7 +161,13 @@ export class WebhookPipeline {
           continue;
         }
         const target: ObjectRef = { ...ref, name: object.metadata.name };
-        await this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target));
+        try {
+          await this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target));
+        } catch (err) {
+          this.deps.events?.failed(served, target, (err as Error).message);
+          throw err;
+        }
+        this.deps.events?.requested(served, target, typeof object.metadata.uid === 'string' ? object.metadata.uid : undefined);
         counts.patched++;
         count('patched');
       } catch (err) {

@@ -29,6 +29,8 @@ export const SERVER_FLAGS = {
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },
+  // Extension (not in Flux): Kubernetes Events on targets and, in cluster mode, on failing Receivers.
+  recordEvents: { flag: '--record-events', env: 'RECEIVER_RECORD_EVENTS', default: 'false' },
 } as const;
 
 /** The receiver image the constructs deploy by default; tagged with this package's version. */

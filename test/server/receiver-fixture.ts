@@ -22,6 +22,7 @@ export interface FixtureOptions {
   readonly kubeConfig?: KubeConfig;
   readonly defaultNamespace?: string;
   readonly google?: TokenVerifier;
+  readonly recordEvents?: boolean;
 }
 
 /** Wraps the real KubeClient and counts the patches that went through it. */
@@ -84,7 +85,7 @@ export class ServerFixture {
       pollMs: 60_000,
     });
     this.server = await ReceiverServer.start(
-      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false } },
+      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false }, recordEvents: this.options.recordEvents },
       {
         source: this.source,
         kube: this.kube,
