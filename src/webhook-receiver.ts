@@ -342,7 +342,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       ...flag(SERVER_FLAGS.metricsListen),
       ...flag(SERVER_FLAGS.healthListen),
       ...(this.noCrossNamespaceRefs ? flag(SERVER_FLAGS.noCrossNamespaceRefs, 'true') : []),
-      ...(this.recordEvents ? flag(SERVER_FLAGS.recordEvents, 'true') : []),
+      // A boolean flag of the server takes no separate value.
+      ...(this.recordEvents ? [SERVER_FLAGS.recordEvents.flag] : []),
     ];
     const checksum = createHash('sha256').update(this.receiversYaml()).digest('hex');
     const probe = (path: string): k8s.Probe => ({

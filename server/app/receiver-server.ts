@@ -4,6 +4,7 @@
 import type * as http from 'http';
 import * as os from 'os';
 import { DeliveryRecorder } from './delivery-recorder';
+import { SERVER_BINARY } from '../../src/model';
 import { listen } from '../http/listen-address';
 import { createOpsServer, OpsRoute } from '../http/ops-server';
 import { createWebhookServer } from '../http/webhook-server';
@@ -19,7 +20,6 @@ import type { ReceiverSource, ServedReceiver } from '../receivers/receiver-sourc
 import { CacheKey, TargetCaches } from '../targets/target-caches';
 import { cacheKeyFor, TargetPolicy } from '../targets/target-resolver';
 import { CoalescingTrigger } from '../trigger/coalescing-trigger';
-import { SERVER_BINARY } from '../../src/model';
 
 /** How long SIGTERM waits for requests in flight before closing their connections. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;

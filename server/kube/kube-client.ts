@@ -191,7 +191,9 @@ export class KubeClient {
     return { status: res.statusCode ?? 0, text: await _readAll(res) };
   }
 
-  private async _open(method: string, path: string, accept: string, signal?: AbortSignal, payload?: { contentType: string; data: Buffer }): Promise<http.IncomingMessage> {
+  private async _open(
+    method: string, path: string, accept: string, signal?: AbortSignal, payload?: { contentType: string; data: Buffer },
+  ): Promise<http.IncomingMessage> {
     const cluster = this.config.getCurrentCluster()!;
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
     const headers: http.OutgoingHttpHeaders = { Accept: accept };

@@ -2,10 +2,10 @@
 // reached, `ReconcileRequested` naming the receiver, so `kubectl describe` shows who asked for the
 // reconcile and when; in cluster mode, a failed patch also leaves a Warning on the Receiver
 // object. Messages name objects only, never a token or a hook path.
-import type { ObjectRef } from '../kube/kube-client';
-import type { EventRecorder } from '../kube/event-recorder';
-import type { ServedReceiver } from '../receivers/receiver-source';
 import { RECEIVER_API_VERSION, RECEIVER_KIND } from '../../src/model';
+import type { EventRecorder } from '../kube/event-recorder';
+import type { ObjectRef } from '../kube/kube-client';
+import type { ServedReceiver } from '../receivers/receiver-source';
 
 export const RECONCILE_REQUESTED_REASON = 'ReconcileRequested';
 export const RECONCILE_REQUEST_FAILED_REASON = 'ReconcileRequestFailed';

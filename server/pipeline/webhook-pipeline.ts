@@ -2,8 +2,8 @@
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
-import type { ReconcileEvents } from './reconcile-events';
 import type { ReceiverRegistry } from './receiver-registry';
+import type { ReconcileEvents } from './reconcile-events';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
 import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';

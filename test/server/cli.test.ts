@@ -17,8 +17,17 @@ describe('command line', () => {
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
+        recordEvents: false,
       },
     });
+  });
+
+  test('--record-events (extension) is off by default; the flag or RECEIVER_RECORD_EVENTS turns it on', () => {
+    const flag = parseCommandLine(['serve', '--receivers', 'r', '--record-events'], {});
+    expect(flag.kind === 'serve' && flag.options.recordEvents).toBe(true);
+    const env = parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_RECORD_EVENTS: 'true' });
+    expect(env.kind === 'serve' && env.options.recordEvents).toBe(true);
+    expect(usage()).toContain('--record-events');
   });
 
   test('environment variables set flags; a flag on the command line wins', () => {

@@ -33,13 +33,15 @@ describe('--record-events (real apiserver)', () => {
     await createGitRepositories(ns, [{ name: 'webapp' }, { name: 'quiet' }]);
     const chart = new Chart(Testing.app(), 'apps', { namespace: ns });
     const server = new WebhookReceiver(chart, 'receiver', { recordEvents: true });
-    server.addReceiver('webapp', { provider: ReceiverProvider.generic(), secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'), targets: [ReconcileTarget.gitRepository('webapp')] });
+    const secret = kplus.Secret.fromSecretName(chart, 'token', 'webhook-token');
+    server.addReceiver('webapp', { provider: ReceiverProvider.generic(), secret, targets: [ReconcileTarget.gitRepository('webapp')] });
     const manifests = Testing.synth(chart) as any[];
     await apply(manifests.filter((m) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(m.kind)));
     const sa = manifests.find((m) => m.kind === 'ServiceAccount').metadata.name;
     const configMap = manifests.find((m) => m.kind === 'ConfigMap');
 
-    fixture = await ServerFixture.start({ defaultNamespace: ns, recordEvents: true, kubeConfig: kubeConfigForToken(await serviceAccountToken(ns, sa)) });
+    const asServiceAccount = kubeConfigForToken(await serviceAccountToken(ns, sa));
+    fixture = await ServerFixture.start({ defaultNamespace: ns, recordEvents: true, kubeConfig: asServiceAccount });
     fixture.writeSecret('webhook-token', { token: TOKEN });
     fixture.writeReceivers('receivers.yaml', parseAllDocuments(configMap.data['receivers.yaml']).map((d) => d.toJS()));
     await fixture.listen();

@@ -65,18 +65,24 @@ describe('EventRecorder (real apiserver)', () => {
     expect(events).toHaveLength(2);
     const first = events.find((e) => e.count === 3)!;
     expect(first).toMatchObject({
-      type: 'Normal', reason: 'ReconcileRequested', involvedObject: { kind: 'GitRepository', name: 'seq', uid: '3f1b2c4d-0000-4000-8000-000000000001' },
-      source: { component: 'flux-webhook-receiver' }, reportingComponent: 'flux-webhook-receiver',
-      firstTimestamp: '2026-11-29T12:00:00Z', lastTimestamp: '2026-11-29T12:02:00Z',
+      type: 'Normal',
+      reason: 'ReconcileRequested',
+      involvedObject: { kind: 'GitRepository', name: 'seq', uid: '3f1b2c4d-0000-4000-8000-000000000001' },
+      source: { component: 'flux-webhook-receiver' },
+      reportingComponent: 'flux-webhook-receiver',
+      firstTimestamp: '2026-11-29T12:00:00Z',
+      lastTimestamp: '2026-11-29T12:02:00Z',
     });
   });
 
   test('a burst is coalesced: 40 occurrences at once cost at most two writes and all are counted', async () => {
     const writes: string[] = [];
-    const counting = { writeJson: (method: 'POST' | 'PATCH', path: string, body: unknown, type?: string) => {
-      writes.push(method);
-      return kube.writeJson(method, path, body, type);
-    } };
+    const counting = {
+      writeJson: (method: 'POST' | 'PATCH', path: string, body: unknown, type?: string) => {
+        writes.push(method);
+        return kube.writeJson(method, path, body, type);
+      },
+    };
     const r = new EventRecorder(counting, createLogger('error', () => undefined), { component: 'flux-webhook-receiver', instance: 'pod-1', burst: 100, now: () => clock });
     for (let i = 0; i < 40; i++) r.record(occurrence('burst'));
     await r.flushed();
