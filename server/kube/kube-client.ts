@@ -134,7 +134,9 @@ export class KubeClient {
   async listMetadata(type: ResourceType, namespace: string): Promise<MetadataList> {
     const res = await this._request('GET', _collectionPath(type, namespace), PARTIAL_METADATA_LIST);
     if (res.status !== 200) throw new KubeApiError(res.status, `list ${type.kind} in namespace "${namespace}": ${_message(res)}`);
-    return JSON.parse(res.text) as MetadataList;
+    const list = JSON.parse(res.text) as MetadataList;
+    // An empty PartialObjectMetadataList comes with `"items": null` (seen on kube-apiserver 1.36).
+    return { ...list, items: list.items ?? [] };
   }
 
   /**

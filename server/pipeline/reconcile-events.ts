@@ -1,7 +1,7 @@
 // The Events a delivery leaves behind (off unless `--record-events`): on each target a patch
 // reached, `ReconcileRequested` naming the receiver, so `kubectl describe` shows who asked for the
-// reconcile and when; in cluster mode, a failed patch also leaves a Warning on the Receiver
-// object. Messages name objects only, never a token or a hook path.
+// reconcile and when; in cluster mode, a failed patch (or a target that cannot be selected, e.g.
+// missing) also leaves a Warning on the Receiver object. Messages name objects only, never a token or a hook path.
 import { RECEIVER_API_VERSION, RECEIVER_KIND } from '../../src/model';
 import type { EventRecorder } from '../kube/event-recorder';
 import type { ObjectRef } from '../kube/kube-client';
@@ -23,7 +23,8 @@ export class ReconcileEvents {
     });
   }
 
-  failed(receiver: ServedReceiver, target: ObjectRef, error: string): void {
+  /** A target (or a whole resources[] entry, when selecting it failed) could not be asked to reconcile. */
+  failed(receiver: ServedReceiver, target: { readonly kind: string; readonly namespace: string; readonly name: string }, error: string): void {
     // In files mode the receiver is a document, not an object an Event could point at.
     if (receiver.origin !== 'cluster') return;
     const { namespace, name, uid } = receiver.object.metadata;

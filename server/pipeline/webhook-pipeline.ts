@@ -147,6 +147,7 @@ export class WebhookPipeline {
       const type = this.deps.caches.informer(key).type!;
       ref = { ...type, namespace: key.namespace };
     } catch (err) {
+      this.deps.events?.failed(served, { kind: entry.kind, namespace: entry.namespace || ns, name: entry.name }, (err as Error).message);
       return report((err as Error).message);
     }
     counts.selected = objects.length;

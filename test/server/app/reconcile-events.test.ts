@@ -6,11 +6,15 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
+import { ReceiverServer } from '../../../server/app/receiver-server';
 import { EventRecorder } from '../../../server/kube/event-recorder';
 import { KubeClient, ObjectRef } from '../../../server/kube/kube-client';
 import { createLogger } from '../../../server/observability/logger';
 import { ReconcileEvents } from '../../../server/pipeline/reconcile-events';
+import { providerFor } from '../../../server/providers';
+import { ClusterReceiverSource } from '../../../server/receivers/cluster/cluster-receiver-source';
 import type { ServedReceiver } from '../../../server/receivers/receiver-source';
+import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
 import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
 import { adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
 import { createGitRepositories, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
@@ -113,5 +117,45 @@ describe('--record-events (real apiserver)', () => {
       message: `unable to request reconciliation of GitRepository ${ns}/webapp: patch GitRepository "${ns}/webapp": HTTP 403: forbidden`,
       involvedObject: { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', name: 'in-cluster', uid: created.body.metadata.uid },
     });
+  });
+});
+
+describe('--record-events in cluster mode (real apiserver)', () => {
+  test('a delivery whose target is missing answers 500 and leaves a Warning on the Receiver object', async () => {
+    const ns = await createTestNamespace('rec-events-cluster');
+    await kubeRequest(adminKubeConfig(), 'POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'webhook-token' }, stringData: { token: TOKEN } });
+    const created = await kubeRequest(adminKubeConfig(), 'POST', `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers`, receiver('webapp', ns, {
+      type: 'generic', secretRef: { name: 'webhook-token' }, resources: [{ kind: 'GitRepository', name: 'absent' }],
+    }));
+    expect(created.status).toBe(201);
+    const log = createLogger('debug', () => undefined);
+    const kube = new KubeClient(adminKubeConfig());
+    const server = await ReceiverServer.start(
+      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: false }, recordEvents: true },
+      {
+        source: new ClusterReceiverSource({ kubeConfig: adminKubeConfig(), statusWrites: 'never', logger: log, namespace: ns }),
+        kube,
+        providerFor,
+        verifiers: { oidc: new OidcTokenVerifier(), google: new GoogleIdTokenVerifier() },
+        log,
+      },
+    );
+    try {
+      await eventually('served', async () => (server.registry.lookup(receiverPath(TOKEN, 'webapp', ns))?.ready && server.readiness().ready ? true : undefined));
+      const res = await send(`http://127.0.0.1:${server.ports.webhook}${receiverPath(TOKEN, 'webapp', ns)}`, { body: '{}' });
+      expect(res.status).toBe(500);
+      await server.events!.flushed();
+      const [warning] = await eventsOf(ns, 'webapp');
+      expect(warning).toMatchObject({
+        type: 'Warning',
+        reason: 'ReconcileRequestFailed',
+        message: expect.stringMatching(new RegExp(`^unable to request reconciliation of GitRepository ${ns}/absent: .*not found`)),
+        involvedObject: { kind: 'Receiver', name: 'webapp', uid: created.body.metadata.uid },
+      });
+      expect(JSON.stringify(warning)).not.toContain(TOKEN);
+    } finally {
+      await server.shutdown(1000);
+      kube.close();
+    }
   });
 });
