@@ -27,6 +27,8 @@ export interface ServeOptions {
   readonly genericRateLimit?: RateLimitSpec;
   /** Answer every delivery with a short JSON report, not only those sent with `Accept: application/json`. */
   readonly jsonAnswers: boolean;
+  /** Record Kubernetes Events (extension; off by default). */
+  readonly recordEvents: boolean;
 }
 
 export type Command =
@@ -40,7 +42,7 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs', 'jsonAnswers']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs', 'jsonAnswers', 'recordEvents']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
@@ -57,6 +59,7 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   rateLimit: 'verified deliveries per receiver: <n>/<s|m|h>[,burst=<n>] or off; over it: 429 with Retry-After',
   genericRateLimit: 'the same for generic receivers (no signature: the URL is the only secret)',
   jsonAnswers: 'answer every delivery with a short JSON report (otherwise only requests with Accept: application/json)',
+  recordEvents: 'record a Kubernetes Event on each target a delivery reconciles (and, in cluster mode, a Warning on a Receiver whose patch failed)',
 };
 
 /** The `--help` text. */
@@ -155,6 +158,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     rateLimit: rateLimit('rateLimit'),
     genericRateLimit: rateLimit('genericRateLimit'),
     jsonAnswers: bool('jsonAnswers'),
+    recordEvents: bool('recordEvents'),
   };
   if (options.watchReceivers && options.receivers) {
     throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);

@@ -46,6 +46,7 @@ async function _main(argv: readonly string[]): Promise<number> {
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
         rateLimits: { signed: options.rateLimit, generic: options.genericRateLimit },
         jsonAnswers: options.jsonAnswers,
+        recordEvents: options.recordEvents,
       },
       {
         source: await _source(options, kube, log),

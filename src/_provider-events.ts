@@ -13,7 +13,7 @@ interface EventCatalog {
   readonly example: string;
 }
 
-const CATALOGS: { readonly [type: string]: EventCatalog } = {
+const CATALOGS: { [type: string]: EventCatalog } = {
   // GitHub (https://docs.github.com/en/webhooks/webhook-events-and-payloads), plus the names
   // Gitea and Forgejo send in X-GitHub-Event, since they use the github type.
   [ReceiverType.GITHUB]: {
@@ -73,6 +73,10 @@ const CATALOGS: { readonly [type: string]: EventCatalog } = {
     ],
   },
 };
+
+// Gitea and Forgejo send the same names in their own X-Gitea-Event / X-Forgejo-Event headers
+// (the gitea extension type).
+CATALOGS[ReceiverType.GITEA] = { ...CATALOGS[ReceiverType.GITHUB], header: 'X-Gitea-Event', docs: 'https://docs.gitea.com/usage/webhooks' };
 
 /** Letters and digits only, lowercase, without GitLab's " Hook" suffix: what a near-miss shares with the real name. */
 function normalize(name: string): string {

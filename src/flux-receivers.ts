@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { assertFluxReceiverType } from './_flux-receiver-type';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName } from './_validation';
@@ -66,6 +67,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
     if (options.rateLimit !== undefined) {
       throw new Error(`FluxReceivers ${this.node.path}: receiver ${JSON.stringify(name)} rateLimit ${JSON.stringify(options.rateLimit?.value)} is an extension of the bundled server; notification-controller has no rate limit: remove rateLimit, or serve the receiver with WebhookReceiver`);
     }
+    assertFluxReceiverType(`FluxReceivers ${this.node.path}`, name, options?.provider);
     const definition = this.receiverSet.add(name, options);
     this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
     return definition;

@@ -1,6 +1,6 @@
 import { checkEventNames } from './_provider-events';
 import { assertKnownKeys, assertNoOptions, assertNotBlank } from './_validation';
-import { EVENT_FILTERING_TYPES, ReceiverTypeName } from './model';
+import { EVENT_FILTERING_TYPES, isExtensionReceiverType } from './model';
 import { ReceiverType } from './receiver-type';
 
 /** Options of providers that send an event header Flux can filter on. */
@@ -33,6 +33,8 @@ export interface GitLabProviderOptions extends ReceiverEventsOptions {}
 export interface BitbucketProviderOptions extends ReceiverEventsOptions {}
 /** Options of `ReceiverProvider.cdevents()`. */
 export interface CdEventsProviderOptions extends ReceiverEventsOptions {}
+/** Options of `ReceiverProvider.gitea()`. */
+export interface GiteaProviderOptions extends ReceiverEventsOptions {}
 
 /** A named CEL expression over the token claims, available to later expressions as `vars.<name>`. */
 export interface OidcVariable {
@@ -198,6 +200,40 @@ export class ReceiverProvider {
     return new ReceiverProvider(ReceiverType.ACR);
   }
 
+  // Extensions: served by the bundled server only (WebhookReceiver); FluxReceivers refuses them.
+
+  /**
+   * `gitea` (extension, `WebhookReceiver` only): Gitea's and Forgejo's native headers:
+   * `X-Gitea-Signature` / `X-Forgejo-Signature` (hex HMAC-SHA256 of the body with the Secret's
+   * `token`); `X-Gitea-Event` / `X-Forgejo-Event` is matched against `events`.
+   * `ReceiverProvider.github()` also serves Gitea and Forgejo, through their GitHub-style headers.
+   */
+  public static gitea(options: GiteaProviderOptions = {}): ReceiverProvider {
+    return ReceiverProvider.withEvents(ReceiverType.GITEA, 'ReceiverProvider.gitea()', options);
+  }
+
+  /**
+   * `azure-devops` (extension, `WebhookReceiver` only): Azure DevOps service hooks ("Web Hooks").
+   * Set the Secret's `token` as the basic authentication password (any username), or add the
+   * HTTP header line `X-Webhook-Token:<token>`. The body is not signed by Azure DevOps.
+   */
+  public static azureDevOps(): ReceiverProvider {
+    assertNoOptions('ReceiverProvider.azureDevOps()', arguments, 'azure-devops receivers have no event header; filter on req.eventType with a resourceFilter');
+    return new ReceiverProvider(ReceiverType.AZURE_DEVOPS);
+  }
+
+  /**
+   * `standard-webhooks` (extension, `WebhookReceiver` only): senders following the Standard
+   * Webhooks specification. The Secret's `token` is the signing secret (base64, optionally
+   * prefixed with `whsec_`); `webhook-signature` must hold a matching `v1` HMAC-SHA256 of
+   * `<webhook-id>.<webhook-timestamp>.<body>`, and `webhook-timestamp` must be within 5 minutes
+   * of the server's clock.
+   */
+  public static standardWebhooks(): ReceiverProvider {
+    assertNoOptions('ReceiverProvider.standardWebhooks()', arguments, 'standard-webhooks receivers have no event header');
+    return new ReceiverProvider(ReceiverType.STANDARD_WEBHOOKS);
+  }
+
   /**
    * Any receiver type, with the same checks as the typed factories: `events` only for types
    * with an event header (github, gitlab, bitbucket, cdevents), `issuers` only (and always) for
@@ -216,7 +252,7 @@ export class ReceiverProvider {
     if (options.issuers !== undefined) {
       throw new Error(`${factory}: issuers ${JSON.stringify(options.issuers.map((i) => i?.issuerUrl))} can only be set for generic-oidc receivers: remove issuers, or use ReceiverProvider.genericOidc()`);
     }
-    if (EVENT_FILTERING_TYPES.includes(type as string as ReceiverTypeName)) {
+    if ((EVENT_FILTERING_TYPES as readonly string[]).includes(type)) {
       return ReceiverProvider.withEvents(type, factory, options);
     }
     if (options.allowUnknownEvents !== undefined) {
@@ -247,6 +283,11 @@ export class ReceiverProvider {
 
   /** The Flux receiver type (`spec.type`). */
   public readonly type: ReceiverType;
+
+  /** Whether the type is an extension of the bundled server (no Flux Receiver type): `WebhookReceiver` only. */
+  public get isExtension(): boolean {
+    return isExtensionReceiverType(this.type);
+  }
 
   private readonly _events?: string[];
   private readonly _issuers: OidcIssuer[];

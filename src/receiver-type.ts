@@ -31,4 +31,14 @@ export enum ReceiverType {
   ACR = 'acr',
   /** CDEvents (`Ce-Type` header, CDEvents payload). */
   CDEVENTS = 'cdevents',
+
+  // Extensions of the bundled server (files mode only): Flux's Receiver schema has no such type,
+  // so `FluxReceivers` refuses them.
+
+  /** Extension, `WebhookReceiver` only: Gitea and Forgejo native headers (`X-Gitea-Signature` / `X-Forgejo-Signature`, `X-Gitea-Event` / `X-Forgejo-Event`). */
+  GITEA = 'gitea',
+  /** Extension, `WebhookReceiver` only: Azure DevOps service hooks (basic auth password or `X-Webhook-Token` header). */
+  AZURE_DEVOPS = 'azure-devops',
+  /** Extension, `WebhookReceiver` only: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`). */
+  STANDARD_WEBHOOKS = 'standard-webhooks',
 }

@@ -110,6 +110,15 @@ export interface WebhookReceiverProps {
    */
   readonly jsonAnswers?: boolean;
   /**
+   * Extension (not in Flux): record a Kubernetes Event (`ReconcileRequested`, naming the
+   * receiver) on each target a delivery asks to reconcile (`--record-events`), aggregated and
+   * rate-limited like client-go's recorder. Grants create and patch on `events` in each target
+   * namespace.
+   *
+   * @default false
+   */
+  readonly recordEvents?: boolean;
+  /**
    * Extra metadata for every object.
    *
    * @default - only the recommended `app.kubernetes.io/*` labels
@@ -193,6 +202,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly labels: { [key: string]: string };
   private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
   private readonly noCrossNamespaceRefs: boolean;
+  private readonly recordEvents: boolean;
   private readonly extraMetadata?: ApiObjectMetadata;
   private readonly clusterMode: boolean;
   private readonly objects: ApiObject[] = [];
@@ -217,6 +227,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     this.image = props.image ?? `${DEFAULT_IMAGE_REPOSITORY}:v${version}`;
     if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
+    this.recordEvents = props.recordEvents ?? false;
     this.extraMetadata = props.metadata;
     this.mode = props.mode ?? ReceiverMode.files();
     if (!(this.mode instanceof ReceiverMode) || !['files', 'cluster'].includes(this.mode.kind)) {
@@ -380,6 +391,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         ? { apiGroups: [group], resources: [plural], verbs: ['patch'] }
         : { apiGroups: [group], resources: [plural], resourceNames: [...names].sort(), verbs: ['patch'] });
     }
+    // --record-events: new Events, and count/lastTimestamp patches of aggregated ones.
+    if (this.recordEvents && rules.length > 0) rules.push({ apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] });
     return rules;
   }
 
@@ -428,6 +441,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       ...flag(SERVER_FLAGS.healthListen),
       ...(this.noCrossNamespaceRefs ? on(SERVER_FLAGS.noCrossNamespaceRefs) : []),
       ...this.extensionArgs,
+      // A boolean flag of the server takes no separate value.
+      ...(this.recordEvents ? [SERVER_FLAGS.recordEvents.flag] : []),
     ];
     // Files mode: a new ConfigMap content rolls the pods. Cluster mode: the server follows the watch.
     const annotations = this.clusterMode ? undefined : { [CHECKSUM_ANNOTATION]: createHash('sha256').update(this.receiversYaml()).digest('hex') };

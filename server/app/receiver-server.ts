@@ -2,16 +2,20 @@
 // pipeline; metrics and health listeners; graceful shutdown. main.ts builds one from the command
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
+import * as os from 'os';
 import { DeliveryRecorder } from './delivery-recorder';
+import { SERVER_BINARY } from '../../src/model';
 import { BodyBudget } from '../http/body-budget';
 import { listen } from '../http/listen-address';
 import { createOpsServer, OpsRoute } from '../http/ops-server';
 import { createWebhookServer } from '../http/webhook-server';
+import { EventRecorder } from '../kube/event-recorder';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
 import { RateLimitDefaults, ReceiverRateLimiter } from '../pipeline/rate-limiter';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';
+import { ReconcileEvents } from '../pipeline/reconcile-events';
 import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
 import type { Provider, ProviderContext } from '../providers/provider';
 import type { ReceiverSource, ServedReceiver } from '../receivers/receiver-source';
@@ -33,6 +37,8 @@ export interface ReceiverServerOptions {
   readonly jsonAnswers?: boolean;
   /** Request-body bytes all requests together may hold in memory. @default DEFAULT_BODY_BUDGET_BYTES */
   readonly bodyBudgetBytes?: number;
+  /** `--record-events`: Kubernetes Events on targets (and failing cluster Receivers). Off by default. */
+  readonly recordEvents?: boolean;
 }
 
 export interface ReceiverServerParts {
@@ -65,6 +71,8 @@ export class ReceiverServer {
   readonly metrics: ReceiverMetrics;
   readonly caches: TargetCaches;
   readonly trigger: CoalescingTrigger;
+  /** Set with `recordEvents`. */
+  readonly events?: EventRecorder;
   private readonly pipeline: WebhookPipeline;
   private readonly limiter: ReceiverRateLimiter;
   private readonly recorder: DeliveryRecorder;
@@ -78,6 +86,7 @@ export class ReceiverServer {
     this.caches = new TargetCaches(parts.kube, parts.log);
     this.trigger = new CoalescingTrigger({ coalesced: () => this.metrics.coalesced.inc() });
     this.limiter = new ReceiverRateLimiter(options.rateLimits ?? {}, parts.log);
+    if (options.recordEvents) this.events = new EventRecorder(parts.kube, parts.log, { component: SERVER_BINARY, instance: os.hostname() });
     this.pipeline = new WebhookPipeline({
       registry: this.registry,
       providerFor: parts.providerFor,
@@ -89,6 +98,7 @@ export class ReceiverServer {
       log: parts.log,
       metrics: this.metrics,
       limiter: this.limiter,
+      events: this.events && new ReconcileEvents(this.events),
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
     const budget = new BodyBudget(options.bodyBudgetBytes);

@@ -153,7 +153,9 @@ export class KubeClient {
   async listMetadata(type: ResourceType, namespace: string): Promise<MetadataList> {
     const res = await this._request('GET', _collectionPath(type, namespace), PARTIAL_METADATA_LIST);
     if (res.status !== 200) throw new KubeApiError(res.status, `list ${type.kind} in namespace "${namespace}": ${_message(res)}`);
-    return JSON.parse(res.text) as MetadataList;
+    const list = JSON.parse(res.text) as MetadataList;
+    // An empty PartialObjectMetadataList comes with `"items": null` (seen on kube-apiserver 1.36).
+    return { ...list, items: list.items ?? [] };
   }
 
   /**
@@ -204,17 +206,27 @@ export class KubeClient {
     return { status: res.statusCode ?? 0, text: await _readAll(res) };
   }
 
-  private async _open(method: string, path: string, accept: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  /** A JSON body sent to `path` (core/v1 Events: POST, merge PATCH); the status and answer text. */
+  async writeJson(method: 'POST' | 'PATCH', path: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
+    const res = await this._open(method, path, 'application/json', undefined, { contentType, data: Buffer.from(JSON.stringify(body), 'utf8') });
+    return { status: res.statusCode ?? 0, text: await _readAll(res) };
+  }
+
+  private async _open(
+    method: string, path: string, accept: string, signal?: AbortSignal, payload?: { contentType: string; data: Buffer },
+  ): Promise<http.IncomingMessage> {
     const cluster = this.config.getCurrentCluster()!;
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    const options: https.RequestOptions = { method, headers: { Accept: accept }, signal };
+    const headers: http.OutgoingHttpHeaders = { Accept: accept };
+    if (payload) Object.assign(headers, { 'Content-Type': payload.contentType, 'Content-Length': payload.data.length });
+    const options: https.RequestOptions = { method, headers, signal };
     await this.config.applyToHTTPSOptions(options);
     options.agent = this.agent.agentFor(options.agent);
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, options, resolve);
       req.on('error', reject);
-      req.end();
+      req.end(payload?.data);
     });
   }
 }

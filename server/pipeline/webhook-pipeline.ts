@@ -4,6 +4,7 @@
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
 import type { ReceiverRateLimiter } from './rate-limiter';
 import type { ReceiverRegistry } from './receiver-registry';
+import type { ReconcileEvents } from './reconcile-events';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
 import { CelMap, toCelMap } from '../filters/cel-values';
@@ -43,6 +44,8 @@ export interface PipelineDependencies {
   readonly metrics?: ReceiverMetrics;
   /** Per-receiver limit of verified deliveries (an extension); none when absent. */
   readonly limiter?: ReceiverRateLimiter;
+  /** Kubernetes Events for targets and (cluster mode) failed patches; undefined: none (`--record-events` off). */
+  readonly events?: ReconcileEvents;
 }
 
 interface Filters {
@@ -166,6 +169,7 @@ export class WebhookPipeline {
       const type = this.deps.caches.informer(key).type!;
       ref = { ...type, namespace: key.namespace };
     } catch (err) {
+      this.deps.events?.failed(served, { kind: entry.kind, namespace: entry.namespace || ns, name: entry.name }, (err as Error).message);
       return report((err as Error).message);
     }
     counts.selected = objects.length;
@@ -180,11 +184,17 @@ export class WebhookPipeline {
           continue;
         }
         const target: ObjectRef = { ...ref, name: object.metadata.name };
-        await _within(
-          PATCH_TIMEOUT_MS,
-          this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target)),
-          `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`,
-        );
+        try {
+          await _within(
+            PATCH_TIMEOUT_MS,
+            this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target)),
+            `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`,
+          );
+        } catch (err) {
+          this.deps.events?.failed(served, target, (err as Error).message);
+          throw err;
+        }
+        this.deps.events?.requested(served, target, typeof object.metadata.uid === 'string' ? object.metadata.uid : undefined);
         counts.patched++;
         count('patched');
       } catch (err) {

@@ -22,8 +22,20 @@ export const RECEIVER_TYPES = [
 ] as const;
 export type ReceiverTypeName = (typeof RECEIVER_TYPES)[number];
 
+/**
+ * Extensions: `spec.type`s only the bundled server serves, and only in files mode. Flux's
+ * Receiver CRD has no such type, so cluster mode and `FluxReceivers` refuse them.
+ */
+export const EXTENSION_RECEIVER_TYPES = ['gitea', 'azure-devops', 'standard-webhooks'] as const;
+export type ExtensionReceiverTypeName = (typeof EXTENSION_RECEIVER_TYPES)[number];
+
+/** Whether `type` is one of the bundled server's extension types (not a Flux type). */
+export function isExtensionReceiverType(type: string): type is ExtensionReceiverTypeName {
+  return (EXTENSION_RECEIVER_TYPES as readonly string[]).includes(type);
+}
+
 /** Types whose `spec.events` allow-list is consulted (they carry an event header). */
-export const EVENT_FILTERING_TYPES: readonly ReceiverTypeName[] = ['github', 'gitlab', 'bitbucket', 'cdevents'];
+export const EVENT_FILTERING_TYPES: readonly (ReceiverTypeName | ExtensionReceiverTypeName)[] = ['github', 'gitlab', 'bitbucket', 'cdevents', 'gitea'];
 
 /** Every `spec.resources[].kind` the v1 CRD accepts. */
 export const TARGET_KINDS = [

@@ -35,6 +35,8 @@ export const SERVER_FLAGS = {
   rateLimit: { flag: '--rate-limit', env: 'RECEIVER_RATE_LIMIT', default: '20/s,burst=200' },
   genericRateLimit: { flag: '--generic-rate-limit', env: 'RECEIVER_GENERIC_RATE_LIMIT', default: '2/s,burst=20' },
   jsonAnswers: { flag: '--json-answers', env: 'RECEIVER_JSON_ANSWERS', default: 'false' },
+  // Extension (not in Flux): Kubernetes Events on targets and, in cluster mode, on failing Receivers.
+  recordEvents: { flag: '--record-events', env: 'RECEIVER_RECORD_EVENTS', default: 'false' },
 } as const;
 
 /** The receiver image the constructs deploy by default; tagged with this package's version. */

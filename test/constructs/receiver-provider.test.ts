@@ -13,8 +13,10 @@ describe('ReceiverProvider', () => {
       ReceiverProvider.dockerhub(), ReceiverProvider.quay(), ReceiverProvider.gcr(), ReceiverProvider.nexus(),
       ReceiverProvider.acr(), ReceiverProvider.cdevents(),
     ];
-    expect(providers.map((p) => p.type).sort()).toEqual(Object.values(ReceiverType).sort());
+    const extensions: string[] = [ReceiverType.GITEA, ReceiverType.AZURE_DEVOPS, ReceiverType.STANDARD_WEBHOOKS];
+    expect(providers.map((p) => p.type).sort()).toEqual(Object.values(ReceiverType).filter((t) => !extensions.includes(t)).sort());
     expect(new Set(providers.map((p) => p.type)).size).toBe(13);
+    expect(providers.filter((p) => p.isExtension)).toEqual([]);
   });
 
   describe('event names the sender never sends are refused with a suggestion', () => {

@@ -22,6 +22,7 @@ describe('command line', () => {
         rateLimit: { perSecond: 20, burst: 200 },
         genericRateLimit: { perSecond: 2, burst: 20 },
         jsonAnswers: false,
+        recordEvents: false,
       },
     });
   });
@@ -33,6 +34,14 @@ describe('command line', () => {
       .toThrow('--rate-limit: "0/s": the request count must be above 0 and at most 1000000 (use "off" for no limit)');
     expect(() => parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_GENERIC_RATE_LIMIT: '5 per second' }))
       .toThrow('environment variable RECEIVER_GENERIC_RATE_LIMIT: "5 per second" is not a rate limit: use "<requests>/<s|m|h>[,burst=<n>]" (e.g. "20/s,burst=200") or "off"');
+  });
+
+  test('--record-events (extension) is off by default; the flag or RECEIVER_RECORD_EVENTS turns it on', () => {
+    const flag = parseCommandLine(['serve', '--receivers', 'r', '--record-events'], {});
+    expect(flag.kind === 'serve' && flag.options.recordEvents).toBe(true);
+    const env = parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_RECORD_EVENTS: 'true' });
+    expect(env.kind === 'serve' && env.options.recordEvents).toBe(true);
+    expect(usage()).toContain('--record-events');
   });
 
   test('environment variables set flags; a flag on the command line wins', () => {

@@ -26,6 +26,7 @@ export interface FixtureOptions {
   /** Server-wide rate limits (none unless given, unlike the CLI). */
   readonly rateLimits?: RateLimitDefaults;
   readonly jsonAnswers?: boolean;
+  readonly recordEvents?: boolean;
 }
 
 /** Wraps the real KubeClient and counts the patches that went through it. */
@@ -102,6 +103,7 @@ export class ServerFixture {
         policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false },
         rateLimits: this.options.rateLimits,
         jsonAnswers: this.options.jsonAnswers,
+        recordEvents: this.options.recordEvents,
       },
       {
         source: this.source,

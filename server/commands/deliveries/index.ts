@@ -1,21 +1,26 @@
 // Receiver `spec.type` → the builder of its test delivery.
+import { azureDevOpsDelivery } from './azure-devops';
 import { bitbucketDelivery } from './bitbucket';
 import { cdeventsDelivery } from './cdevents';
 import type { DeliveryBuilder } from './delivery';
 import { genericDelivery } from './generic';
 import { genericHmacDelivery } from './generic-hmac';
+import { giteaDelivery } from './gitea';
 import { githubDelivery } from './github';
 import { gitlabDelivery } from './gitlab';
 import { harborDelivery } from './harbor';
 import { gcrDelivery, genericOidcDelivery } from './id-token';
 import { nexusDelivery } from './nexus';
 import { acrDelivery, dockerhubDelivery, quayDelivery } from './registries';
+import { standardWebhooksDelivery } from './standard-webhooks';
 
 export * from './delivery';
 
 const BUILDERS: ReadonlyMap<string, DeliveryBuilder> = new Map([
   githubDelivery, gitlabDelivery, bitbucketDelivery, harborDelivery, genericDelivery, genericHmacDelivery,
   nexusDelivery, dockerhubDelivery, quayDelivery, acrDelivery, cdeventsDelivery, genericOidcDelivery, gcrDelivery,
+  // Extensions (files mode only).
+  giteaDelivery, azureDevOpsDelivery, standardWebhooksDelivery,
 ].map((b) => [b.type, b]));
 
 export function deliveryBuilder(type: string): DeliveryBuilder | undefined {

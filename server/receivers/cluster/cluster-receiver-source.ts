@@ -40,6 +40,7 @@ import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 import { RECEIVER_API_VERSION } from '../../../src/model';
 import { createLogger, type Logger } from '../../observability/logger';
 import type { ReceiverSecret } from '../../providers/provider';
+import { clusterModeRefusal } from '../extension-types';
 import { validateReceiverSpec } from '../receiver-spec-check';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
@@ -486,7 +487,7 @@ export class ClusterReceiverSource implements ReceiverSource {
     const uid = object.metadata.uid ?? '';
     const cached = this.validations.get(key);
     if (cached && cached.uid === uid && cached.generation === generation) return cached.problem;
-    const problem = validateReceiverSpec(object.spec);
+    const problem = clusterModeRefusal(object.spec) ?? validateReceiverSpec(object.spec);
     this.validations.set(key, { uid, generation, problem });
     if (problem) this.log.warn('receiver has a terminal configuration error', { receiver: key, reason: problem.reason, error: problem.detail });
     return problem;

@@ -7,6 +7,7 @@ import { evaluate } from '@marcbachmann/cel-js';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import { withExtensionTypes } from '../extension-types';
 
 export const RECEIVER_CRD_FILE = 'notification.toolkit.fluxcd.io_receivers.yaml';
 
@@ -40,7 +41,8 @@ export function receiverSchema(): Schema {
 
 function _compiled(): { schema: Schema; validate: ValidateFunction } {
   if (!_validator) {
-    const schema = receiverSchema();
+    // Files mode also serves the extension types (gitea, azure-devops, standard-webhooks).
+    const schema = withExtensionTypes(receiverSchema());
     const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false });
     addFormats(ajv);
     ajv.addFormat('int32', true);

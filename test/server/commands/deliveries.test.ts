@@ -2,8 +2,9 @@
 // exactly what the receiver verifies, and a wrong token must fail where the token is a credential.
 import type { DeliveryInput } from '../../../server/commands/deliveries';
 import { chooseEvent, DELIVERY_TYPES, deliveryBuilder } from '../../../server/commands/deliveries';
+import { createStandardWebhooksProvider } from '../../../server/providers/standard-webhooks';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
-import { RECEIVER_TYPES } from '../../../src/model';
+import { EXTENSION_RECEIVER_TYPES, RECEIVER_TYPES } from '../../../src/model';
 import { providerContext, validate, webhookRequest } from '../providers/provider-request';
 import { FakeGoogleCerts, FakeOidcIssuer } from '../verifiers/fake-key-servers';
 
@@ -19,8 +20,8 @@ function build(type: string, event: string, token?: string) {
 }
 
 describe('send deliveries', () => {
-  test('every Flux receiver type has a builder', () => {
-    expect([...DELIVERY_TYPES].sort()).toEqual([...RECEIVER_TYPES].sort());
+  test('every Flux receiver type and every extension type has a builder', () => {
+    expect([...DELIVERY_TYPES].sort()).toEqual([...RECEIVER_TYPES, ...EXTENSION_RECEIVER_TYPES].sort());
   });
 
   test.each([
@@ -39,6 +40,8 @@ describe('send deliveries', () => {
     ['acr', ''],
     ['cdevents', 'dev.cdevents.change.merged.0.2.0'],
     ['cdevents', 'dev.cdevents.artifact.published.0.2.0'],
+    ['gitea', 'push'],
+    ['azure-devops', ''],
   ])('%s %j is accepted by its provider with the same token', async (type, event) => {
     const events = event ? [event] : undefined;
     const verdict = await validate(type, build(type, event), providerContext(type, { secret: { token: TOKEN }, spec: { events } }));
@@ -53,6 +56,8 @@ describe('send deliveries', () => {
     ['harbor', '', /Harbor Authorization header value does not match/],
     ['generic-hmac', '', /unable to validate HMAC signature: payload signature check failed/],
     ['nexus', '', /invalid Nexus signature/],
+    ['gitea', 'push', /X-Gitea-Signature header is invalid: payload signature check failed/],
+    ['azure-devops', '', /basic authentication password does not match/],
   ])('%s signed with another token is rejected', async (type, event, reason) => {
     const verdict = await validate(type, build(type, event, 'another-token'), providerContext(type, { secret: { token: TOKEN } }));
     expect(verdict).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
@@ -89,6 +94,20 @@ describe('send deliveries', () => {
   test('a token with a trailing newline still signs HMAC deliveries (the bytes are the key)', async () => {
     const verdict = await validate('github', build('github', 'push', 'token\n'), providerContext('github', { secret: { token: 'token\n' } }));
     expect(verdict.ok).toBe(true);
+  });
+
+  describe('standard-webhooks (signed at the delivery time, checked with a clock at that time)', () => {
+    const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const provider = createStandardWebhooksProvider(() => Date.parse('2026-11-29T10:02:00Z'));
+    const context = providerContext('standard-webhooks', { secret: { token: SECRET } });
+    test('accepted with the same secret, rejected with another', async () => {
+      expect(await provider.validate(build('standard-webhooks', '', SECRET), context)).toMatchObject({ ok: true, deliveryId: 'msg_0b7c1b3e6f5e4f439d365c1e0b8a2f10' });
+      expect(await provider.validate(build('standard-webhooks', '', 'whsec_bm90IHRoZSBzZWNyZXQ='), context))
+        .toEqual({ ok: false, reason: 'no webhook-signature v1 entry matches: payload signature check failed' });
+    });
+    test('a token that is not a Standard Webhooks secret is refused with the reason, not sent', () => {
+      expect(() => build('standard-webhooks', '', 'token-from-echo\n')).toThrow(/is not a Standard Webhooks secret \(base64, optionally prefixed with whsec_\)/);
+    });
   });
 
   describe('chooseEvent', () => {

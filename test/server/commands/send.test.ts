@@ -15,7 +15,9 @@ import { adminKubeconfigPath, adminKubeConfig, createTestNamespace, kubeRequest 
 import { createGitRepositories, receiver, requestedAt, ServerFixture } from '../receiver-fixture';
 
 const sha = (...parts: string[]): string => createHash('sha256').update(parts.join('')).digest('hex');
-const TYPES = ['github', 'gitlab', 'bitbucket', 'harbor', 'generic', 'generic-hmac', 'nexus', 'dockerhub', 'quay', 'acr', 'cdevents'];
+// Flux's types, then the bundled server's files-mode extensions.
+const TYPES = ['github', 'gitlab', 'bitbucket', 'harbor', 'generic', 'generic-hmac', 'nexus', 'dockerhub', 'quay', 'acr', 'cdevents', 'gitea', 'azure-devops', 'standard-webhooks'];
+const secretOf = (type: string): string => (type === 'github' || type === 'bitbucket' ? 'gh' : type === 'standard-webhooks' ? 'whsec' : 'plain');
 const gitRepo = (name: string) => ({ kind: 'GitRepository', name });
 
 describe('send (real receiver server, real apiserver)', () => {
@@ -30,8 +32,9 @@ describe('send (real receiver server, real apiserver)', () => {
     fixture = await ServerFixture.start({ defaultNamespace: ns });
     fixture.writeSecret('gh', { token: 'gh-token\n' });
     fixture.writeSecret('plain', { token: 'plain-token' });
+    fixture.writeSecret('whsec', { token: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
     fixture.writeReceivers('receivers.yaml', [
-      ...TYPES.map((t) => receiver(`r-${t}`, ns, { type: t, secretRef: { name: t === 'github' || t === 'bitbucket' ? 'gh' : 'plain' }, resources: [gitRepo(`t-${t}`)] })),
+      ...TYPES.map((t) => receiver(`r-${t}`, ns, { type: t, secretRef: { name: secretOf(t) }, resources: [gitRepo(`t-${t}`)] })),
       receiver('push-only', ns, { type: 'github', events: ['push'], secretRef: { name: 'gh' }, resources: [gitRepo('webapp')] }),
       receiver('no-target', ns, { type: 'generic', secretRef: { name: 'plain' }, resources: [gitRepo('does-not-exist')] }),
       receiver('paused', ns, { type: 'generic', suspend: true, secretRef: { name: 'plain' }, resources: [gitRepo('webapp')] }),
@@ -183,7 +186,7 @@ describe('send (real receiver server, real apiserver)', () => {
 
   test.each([
     [['--url', 'https://h/hook/abc'], 'send: with --url, --type <type> is required'],
-    [['--url', 'https://h/hook/abc', '--type', 'gitea'], 'send: --type "gitea" is not a receiver type'],
+    [['--url', 'https://h/hook/abc', '--type', 'forgejo'], 'send: --type "forgejo" is not a receiver type'],
     [['--url', 'https://h/other', '--type', 'generic'], 'send: --url must point at a webhook path (/hook/<sha256>), got path "/other"'],
     [['--url', 'https://h/hook/abc', '--type', 'github'], 'send: github deliveries are signed with the token: pass --secret <name> or --token-file <file>'],
     [['--url', 'https://h/hook/abc', '--type', 'generic-oidc'], 'send: generic-oidc deliveries carry an ID token send cannot mint: pass --id-token-file <file>'],

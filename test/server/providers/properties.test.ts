@@ -4,11 +4,14 @@ import fc from 'fast-check';
 import { providerContext } from './provider-request';
 import { providerFor, type WebhookRequest } from '../../../server/providers';
 import { validateSignature } from '../../../server/wire/hmac-signature';
-import { RECEIVER_TYPES } from '../../../src/model';
+import { EXTENSION_RECEIVER_TYPES, RECEIVER_TYPES } from '../../../src/model';
+
+const ALL_TYPES = [...RECEIVER_TYPES, ...EXTENSION_RECEIVER_TYPES];
 
 const headerNames = fc.constantFrom(
   'content-type', 'authorization', 'x-hub-signature', 'x-hub-signature-256', 'x-signature', 'x-github-event', 'x-gitlab-token',
   'x-gitlab-event', 'x-event-key', 'x-nexus-webhook-signature', 'ce-type', 'x-github-delivery', 'x-anything',
+  'x-gitea-signature', 'x-forgejo-signature', 'x-gitea-event', 'x-webhook-token', 'webhook-id', 'webhook-timestamp', 'webhook-signature',
 );
 const headerValues = fc.oneof(
   fc.string(),
@@ -23,7 +26,7 @@ const bodies = fc.oneof(
 );
 
 describe('providers never throw', () => {
-  test.each([...RECEIVER_TYPES])('%s: arbitrary bodies and headers always yield a verdict', async (type) => {
+  test.each(ALL_TYPES)('%s: arbitrary bodies and headers always yield a verdict', async (type) => {
     const provider = providerFor(type)!;
     const context = providerContext(type, {
       secret: { token: 'token', email: 'a@b.c', audience: 'aud' },
@@ -43,7 +46,7 @@ describe('providers never throw', () => {
 
 describe('reasons never reveal the Secret', () => {
   const SECRET = 'Secret-Token-7f3a9c';
-  test.each([...RECEIVER_TYPES].filter((type) => type !== 'generic-oidc'))('%s', async (type) => {
+  test.each(ALL_TYPES.filter((type) => type !== 'generic-oidc'))('%s', async (type) => {
     const provider = providerFor(type)!;
     const context = providerContext(type, { secret: { token: SECRET, email: 'push@p.iam.gserviceaccount.com', audience: 'https://aud.example.com' } });
     await fc.assert(

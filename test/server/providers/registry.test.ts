@@ -1,11 +1,15 @@
 import { providerFor, unsupportedTypeReason } from '../../../server/providers';
-import { RECEIVER_TYPES } from '../../../src/model';
+import { EXTENSION_RECEIVER_TYPES, RECEIVER_TYPES } from '../../../src/model';
 
 test('every Flux receiver type has a provider of that type', () => {
   for (const type of RECEIVER_TYPES) expect(providerFor(type)?.type).toBe(type);
 });
 
-test.each(['', 'GitHub', 'gitea', 'generic_hmac', 'constructor', '__proto__'])('unknown type %j has no provider', (type) => {
+test('every extension type (files mode only) has a provider of that type', () => {
+  for (const type of EXTENSION_RECEIVER_TYPES) expect(providerFor(type)?.type).toBe(type);
+});
+
+test.each(['', 'GitHub', 'Gitea', 'forgejo', 'generic_hmac', 'constructor', '__proto__'])('unknown type %j has no provider', (type) => {
   expect(providerFor(type)).toBeUndefined();
 });
 
