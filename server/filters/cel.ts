@@ -2,7 +2,7 @@
 // like Flux's fluxcd/pkg runtime/cel: type-checked, output must be bool, variables `res`, `req`
 // and, for generic-oidc only, `claims`.
 import type { Environment } from '@marcbachmann/cel-js';
-import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from './_cel-environment';
+import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from '../../src/model/cel/cel-environment';
 import { decodeFirstJsonValue } from '../wire/json-decode';
 import { contentTypeListsJson } from '../wire/media-type';
 
