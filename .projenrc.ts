@@ -5,7 +5,6 @@ import { cdk8s, javascript } from 'projen';
 // runtime dependencies of the construct library.
 const serverDeps = [
   '@kubernetes/client-node@1.4.0', // 2.x needs Node >= 22.19 (see shared toolchain notes)
-  '@marcbachmann/cel-js@8.0.0', // CEL filters: optional types + type checker (@bufbuild/cel cannot parse `.?`)
   'jose@^6.2.17',
   'prom-client@^15.1.3',
   'yaml@^2.9.1',
@@ -45,10 +44,17 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.3',
   // Supported: what CI tests (.ci/run runs the suite on Node 22 and 24). Node 20 is end of life;
-  // it may still run the build tools.
-  minNodeVersion: '22.0.0',
+  // it may still run the build tools. 22.12: the first 22 that `require`s an ES module (cel-js)
+  // without a flag.
+  minNodeVersion: '22.12.0',
 
   devDeps: [...serverDeps, ...toolDeps],
+  // The one runtime dependency shared by both halves: the constructs compile CEL filters at synth
+  // time with the server's environments (src/model/cel/). jsii accepts a non-jsii dependency only
+  // bundled; it is ESM-only, loaded by `require` (Node >= 20.19 / 22.12, see tsconfig below).
+  bundledDeps: [
+    '@marcbachmann/cel-js@8.0.0', // optional types + type checker (@bufbuild/cel cannot parse `.?`)
+  ],
 
   publishToPypi: {
     distName: 'cdk8s-flux-webhooks',
@@ -62,6 +68,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   release: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
+
+  // node20 (unlike node16) lets the CommonJS output `require` an ES module (cel-js).
+  tsconfig: {
+    compilerOptions: { module: 'node20' },
+  },
 
   tsconfigDev: {
     include: ['server/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'image/**/*.ts'],

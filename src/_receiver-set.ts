@@ -10,7 +10,13 @@ export class ReceiverSet {
     if (this.byName.has(name)) {
       throw new Error(`${this.owner}: receiver ${JSON.stringify(name)} is defined twice in namespace ${JSON.stringify(this.namespace)}: receiver names must be unique (they are part of the webhook path); rename one`);
     }
-    const definition = new ReceiverDefinition({ ...options, name, namespace: this.namespace });
+    let definition: ReceiverDefinition;
+    try {
+      definition = new ReceiverDefinition({ ...options, name, namespace: this.namespace });
+    } catch (err) {
+      // The definition knows no construct: name the one it was added to.
+      throw new Error(`${this.owner}: ${(err as Error).message}`);
+    }
     this.byName.set(name, definition);
     return definition;
   }

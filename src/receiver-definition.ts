@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { assertCelFilter } from './_cel-check';
 import { fluxDuration } from './_flux-duration';
 import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
@@ -7,6 +8,7 @@ import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as
 import { hookPath, RATE_LIMIT_ANNOTATION } from './model';
 import { RateLimit } from './rate-limit';
 import { ReceiverProvider } from './receiver-provider';
+import { ReceiverType } from './receiver-type';
 import { ReconcileTarget } from './reconcile-target';
 
 /** What a receiver accepts and what it reconciles; the options of `addReceiver()`. */
@@ -27,7 +29,8 @@ export interface ReceiverOptions {
   /**
    * CEL expression returning a bool, evaluated for every object of every target; objects for
    * which it is false are not reconciled (Flux `spec.resourceFilter`). Reads `res`, `req`
-   * (and `claims` for generic-oidc).
+   * (and `claims` for generic-oidc). Compiled when the receiver is added, as the server compiles
+   * it: an expression that does not parse, type-check or return a bool throws.
    *
    * @default - no filter
    */
@@ -129,6 +132,10 @@ export class ReceiverDefinition {
       }
       props.rateLimit._render(`${what} rateLimit`);
     }
+    // Compiled as the server compiles them: `claims` exists only for generic-oidc.
+    const claims = type === ReceiverType.GENERIC_OIDC;
+    assertCelFilter(`${what}: resourceFilter`, props.resourceFilter, claims);
+    props.targets.forEach((t, i) => assertCelFilter(`${what}: targets[${i}] ${t.kind} ${JSON.stringify(t.name)} filter`, t.filter, claims));
     this.name = props.name;
     this.namespace = props.namespace;
     this.provider = props.provider;

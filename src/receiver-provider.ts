@@ -1,3 +1,4 @@
+import { assertOidcExpression } from './_cel-check';
 import { checkEventNames } from './_provider-events';
 import { assertKnownKeys, assertNoOptions, assertNotBlank } from './_validation';
 import { EVENT_FILTERING_TYPES, isExtensionReceiverType } from './model';
@@ -78,7 +79,8 @@ export interface OidcIssuer {
   readonly variables?: OidcVariable[];
   /**
    * Conditions on the claims; all must hold. At least one is required: a valid signature alone
-   * only proves that the public issuer issued the token to someone.
+   * only proves that the public issuer issued the token to someone. Variables and validations
+   * are compiled when the provider is made, as the server compiles them.
    */
   readonly validations: OidcValidation[];
 }
@@ -358,6 +360,7 @@ function validateIssuers(issuers: OidcIssuer[]): void {
       if (typeof v.expression !== 'string' || v.expression.trim() === '') {
         throw new Error(`${where}: variable ${JSON.stringify(v.name)} of ${url} has an empty expression ${JSON.stringify(v.expression)}: give a CEL expression over claims`);
       }
+      assertOidcExpression(`${where}: variable ${JSON.stringify(v.name)} of ${url}: expression`, v.expression, false);
     }
     if (!Array.isArray(issuer.validations) || issuer.validations.length === 0) {
       throw new Error(`${where}: issuer ${url} has no validations (${JSON.stringify(issuer.validations)}): a signature alone accepts any token the issuer signs for anyone; add e.g. { expression: "claims.repository_owner == 'my-org'", message: 'wrong owner' }`);
@@ -369,6 +372,7 @@ function validateIssuers(issuers: OidcIssuer[]): void {
       if (typeof v.message !== 'string' || v.message.trim() === '') {
         throw new Error(`${where}: validation ${JSON.stringify(v.expression)} of ${url} has an empty message ${JSON.stringify(v.message)}: say what the caller got wrong`);
       }
+      assertOidcExpression(`${where}: validation ${JSON.stringify(v.message)} of ${url}: expression`, v.expression, true);
     }
   }
 }

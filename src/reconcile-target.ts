@@ -44,6 +44,7 @@ export interface ReconcileTargetOptions {
    * CEL expression returning a bool, evaluated for each object this target matches; the object
    * is reconciled only if it (and the receiver's `resourceFilter`) returns true. It can read the
    * object's metadata as `res` and the request body as `req` (and `claims` for generic-oidc).
+   * Compiled when the target is given to a receiver, as the server compiles it.
    *
    * @example "req.ref == 'refs/heads/main'"
    * @default - no filter

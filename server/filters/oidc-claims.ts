@@ -1,10 +1,10 @@
 // generic-oidc `oidcProviders[].variables` and `validations`: CEL over `claims` and `vars`.
 // Variables are evaluated in order, each stored under `vars[name]` for the later ones; every
 // validation must return true, otherwise the messages of the failing ones are joined by "; ".
-import { oidcClaimsEnvironment } from './_cel-environment';
 import { compileExpression, requireBoolOutput, type CompiledExpression } from './cel';
 import { toCelMap } from './cel-values';
 import type { OidcProviderSpec } from '../../src/model';
+import { oidcClaimsEnvironment } from '../../src/model/cel/cel-environment';
 
 export interface CompiledClaimsProcessor {
   readonly variables: readonly { readonly name: string; readonly compiled: CompiledExpression }[];

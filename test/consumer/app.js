@@ -20,7 +20,20 @@ receiver.addReceiver('bundled', {
   provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
   secret: token,
   targets: [ReconcileTarget.fromApiObject(repo)],
+  // Compiled at synth time by the bundled CEL library (ESM, loaded with require).
+  resourceFilter: "sets.contains(['refs/heads/main'], [req.ref])",
 });
+try {
+  receiver.addReceiver('bad-filter', {
+    provider: ReceiverProvider.github({ events: ['push'] }),
+    secret: token,
+    targets: [ReconcileTarget.fromApiObject(repo)],
+    resourceFilter: 'req.ref',
+  });
+  throw new Error('consumer: a resourceFilter returning no bool was accepted');
+} catch (err) {
+  if (!String(err.message).includes('does not compile: CEL expression output type mismatch: expected bool, got dyn')) throw err;
+}
 new ExposeViaLoadBalancer(chart, 'Public', { receiver });
 
 const flux = new FluxReceivers(chart, 'Flux');

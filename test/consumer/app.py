@@ -22,7 +22,21 @@ receiver.add_receiver(
     provider=fw.ReceiverProvider.github(events=["ping", "push"]),
     secret=token,
     targets=[fw.ReconcileTarget.from_api_object(repo)],
+    # Compiled at synth time by the bundled CEL library (ESM, loaded by the jsii kernel).
+    resource_filter="sets.contains(['refs/heads/main'], [req.ref])",
 )
+try:
+    receiver.add_receiver(
+        "bad-filter",
+        provider=fw.ReceiverProvider.github(events=["push"]),
+        secret=token,
+        targets=[fw.ReconcileTarget.from_api_object(repo)],
+        resource_filter="req.ref",
+    )
+    sys.exit("consumer: a resourceFilter returning no bool was accepted")
+except Exception as err:  # jsii raises the JavaScript Error as a RuntimeError
+    if "does not compile: CEL expression output type mismatch: expected bool, got dyn" not in str(err):
+        raise
 fw.ExposeViaLoadBalancer(chart, "Public", receiver=receiver)
 
 flux = fw.FluxReceivers(chart, "Flux")

@@ -2,9 +2,10 @@
 # Consumer tests of the packed artifacts (run by `npx projen build` after `package`): what a user
 # gets from npm and PyPI, installed into empty apps outside the repository.
 #  npm:    the jsii tarball + its peer dependencies in a new app; a chart with WebhookReceiver,
-#          FluxReceivers and an exposure synthesizes; `npx flux-webhook-receiver --version` runs;
+#          FluxReceivers and an exposure synthesizes (its CEL filter compiled by the bundled, ESM-only
+#          cel-js; a bad one throws); `npx flux-webhook-receiver --version` runs;
 #          the tarball holds no repository-only files.
-#  python: the wheel in a new virtualenv; the same chart synthesizes, and so does Flux's whole
+#  python: the wheel in a new virtualenv; the same chart synthesizes (CEL included), and so does Flux's whole
 #          webhook guide for both backends (guide.py), object for object as the TypeScript
 #          example (examples/_guide.ts, synthesized by `npx projen examples`).
 # Needs the npm registry and PyPI (or caches of them), like `npm install` itself.
@@ -28,6 +29,7 @@ check_synth() {
   done
   grep -q 'type: LoadBalancer' "$file" || fail "$2: no LoadBalancer Service in $file"
   grep -q 'name: flux-native' "$file" || fail "$2: no flux-native Receiver in $file"
+  grep -qF "sets.contains(['refs/heads/main'], [req.ref])" "$file" || fail "$2: no compiled resourceFilter in $file"
   echo "consumer: $2 synthesized $(grep -c '^kind:' "$file") objects"
 }
 

@@ -30,7 +30,7 @@ export function celEquals(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-/** JSON maps reach CEL as Maps (cel-values.ts); map literals cel-js builds are plain objects. */
+/** JSON maps reach CEL as Maps (server/filters/cel-values.ts); map literals cel-js builds are plain objects. */
 function mapEntries(map: object): [unknown, unknown][] {
   return map instanceof Map ? [...map.entries()] : Object.entries(map);
 }
