@@ -8,7 +8,6 @@ import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import * as net from 'net';
 import * as os from 'os';
 import { join } from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -16,6 +15,7 @@ import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
 import { ReceiverMode } from '../../src';
 import { hookPath, SERVER_FLAGS } from '../../src/model';
+import { freePort } from '../harness/apiserver';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
 } from '../harness/kube';
@@ -26,15 +26,6 @@ const ROOT = join(__dirname, '..', '..');
 const BUNDLE = join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 const TOKEN = 'cluster-mode-token';
 const RECEIVERS = '/apis/notification.toolkit.fluxcd.io/v1';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function request(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<number> {
   return new Promise((resolve) => {

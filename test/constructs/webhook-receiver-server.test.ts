@@ -6,12 +6,12 @@ import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
 import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS } from '../../src/model';
+import { freePort } from '../harness/apiserver';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
 } from '../harness/kube';
@@ -21,15 +21,6 @@ type Manifest = ManifestObject & { spec?: any; data?: any };
 const ROOT = join(__dirname, '..', '..');
 const BUNDLE = join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 const TOKEN = 'construct-token\n';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function request(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<number> {
   return new Promise((resolve) => {

@@ -7,7 +7,6 @@ import { execFileSync, spawnSync } from 'child_process';
 import { createHash, createHmac, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { gunzipSync } from 'zlib';
@@ -22,6 +21,7 @@ import { MEDIA_TYPES } from '../../image/oci-layout';
 import { ARCH_INPUTS, NODE_VERSION } from '../../image/runtime-inputs';
 import { GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
 import { DEFAULT_IMAGE_REPOSITORY, HEALTH_PORT, hookPath, IMAGE_USER_ID, METRICS_PORT, SERVER_FLAGS, WEBHOOK_PORT } from '../../src/model';
+import { freePort } from '../harness/apiserver';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
 } from '../harness/kube';
@@ -170,17 +170,6 @@ describe('tie-in with the WebhookReceiver construct', () => {
 });
 
 // ---- running the image -------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function httpRequest(port: number, path: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -3,23 +3,14 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { hookPath } from '../../src/model';
+import { freePort } from '../harness/apiserver';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'receiver-server', 'server.cjs');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function post(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {

@@ -3,25 +3,16 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { createGitRepositories, receiver, requestedAt } from './receiver-fixture';
 import { hookPath, SERVER_FLAGS } from '../../src/model';
+import { freePort } from '../harness/apiserver';
 import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../harness/kube';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function get(url: string): Promise<number> {
   return new Promise((resolve) => {

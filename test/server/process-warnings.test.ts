@@ -3,21 +3,12 @@
 // logged through the logger, once each, and nothing reaches stderr.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from '../harness/apiserver';
 import { adminKubeconfigPath } from '../harness/kube';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'receiver-server', 'server.cjs');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('process warnings become JSON log lines (deprecations at debug), each once, and stderr stays empty', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warnings-'));

@@ -8,13 +8,13 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { FluxReceivers, GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
+import { freePort } from '../../harness/apiserver';
 import { adminKubeconfigPath, adminKubeConfig, apply, createTestNamespace, eventually, kubeRequest, ManifestObject } from '../../harness/kube';
 import { requestedAt } from '../receiver-fixture';
 
@@ -37,15 +37,6 @@ function bin(args: readonly string[]): Promise<Run> {
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
   });
 }
 
