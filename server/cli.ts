@@ -3,6 +3,10 @@
 import { SUBCOMMANDS } from './commands';
 import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
+import { parseGoDuration } from './wire/go-duration';
+
+/** Longer windows would only hold memory: senders redeliver within hours at most. */
+const MAX_DUPLICATE_WINDOW_MS = 24 * 3_600_000;
 
 export interface ServeOptions {
   readonly listen: string;
@@ -19,6 +23,8 @@ export interface ServeOptions {
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
+  /** Redelivery window in ms; 0: off. */
+  readonly duplicateWindowMs: number;
 }
 
 export type Command =
@@ -45,6 +51,7 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
   logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
+  duplicateWindow: 'answer copies of a succeeded delivery (same sender delivery id and body) within this window with 200 and no new patch; 0 turns it off',
 };
 
 /** The `--help` text. */
@@ -122,6 +129,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
     throw new UsageError(`${logLevel.source}: "${logLevel.value}" is not a log level (use one of ${LOG_LEVELS.join(', ')})`);
   }
+  const duplicateWindow = raw('duplicateWindow');
+  const duplicateWindowMs = parseGoDuration(duplicateWindow.value);
+  if (duplicateWindowMs === undefined || duplicateWindowMs > MAX_DUPLICATE_WINDOW_MS) {
+    throw new UsageError(`${duplicateWindow.source}: "${duplicateWindow.value}" is not a duration from 0 to 24h (use e.g. 5m, 30s or 0 to turn it off)`);
+  }
   const options: ServeOptions = {
     listen: address('listen'),
     metricsListen: address('metricsListen'),
@@ -133,6 +145,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
+    duplicateWindowMs,
   };
   if (options.watchReceivers && options.receivers) {
     throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);

@@ -44,6 +44,7 @@ async function _main(argv: readonly string[]): Promise<number> {
         metricsListen: options.metricsListen,
         healthListen: options.healthListen,
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
+        duplicateWindowMs: options.duplicateWindowMs,
       },
       {
         source: await _source(options, kube, log),

@@ -54,11 +54,14 @@ export class DeliveryRecorder implements WebhookObserver {
     http.size.observe(0);
     const r = result.receiver;
     this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
+    if (r && result.verificationKey) this.metrics.verificationKeys.inc({ namespace: r.namespace, name: r.name, key: result.verificationKey });
+    if (r && result.outcome === 'duplicate') this.metrics.duplicates.inc({ namespace: r.namespace, name: r.name, type: r.type });
     const fields = {
       receiver: r ? `${r.namespace}/${r.name}` : undefined,
       type: r?.type,
       event: result.event,
       deliveryId: result.deliveryId,
+      verificationKey: result.verificationKey,
       description: result.description,
       method: delivery.method,
       outcome: result.outcome,

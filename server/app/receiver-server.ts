@@ -9,6 +9,7 @@ import { createWebhookServer } from '../http/webhook-server';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
+import { DuplicateDeliveries } from '../pipeline/duplicate-deliveries';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';
 import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
 import type { Provider, ProviderContext } from '../providers/provider';
@@ -25,6 +26,8 @@ export interface ReceiverServerOptions {
   readonly metricsListen: string;
   readonly healthListen: string;
   readonly policy: TargetPolicy;
+  /** Redelivery window (ms); undefined or 0: every copy of a delivery is handled, as in Flux. */
+  readonly duplicateWindowMs?: number;
 }
 
 export interface ReceiverServerParts {
@@ -78,6 +81,7 @@ export class ReceiverServer {
       policy: options.policy,
       log: parts.log,
       metrics: this.metrics,
+      duplicates: options.duplicateWindowMs ? new DuplicateDeliveries({ windowMs: options.duplicateWindowMs }) : undefined,
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
     this.webhook = createWebhookServer(this.pipeline, this.recorder);

@@ -2,6 +2,7 @@
 // about each. Sources keep the registry current; the hot path only reads the registry.
 import type { ReceiverObject } from '../../src/model';
 import type { ReceiverSecret } from '../providers/provider';
+import type { VerificationKey } from './verification-keys';
 
 export interface ServedReceiver {
   /** `<namespace>/<name>`. */
@@ -10,6 +11,8 @@ export interface ServedReceiver {
   /** `/hook/<sha256>`; undefined while the secret cannot be read (Flux clears the path: 404). */
   readonly webhookPath?: string;
   readonly secret?: ReceiverSecret;
+  /** The keys that verify deliveries when the Receiver names them (token rotation); undefined: `token`, as in Flux. */
+  readonly verificationKeys?: readonly VerificationKey[];
   /** False while the receiver cannot serve (invalid definition, missing secret, bad CEL): 503. */
   readonly ready: boolean;
   /** Why it is not ready, for logs and status (e.g. "TokenNotFound: …"). */

@@ -3,3 +3,4 @@ export * from './hook-path';
 export * from './default-api-versions';
 export * from './server-contract';
 export * from './flux-service';
+export * from './verification-keys';

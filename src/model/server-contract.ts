@@ -29,6 +29,8 @@ export const SERVER_FLAGS = {
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },
+  // Extension (redelivery): copies of a succeeded delivery within this window get 200 without a patch; 0 turns it off.
+  duplicateWindow: { flag: '--duplicate-window', env: 'RECEIVER_DUPLICATE_WINDOW', default: '5m' },
 } as const;
 
 /** The receiver image the constructs deploy by default; tagged with this package's version. */

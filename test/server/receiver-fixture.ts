@@ -22,6 +22,8 @@ export interface FixtureOptions {
   readonly kubeConfig?: KubeConfig;
   readonly defaultNamespace?: string;
   readonly google?: TokenVerifier;
+  /** Redelivery window (ms); off when unset. */
+  readonly duplicateWindowMs?: number;
 }
 
 /** Wraps the real KubeClient and counts the patches that went through it. */
@@ -84,7 +86,7 @@ export class ServerFixture {
       pollMs: 60_000,
     });
     this.server = await ReceiverServer.start(
-      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false } },
+      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false }, duplicateWindowMs: this.options.duplicateWindowMs },
       {
         source: this.source,
         kube: this.kube,

@@ -34,6 +34,7 @@ import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 import { RECEIVER_API_VERSION } from '../../../src/model';
 import { createLogger, type Logger } from '../../observability/logger';
 import type { ReceiverSecret } from '../../providers/provider';
+import { readVerificationKeys } from '../verification-keys';
 import { validateReceiverSpec } from '../receiver-spec-check';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
@@ -296,13 +297,16 @@ export class ClusterReceiverSource implements ReceiverSource {
 
       const { token, secret } = this.lookupSecret(namespace, secretName);
       const evaluation = evaluateReceiver({ object, token, problem: this.validate(key, object), now });
+      // Verification keys are this server's extension: a problem with them keeps the receiver from serving, not Flux's status.
+      const keys = readVerificationKeys(object, (k) => this.secretKey(namespace, secretName, k));
       served.push({
         key,
         object,
         webhookPath: evaluation.webhookPath,
         secret,
-        ready: evaluation.ready,
-        notReadyReason: evaluation.notReadyReason,
+        verificationKeys: keys.ok ? keys.keys : undefined,
+        ready: evaluation.ready && keys.ok,
+        notReadyReason: evaluation.notReadyReason ?? (keys.ok ? undefined : keys.reason),
         origin: 'cluster',
       });
       this.logTransition(key, evaluation.notReadyReason);
@@ -347,6 +351,11 @@ export class ClusterReceiverSource implements ReceiverSource {
     const secret: ReceiverSecret = { token: bytes('token'), email: bytes('email'), audience: bytes('audience') };
     if (!secret.token) return { token: { kind: 'error', message: secretMissingTokenMessage(namespace, secretName) }, secret };
     return { token: { kind: 'found', token: secret.token }, secret };
+  }
+
+  private secretKey(namespace: string, secretName: string | undefined, key: string): Buffer | undefined {
+    const data = secretName ? this.secrets?.get(secretName, namespace)?.data : undefined;
+    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64');
   }
 
   /** CEL compilation is the costly part; a spec only changes with its generation (or a re-created object). */
