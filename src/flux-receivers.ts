@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
+import { fluxVerificationKeysError } from './_verification-keys';
 import { assertNamespaceName } from './_validation';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, WEBHOOK_PORT } from './model';
@@ -63,6 +64,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
 
   /** Adds a Flux Receiver named `name` in this namespace; its child construct id is `name`. */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    if (options.verificationKeys !== undefined) throw new Error(fluxVerificationKeysError(`FluxReceivers ${this.node.path}: receiver ${JSON.stringify(name)}`, options.verificationKeys));
     const definition = this.receiverSet.add(name, options);
     this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
     return definition;

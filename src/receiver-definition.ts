@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { fluxDuration } from './_flux-duration';
 import { checkSecretKeysAtSynth } from './_secret-keys';
+import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { hookPath } from './model';
@@ -44,6 +45,18 @@ export interface ReceiverOptions {
    * @default - Flux's default, 10 minutes
    */
   readonly interval?: Duration;
+  /**
+   * Secret keys whose values verify deliveries (HMAC key or shared token), tried in this order,
+   * so a sender's secret can be rotated without changing the URL: the webhook path stays derived
+   * from `token`. List the old and the new key while senders switch, then only the new one
+   * (`token` may be left out; it still derives the path). An extension of the bundled server
+   * (`WebhookReceiver`), for github, gitlab, bitbucket, generic-hmac, harbor and nexus; refused
+   * by `FluxReceivers`. See docs/server.md, "Rotating a token without changing the URL".
+   *
+   * @example ['token', 'token.next']
+   * @default - only `token`, as in Flux
+   */
+  readonly verificationKeys?: string[];
 }
 
 /** Props of a `ReceiverDefinition`. */
@@ -77,6 +90,8 @@ export class ReceiverDefinition {
   public readonly suspend: boolean;
   /** `spec.interval` in Flux syntax, when set. */
   public readonly interval?: string;
+  /** The Secret keys that verify deliveries, when not only `token`. */
+  public readonly verificationKeys?: string[];
   private readonly _targets: ReconcileTarget[];
 
   public constructor(props: ReceiverDefinitionProps) {
@@ -119,9 +134,10 @@ export class ReceiverDefinition {
     this.resourceFilter = props.resourceFilter;
     this.suspend = props.suspend ?? false;
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
+    this.verificationKeys = checkVerificationKeys(what, type, props.verificationKeys);
     this._targets = [...props.targets];
     // Last, so a receiver refused above leaves no check behind on the Secret.
-    if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret);
+    if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret, this.verificationKeys);
   }
 
   /** The objects this receiver reconciles. */
@@ -153,7 +169,7 @@ export class ReceiverDefinition {
   /** @internal The Receiver as props of the generated L1. */
   public _toReceiverProps(): ReceiverProps {
     return {
-      metadata: { name: this.name, namespace: this.namespace },
+      metadata: { name: this.name, namespace: this.namespace, annotations: verificationKeysAnnotations(this.verificationKeys) },
       spec: {
         type: this.provider.type as string as ReceiverSpecType,
         interval: this.interval,

@@ -1,9 +1,10 @@
 import { createHash } from 'crypto';
-import { ApiObjectMetadata, Chart, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
 import { assertNotFluxObject } from './_flux-install';
+import { duplicateWindowFlag } from './_duplicate-window';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
@@ -74,6 +75,16 @@ export interface WebhookReceiverProps {
    * @default false
    */
   readonly noCrossNamespaceRefs?: boolean;
+  /**
+   * Redelivery window (an extension; Flux patches for every copy): a copy of a verified delivery
+   * (same sender delivery id — GitHub `X-GitHub-Delivery`, GitLab `Idempotency-Key` /
+   * `X-Gitlab-Event-UUID`, Bitbucket Cloud `X-Request-UUID` — and same body) arriving this long
+   * after a copy that succeeded is answered 200 without a new patch. `Duration.seconds(0)` turns
+   * it off. At most 24 hours; the server remembers at most 10,000 deliveries.
+   *
+   * @default - the server's default, 5 minutes
+   */
+  readonly duplicateWindow?: Duration;
   /**
    * Extra metadata for every object.
    *
@@ -154,6 +165,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
   private readonly noCrossNamespaceRefs: boolean;
   private readonly extraMetadata?: ApiObjectMetadata;
+  private readonly duplicateWindow?: string;
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -174,6 +186,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
     this.extraMetadata = props.metadata;
+    this.duplicateWindow = props.duplicateWindow === undefined ? undefined : duplicateWindowFlag(`WebhookReceiver ${this.node.path}`, props.duplicateWindow);
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
     checkObjectsAtSynth(this);
 
@@ -329,6 +342,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       ...flag(SERVER_FLAGS.metricsListen),
       ...flag(SERVER_FLAGS.healthListen),
       ...(this.noCrossNamespaceRefs ? flag(SERVER_FLAGS.noCrossNamespaceRefs, 'true') : []),
+      ...(this.duplicateWindow !== undefined ? flag(SERVER_FLAGS.duplicateWindow, this.duplicateWindow) : []),
     ];
     const checksum = createHash('sha256').update(this.receiversYaml()).digest('hex');
     const probe = (path: string): k8s.Probe => ({
