@@ -18,9 +18,9 @@ export function checkVerificationKeys(what: string, type: string, keys: string[]
   return [...keys];
 }
 
-/** The Receiver annotations that carry `keys`. */
-export function verificationKeysAnnotations(keys: string[] | undefined): { [key: string]: string } | undefined {
-  return keys === undefined ? undefined : { [VERIFICATION_KEYS_ANNOTATION]: formatVerificationKeys(keys) };
+/** The Receiver metadata that carries `keys`: nothing without them, so Flux-only receivers render as before. */
+export function verificationKeysAnnotations(keys: string[] | undefined): { annotations?: { [key: string]: string } } {
+  return keys === undefined ? {} : { annotations: { [VERIFICATION_KEYS_ANNOTATION]: formatVerificationKeys(keys) } };
 }
 
 /** Why FluxReceivers refuses a receiver with verification keys. */

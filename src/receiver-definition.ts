@@ -169,7 +169,7 @@ export class ReceiverDefinition {
   /** @internal The Receiver as props of the generated L1. */
   public _toReceiverProps(): ReceiverProps {
     return {
-      metadata: { name: this.name, namespace: this.namespace, annotations: verificationKeysAnnotations(this.verificationKeys) },
+      metadata: { name: this.name, namespace: this.namespace, ...verificationKeysAnnotations(this.verificationKeys) },
       spec: {
         type: this.provider.type as string as ReceiverSpecType,
         interval: this.interval,

@@ -17,8 +17,26 @@ describe('command line', () => {
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
+        duplicateWindowMs: 300_000,
       },
     });
+  });
+
+  test('--duplicate-window takes a Go duration up to 24h; 0 turns it off', () => {
+    const window = (value: string) => {
+      const cmd = parseCommandLine(['serve', '--receivers', 'r', '--duplicate-window', value], {});
+      return cmd.kind === 'serve' ? cmd.options.duplicateWindowMs : undefined;
+    };
+    expect(window('90s')).toBe(90_000);
+    expect(window('1h30m')).toBe(5_400_000);
+    expect(window('1.5s')).toBe(1500);
+    expect(window('0')).toBe(0);
+    expect(window('24h')).toBe(86_400_000);
+    const fromEnv = parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_DUPLICATE_WINDOW: '10m' });
+    expect(fromEnv.kind === 'serve' && fromEnv.options.duplicateWindowMs).toBe(600_000);
+    for (const bad of ['25h', '5', '-1m', '5 m', 'forever']) {
+      expect(() => window(bad)).toThrow(new UsageError(`--duplicate-window: "${bad}" is not a duration from 0 to 24h (use e.g. 5m, 30s or 0 to turn it off)`));
+    }
   });
 
   test('environment variables set flags; a flag on the command line wins', () => {
