@@ -30,10 +30,13 @@ export interface FixtureOptions {
 export class CountingPatcher implements AnnotationPatcher {
   readonly calls: ObjectRef[] = [];
   readonly started: number[] = [];
+  /** When set, patches wait for it before reaching the apiserver (to keep a delivery in flight). */
+  hold?: Promise<void>;
   constructor(private readonly inner: AnnotationPatcher) {}
   async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
     this.calls.push(ref);
     this.started.push(Date.now());
+    if (this.hold) await this.hold;
     return this.inner.patchAnnotations(ref, annotations);
   }
 }
