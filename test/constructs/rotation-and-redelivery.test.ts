@@ -59,7 +59,7 @@ describe('verificationKeys', () => {
   });
 
   test('a Secret defined in the app must hold every listed key', () => {
-    const chart = Testing.chart({ namespace: 'flux-system' } as any);
+    const chart = Testing.chart();
     const secret = new kplus.Secret(chart, 'hmac', { metadata: { namespace: 'flux-system' } });
     secret.addStringData('token', 'path-seed');
     secret.addStringData('token.old', 'x');
