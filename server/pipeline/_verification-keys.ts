@@ -16,7 +16,12 @@ export interface KeyedVerdict {
  * the reason is the first key's, followed by any different reason another key got (e.g. a valid
  * signature with `token.next` but an event not in `spec.events`), named by key, never by value.
  */
-export async function validateWithKeys(provider: Provider, request: WebhookRequest, context: ProviderContext, keys: readonly VerificationKey[] | undefined): Promise<KeyedVerdict> {
+export async function validateWithKeys(
+  provider: Provider,
+  request: WebhookRequest,
+  context: ProviderContext,
+  keys: readonly VerificationKey[] | undefined,
+): Promise<KeyedVerdict> {
   const keyed = TOKEN_VERIFYING_TYPES.includes(provider.type);
   if (!keyed || keys === undefined) {
     const verdict = await provider.validate(request, context);

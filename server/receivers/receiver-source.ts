@@ -1,8 +1,8 @@
 // Where receivers come from (files or the cluster) and what the HTTP pipeline needs to know
 // about each. Sources keep the registry current; the hot path only reads the registry.
+import type { VerificationKey } from './verification-keys';
 import type { ReceiverObject } from '../../src/model';
 import type { ReceiverSecret } from '../providers/provider';
-import type { VerificationKey } from './verification-keys';
 
 export interface ServedReceiver {
   /** `<namespace>/<name>`. */

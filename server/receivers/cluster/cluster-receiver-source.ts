@@ -34,8 +34,8 @@ import type { ReceiverObject, ReceiverStatus } from '../../../src/model';
 import { RECEIVER_API_VERSION } from '../../../src/model';
 import { createLogger, type Logger } from '../../observability/logger';
 import type { ReceiverSecret } from '../../providers/provider';
-import { readVerificationKeys } from '../verification-keys';
 import { validateReceiverSpec } from '../receiver-spec-check';
+import { readVerificationKeys } from '../verification-keys';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
 

@@ -13,8 +13,7 @@ import { createLogger } from '../../../server/observability/logger';
 import { providerFor } from '../../../server/providers';
 import { ClusterReceiverSource } from '../../../server/receivers/cluster/cluster-receiver-source';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
-import { adminKubeConfig, createTestNamespace, eventually } from '../../harness/kube';
-import { createReceiver, patchReceiver, putSecret, receiverManifest } from '../receivers/cluster/_cluster-fixtures';
+import { adminKubeConfig, createTestNamespace, eventually, kubeRequest } from '../../harness/kube';
 import { createGitRepositories, projectAtomically, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
 
 const OLD = 'old-hmac-key';
@@ -163,6 +162,12 @@ describe('token rotation in files mode (real apiserver)', () => {
   });
 });
 
+/** One API call that must succeed. */
+async function api(method: string, apiPath: string, body: unknown, contentType?: string): Promise<void> {
+  const res = await kubeRequest(adminKubeConfig(), method, apiPath, body, contentType);
+  if (res.status >= 300) throw new Error(`${method} ${apiPath}: HTTP ${res.status} ${res.text}`);
+}
+
 describe('token rotation in cluster mode (real apiserver)', () => {
   let ns: string;
   let server: ReceiverServer;
@@ -171,8 +176,10 @@ describe('token rotation in cluster mode (real apiserver)', () => {
   beforeAll(async () => {
     ns = await createTestNamespace('rotate-cluster');
     await createGitRepositories(ns, [{ name: 'webapp' }]);
-    await putSecret(ns, 'hmac-token', { token: OLD });
-    await createReceiver(ns, receiverManifest('hmac', { type: 'generic-hmac' }));
+    await api('POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'hmac-token' }, stringData: { token: OLD } });
+    await api('POST', `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers`, receiver('hmac', ns, {
+      type: 'generic-hmac', secretRef: { name: 'hmac-token' }, resources: [{ kind: 'GitRepository', name: 'webapp' }],
+    }));
     const log = createLogger('debug', (line) => logs.push(JSON.parse(line)));
     const kube = new KubeClient(adminKubeConfig());
     server = await ReceiverServer.start(
@@ -192,6 +199,8 @@ describe('token rotation in cluster mode (real apiserver)', () => {
     await server?.shutdown(1000);
   });
 
+  const patchReceiver = (annotations: Record<string, string>) =>
+    api('PATCH', `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers/hmac`, { metadata: { annotations } }, 'application/merge-patch+json');
   const keysServed = (names: string[]) => eventually(`verification keys ${JSON.stringify(names)}`, async () => {
     const served = server.registry.receivers.find((r) => r.key === `${ns}/hmac`);
     return served?.ready && JSON.stringify(served.verificationKeys?.map((k) => k.name)) === JSON.stringify(names) ? true : undefined;
@@ -201,15 +210,15 @@ describe('token rotation in cluster mode (real apiserver)', () => {
     const url = `http://127.0.0.1:${server.ports.webhook}${receiverPath(OLD, 'hmac', ns)}`;
     const load = new Load(url, genericHmac, () => OLD);
     await load.more(20);
-    await putSecret(ns, 'hmac-token', { 'token': OLD, 'token.v2': NEW });
-    await patchReceiver(ns, 'hmac', { metadata: { annotations: { [ANNOTATION]: 'token, token.v2' } } });
+    await api('PATCH', `/api/v1/namespaces/${ns}/secrets/hmac-token`, { stringData: { 'token.v2': NEW } }, 'application/merge-patch+json');
+    await patchReceiver({ [ANNOTATION]: 'token, token.v2' });
     await keysServed(['token', 'token.v2']);
     let i = 0;
     load.use(() => (i++ % 2 === 0 ? OLD : NEW));
     await load.more(40);
     load.use(() => NEW);
     await load.more(10);
-    await patchReceiver(ns, 'hmac', { metadata: { annotations: { [ANNOTATION]: 'token.v2' } } });
+    await patchReceiver({ [ANNOTATION]: 'token.v2' });
     await keysServed(['token.v2']);
     await load.more(20);
     const results = await load.stop();
