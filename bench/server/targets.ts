@@ -78,6 +78,8 @@ export async function startReceiverServer(ctx: TargetContext): Promise<Target> {
     '--metrics-listen', `127.0.0.1:${metricsPort}`,
     '--health-listen', `127.0.0.1:${healthPort}`,
     '--log-level', ctx.serverLogLevel,
+    // Every accepted request repeats one delivery id and body; each must cost what a new delivery costs.
+    '--duplicate-window', '0',
   ], path.join(ctx.logDir, 'receiver-server.log'));
   await waitForHttp(child, `http://127.0.0.1:${healthPort}/readyz`, 30_000, 200);
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
