@@ -51,7 +51,7 @@ export interface ReceiverOptions {
    * from `token`. List the old and the new key while senders switch, then only the new one
    * (`token` may be left out; it still derives the path). An extension of the bundled server
    * (`WebhookReceiver`), for github, gitlab, bitbucket, generic-hmac, harbor and nexus; refused
-   * by `FluxReceivers`. See docs/server.md, "Rotating a token without changing the URL".
+   * by `FluxReceivers`. See docs/server.md, "Token rotation without a URL change".
    *
    * @example ['token', 'token.next']
    * @default - only `token`, as in Flux
