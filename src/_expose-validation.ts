@@ -2,8 +2,8 @@
 // the bad value, and says how to fix it, because these values end up in objects the apiserver
 // (or an ingress controller, much later) would otherwise reject with a far less helpful message.
 import { IConstruct } from 'constructs';
-import { HOOK_PATH_PREFIX } from './model';
 import { checkExposedServiceExists } from './_exposed-service';
+import { HOOK_PATH_PREFIX } from './model';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
