@@ -1,7 +1,7 @@
 // Command line of `flux-webhook-receiver`: flags and their environment variables come from the
 // shared server contract (src/model), so the constructs render exactly what this parses.
 import { SUBCOMMANDS } from './commands';
-import { SERVER_BINARY, SERVER_FLAGS } from '../src/model';
+import { parseRateLimit, RateLimitSpec, SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
 import { parseGoDuration } from './wire/go-duration';
 
@@ -20,11 +20,19 @@ export interface ServeOptions {
   readonly watchReceivers: boolean;
   /** Namespace of file receivers that name none; in cluster mode, the only namespace watched. */
   readonly namespace?: string;
+  /** Cluster mode: GET each referenced Secret by name instead of list/watching all Secrets. */
+  readonly secretsByName: boolean;
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
   /** Redelivery window in ms; 0: off. */
   readonly duplicateWindowMs: number;
+  /** Default limit of verified deliveries per receiver (undefined: off); a Receiver annotation overrides it. */
+  readonly rateLimit?: RateLimitSpec;
+  /** The same for `generic` receivers, which have no signature. */
+  readonly genericRateLimit?: RateLimitSpec;
+  /** Answer every delivery with a short JSON report, not only those sent with `Accept: application/json`. */
+  readonly jsonAnswers: boolean;
 }
 
 export type Command =
@@ -38,7 +46,7 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'noCrossNamespaceRefs']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs', 'jsonAnswers']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
@@ -48,10 +56,14 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   secretsDir: 'directory of mounted Secrets, laid out as <dir>/<secretName>/<key>',
   watchReceivers: 'cluster mode: watch Receiver objects through the Kubernetes API instead of files',
   namespace: 'namespace of file receivers that name none; in cluster mode the only namespace watched',
+  secretsByName: 'cluster mode: read only the Secrets Receivers reference, by name (RBAC get with resourceNames); re-read every 30 s',
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
   logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
   duplicateWindow: 'answer copies of a succeeded delivery (same sender delivery id and body) within this window with 200 and no new patch; 0 turns it off',
+  rateLimit: 'verified deliveries per receiver: <n>/<s|m|h>[,burst=<n>] or off; over it: 429 with Retry-After',
+  genericRateLimit: 'the same for generic receivers (no signature: the URL is the only secret)',
+  jsonAnswers: 'answer every delivery with a short JSON report (otherwise only requests with Accept: application/json)',
 };
 
 /** The `--help` text. */
@@ -124,6 +136,12 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     return value;
   };
   const optional = (name: FlagName): string | undefined => raw(name).value || undefined;
+  const rateLimit = (name: FlagName): RateLimitSpec | undefined => {
+    const { value, source } = raw(name);
+    const parsed = parseRateLimit(value);
+    if ('problem' in parsed) throw new UsageError(`${source}: ${parsed.problem}`);
+    return parsed.limit;
+  };
 
   const logLevel = raw('logLevel');
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
@@ -142,13 +160,20 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     secretsDir: optional('secretsDir'),
     watchReceivers: bool('watchReceivers'),
     namespace: optional('namespace'),
+    secretsByName: bool('secretsByName'),
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
     duplicateWindowMs,
+    rateLimit: rateLimit('rateLimit'),
+    genericRateLimit: rateLimit('genericRateLimit'),
+    jsonAnswers: bool('jsonAnswers'),
   };
   if (options.watchReceivers && options.receivers) {
     throw new UsageError(`${SERVER_FLAGS.receivers.flag} and ${SERVER_FLAGS.watchReceivers.flag} exclude each other: pick files or cluster mode`);
+  }
+  if (options.secretsByName && !options.watchReceivers) {
+    throw new UsageError(`${SERVER_FLAGS.secretsByName.flag} needs ${SERVER_FLAGS.watchReceivers.flag}: in files mode Secrets are mounted files`);
   }
   if (!options.watchReceivers && !options.receivers) {
     throw new UsageError(`no receivers: set ${SERVER_FLAGS.receivers.flag} <file|dir> (env ${SERVER_FLAGS.receivers.env}) or ${SERVER_FLAGS.watchReceivers.flag}`);

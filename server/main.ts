@@ -45,6 +45,8 @@ async function _main(argv: readonly string[]): Promise<number> {
         healthListen: options.healthListen,
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
         duplicateWindowMs: options.duplicateWindowMs,
+        rateLimits: { signed: options.rateLimit, generic: options.genericRateLimit },
+        jsonAnswers: options.jsonAnswers,
       },
       {
         source: await _source(options, kube, log),
@@ -108,7 +110,13 @@ async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Pr
   if (options.watchReceivers) {
     // Loaded only in this mode (about 5 MB of idle RSS together with the lazy verifiers).
     const { ClusterReceiverSource } = await import('./receivers/cluster/cluster-receiver-source');
-    return new ClusterReceiverSource({ kubeConfig: kube.config, namespace: options.namespace, statusWrites: 'auto', logger: log });
+    return new ClusterReceiverSource({
+      kubeConfig: kube.config,
+      namespace: options.namespace,
+      statusWrites: 'auto',
+      logger: log,
+      secretReads: options.secretsByName ? 'get' : 'watch',
+    });
   }
   const defaultNamespace = options.namespace ?? _podNamespace() ?? 'default';
   return new FileReceiverSource({ receivers: options.receivers!, secretsDir: options.secretsDir, defaultNamespace, log });

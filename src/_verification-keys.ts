@@ -18,13 +18,13 @@ export function checkVerificationKeys(what: string, type: string, keys: string[]
   return [...keys];
 }
 
-/** The Receiver metadata that carries `keys`: nothing without them, so Flux-only receivers render as before. */
-export function verificationKeysAnnotations(keys: string[] | undefined): { annotations?: { [key: string]: string } } {
-  return keys === undefined ? {} : { annotations: { [VERIFICATION_KEYS_ANNOTATION]: formatVerificationKeys(keys) } };
+/** The Receiver annotation that carries `keys`: none without them, so Flux-only receivers render as before. */
+export function verificationKeysAnnotations(keys: string[] | undefined): { [key: string]: string } {
+  return keys === undefined ? {} : { [VERIFICATION_KEYS_ANNOTATION]: formatVerificationKeys(keys) };
 }
 
 /** Why FluxReceivers refuses a receiver with verification keys. */
 export function fluxVerificationKeysError(what: string, keys: string[]): string {
   return `${what}: verificationKeys ${JSON.stringify(keys)} are an extension of the bundled server: Flux's notification-controller verifies with 'token' only and would ignore them, `
-    + `so a sender switched to another key would be refused: remove verificationKeys, or use WebhookReceiver (or the bundled server's cluster mode, annotating the Receiver ${VERIFICATION_KEYS_ANNOTATION})`;
+    + 'so a sender switched to another key would be refused: remove verificationKeys, or serve the receiver with WebhookReceiver (files or cluster mode)';
 }

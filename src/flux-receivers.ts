@@ -65,6 +65,9 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
   /** Adds a Flux Receiver named `name` in this namespace; its child construct id is `name`. */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
     if (options.verificationKeys !== undefined) throw new Error(fluxVerificationKeysError(`FluxReceivers ${this.node.path}: receiver ${JSON.stringify(name)}`, options.verificationKeys));
+    if (options.rateLimit !== undefined) {
+      throw new Error(`FluxReceivers ${this.node.path}: receiver ${JSON.stringify(name)} rateLimit ${JSON.stringify(options.rateLimit?.value)} is an extension of the bundled server; notification-controller has no rate limit: remove rateLimit, or serve the receiver with WebhookReceiver`);
+    }
     const definition = this.receiverSet.add(name, options);
     this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
     return definition;

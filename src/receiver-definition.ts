@@ -5,7 +5,8 @@ import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
-import { hookPath } from './model';
+import { hookPath, RATE_LIMIT_ANNOTATION } from './model';
+import { RateLimit } from './rate-limit';
 import { ReceiverProvider } from './receiver-provider';
 import { ReconcileTarget } from './reconcile-target';
 
@@ -57,6 +58,14 @@ export interface ReceiverOptions {
    * @default - only `token`, as in Flux
    */
   readonly verificationKeys?: string[];
+  /**
+   * Limit of verified deliveries for this receiver (an extension of the bundled server, written
+   * as the Receiver annotation `cdk8s-flux-webhooks.io/rate-limit`); over it the sender gets 429
+   * with `Retry-After`. `FluxReceivers` refuses it: notification-controller has no rate limit.
+   *
+   * @default - the server's default: `WebhookReceiverProps.rateLimit`, or `genericRateLimit` for generic receivers
+   */
+  readonly rateLimit?: RateLimit;
 }
 
 /** Props of a `ReceiverDefinition`. */
@@ -92,6 +101,8 @@ export class ReceiverDefinition {
   public readonly interval?: string;
   /** The Secret keys that verify deliveries, when not only `token`. */
   public readonly verificationKeys?: string[];
+  /** The receiver's own rate limit, when set. */
+  public readonly rateLimit?: RateLimit;
   private readonly _targets: ReconcileTarget[];
 
   public constructor(props: ReceiverDefinitionProps) {
@@ -127,6 +138,12 @@ export class ReceiverDefinition {
       if (t._unplacedPath !== undefined) throw new Error(unplaced(what, `targets[${i}] ${t.kind} ${JSON.stringify(t.name)}`, t._unplacedPath, props.namespace));
     });
     assertNotBlank(`${what} resourceFilter`, props.resourceFilter);
+    if (props.rateLimit !== undefined) {
+      if (!(props.rateLimit instanceof RateLimit)) {
+        throw new Error(`${what}: rateLimit ${JSON.stringify(props.rateLimit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
+      }
+      props.rateLimit._render(`${what} rateLimit`);
+    }
     this.name = props.name;
     this.namespace = props.namespace;
     this.provider = props.provider;
@@ -135,6 +152,7 @@ export class ReceiverDefinition {
     this.suspend = props.suspend ?? false;
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
     this.verificationKeys = checkVerificationKeys(what, type, props.verificationKeys);
+    this.rateLimit = props.rateLimit;
     this._targets = [...props.targets];
     // Last, so a receiver refused above leaves no check behind on the Secret.
     if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret, this.verificationKeys);
@@ -168,8 +186,17 @@ export class ReceiverDefinition {
 
   /** @internal The Receiver as props of the generated L1. */
   public _toReceiverProps(): ReceiverProps {
+    const annotations = {
+      ...(this.rateLimit ? { [RATE_LIMIT_ANNOTATION]: this.rateLimit.value } : {}),
+      ...verificationKeysAnnotations(this.verificationKeys),
+    };
     return {
-      metadata: { name: this.name, namespace: this.namespace, ...verificationKeysAnnotations(this.verificationKeys) },
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        // Only when set, so receivers without extensions render exactly as before.
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      },
       spec: {
         type: this.provider.type as string as ReceiverSpecType,
         interval: this.interval,

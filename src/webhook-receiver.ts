@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
@@ -9,12 +9,15 @@ import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName, assertObjectName } from './_validation';
+import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import {
   DEFAULT_IMAGE_REPOSITORY, FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT,
   HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
-  RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
+  RECEIVER_API_VERSION, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
+import { RateLimit } from './rate-limit';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+import { ReceiverMode } from './receiver-mode';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /** Props of `WebhookReceiver`. */
@@ -50,7 +53,7 @@ export interface WebhookReceiverProps {
   /**
    * CPU and memory of the server container.
    *
-   * @default - requests 50m CPU / 128Mi memory (the server idles at about 95-110 MB RSS, see docs/benchmarks.md), limits 1 CPU / 256Mi memory
+   * @default - requests 50m CPU / 128Mi memory (the server idles at about 95-110 MB RSS, see docs/benchmarks.md), limits 1 CPU / 320Mi memory (1,000 concurrent 3 MiB uploads peak at about 210 MB RSS, see docs/reliability.md)
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -85,6 +88,38 @@ export interface WebhookReceiverProps {
    * @default - the server's default, 5 minutes
    */
   readonly duplicateWindow?: Duration;
+  /**
+   * Where the server reads its receivers from. `ReceiverMode.cluster()` emits them as Flux
+   * `Receiver` objects (so `kubectl get receiver` shows Ready and the webhook path), runs the
+   * server with `--watch-receivers`, mounts nothing, and grants get/list/watch on Receivers,
+   * patch on `receivers/status` and get on exactly the receivers' Secrets, in this namespace.
+   * At most one cluster-mode WebhookReceiver per namespace (checked at synth time).
+   *
+   * @default ReceiverMode.files()
+   */
+  readonly mode?: ReceiverMode;
+  /**
+   * Default limit of verified deliveries per receiver (`--rate-limit`, an extension: Flux has
+   * none). Over it the sender gets 429 with `Retry-After`; a receiver's own `rateLimit` wins.
+   *
+   * @default - 20 per second, burst 200 (the server's default)
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * The same for `generic` receivers (`--generic-rate-limit`), which have no signature: their
+   * URL is the only secret.
+   *
+   * @default - 2 per second, burst 20 (the server's default)
+   */
+  readonly genericRateLimit?: RateLimit;
+  /**
+   * Answer every delivery with a short JSON report (receiver, outcome, each target and its
+   * result, the check that failed; never a secret) instead of Flux's empty body
+   * (`--json-answers`). Without it, only senders that send `Accept: application/json` get one.
+   *
+   * @default false
+   */
+  readonly jsonAnswers?: boolean;
   /**
    * Extra metadata for every object.
    *
@@ -123,7 +158,10 @@ const DEFAULT_SERVICE_NAME = 'flux-webhook-receiver';
  * RBAC: for every namespace that holds targets, a Role and a RoleBinding grant get/list/watch
  * on exactly the target kinds there, and patch on exactly the named targets (on the whole kind
  * when a target selects by labels). Flux has no namespace wildcard, so no ClusterRole is ever
- * needed or created. Nothing is granted on Secrets: they are mounted as files.
+ * needed or created. Nothing is granted on Secrets: they are mounted as files. In cluster mode
+ * (`mode: ReceiverMode.cluster()`) the receivers are Flux `Receiver` objects instead of a
+ * ConfigMap, and the Role of this namespace also grants get/list/watch on Receivers, patch on
+ * `receivers/status` and get on the receivers' Secrets by name; nothing is mounted.
  *
  * Getting the webhook URL: the path is `/hook/sha256(token + name + namespace)` and the token
  * is not in the app. Run the command in `ReceiverDefinition.webhookPathCommand` where kubectl
@@ -148,8 +186,10 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   public readonly replicas: number;
   /** The ServiceAccount of the server pods. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
-  /** The ConfigMap with the receiver definitions. */
-  public readonly configMap: k8s.KubeConfigMap;
+  /** Where the server reads its receivers from. */
+  public readonly mode: ReceiverMode;
+  /** The ConfigMap with the receiver definitions; undefined in cluster mode. */
+  public readonly configMap?: k8s.KubeConfigMap;
   /** The server Deployment (the default child). */
   public readonly deployment: k8s.KubeDeployment;
   /** The ClusterIP Service in front of the server. */
@@ -165,7 +205,10 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
   private readonly noCrossNamespaceRefs: boolean;
   private readonly extraMetadata?: ApiObjectMetadata;
-  private readonly duplicateWindow?: string;
+  private readonly clusterMode: boolean;
+  private readonly objects: ApiObject[] = [];
+  /** Extension flags (rate limits, JSON answers), only when set: unset keeps the server's defaults. */
+  private readonly extensionArgs: string[] = [];
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -186,7 +229,17 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
     this.extraMetadata = props.metadata;
-    this.duplicateWindow = props.duplicateWindow === undefined ? undefined : duplicateWindowFlag(`WebhookReceiver ${this.node.path}`, props.duplicateWindow);
+    this.mode = props.mode ?? ReceiverMode.files();
+    if (!(this.mode instanceof ReceiverMode) || !['files', 'cluster'].includes(this.mode.kind)) {
+      throw new Error(`WebhookReceiver ${this.node.path}: mode ${JSON.stringify(props.mode)} is not a receiver mode: use ReceiverMode.files() or ReceiverMode.cluster()`);
+    }
+    this.clusterMode = this.mode.kind === 'cluster';
+    if (props.rateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.rateLimit.flag, this.rateLimitText('rateLimit', props.rateLimit));
+    if (props.genericRateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.genericRateLimit.flag, this.rateLimitText('genericRateLimit', props.genericRateLimit));
+    if (props.jsonAnswers) this.extensionArgs.push(SERVER_FLAGS.jsonAnswers.flag);
+    if (props.duplicateWindow !== undefined) {
+      this.extensionArgs.push(SERVER_FLAGS.duplicateWindow.flag, duplicateWindowFlag(`WebhookReceiver ${this.node.path}`, props.duplicateWindow));
+    }
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
     checkObjectsAtSynth(this);
 
@@ -204,10 +257,16 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       spec: Lazy.any({ produce: () => this.deploymentSpec(props.resources) }),
     });
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: this.metadata() });
-    this.configMap = new k8s.KubeConfigMap(this, 'Receivers', {
-      metadata: this.metadata(),
-      data: Lazy.any({ produce: () => ({ [RECEIVERS_FILE]: this.receiversYaml() }) }),
-    });
+    if (!this.clusterMode) {
+      this.configMap = new k8s.KubeConfigMap(this, 'Receivers', {
+        metadata: this.metadata(),
+        data: Lazy.any({ produce: () => ({ [RECEIVERS_FILE]: this.receiversYaml() }) }),
+      });
+    } else {
+      // The server watches Receivers and reads their Secrets in its own namespace.
+      this.ensureRbac(this.namespace);
+      this.node.addValidation({ validate: () => this.validateClusterMode() });
+    }
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: this.metadata({ name: this.serviceName }),
       spec: {
@@ -250,7 +309,12 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     return this.receiverSet.all();
   }
 
-  /** The Roles, one per namespace that holds targets. */
+  /** The Flux `Receiver` objects emitted in cluster mode, one per receiver; empty in files mode. */
+  public get receiverObjects(): ApiObject[] {
+    return [...this.objects];
+  }
+
+  /** The Roles, one per namespace that holds targets (and, in cluster mode, one in this namespace). */
   public get roles(): k8s.KubeRole[] {
     return [...this.rbac.values()].map((r) => r.role);
   }
@@ -265,6 +329,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
    * server the access its targets need.
    */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    if (options.rateLimit !== undefined) this.rateLimitText(`receiver ${JSON.stringify(name)} rateLimit`, options.rateLimit);
     const definition = this.receiverSet.add(name, options);
     for (const target of definition.targets) {
       const ns = target.namespace ?? this.namespace;
@@ -273,7 +338,16 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       }
       this.ensureRbac(ns);
     }
+    // Rendered exactly like FluxReceivers' objects.
+    if (this.clusterMode) this.objects.push(new ReceiverL1(this, `Receiver-${name}`, definition._toReceiverProps()));
     return definition;
+  }
+
+  /** Checks a rate limit at synth time, naming this construct's path and the field. */
+  private rateLimitText(field: string, limit: RateLimit): string {
+    const what = `WebhookReceiver ${this.node.path}: ${field}`;
+    if (!(limit instanceof RateLimit)) throw new Error(`${what} ${JSON.stringify(limit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
+    return limit._render(what);
   }
 
   private metadata(extra: ApiObjectMetadata = {}): ApiObjectMetadata {
@@ -312,7 +386,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         byResource.set(key, entry);
       }
     }
-    const rules: k8s.PolicyRule[] = [];
+    const rules: k8s.PolicyRule[] = this.clusterMode && ns === this.namespace ? this.clusterModeRules() : [];
     for (const key of [...byResource.keys()].sort()) {
       const { group, plural, names, wildcard } = byResource.get(key)!;
       rules.push({ apiGroups: [group], resources: [plural], verbs: ['get', 'list', 'watch'] });
@@ -321,6 +395,28 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         : { apiGroups: [group], resources: [plural], resourceNames: [...names].sort(), verbs: ['patch'] });
     }
     return rules;
+  }
+
+  /**
+   * A cluster-mode server serves every Receiver of its namespace: a second one there would serve
+   * the first one's Receivers without their Secrets and overwrite their status.
+   */
+  private validateClusterMode(): string[] {
+    const others = this.node.root.node.findAll()
+      .filter((c): c is WebhookReceiver => c instanceof WebhookReceiver && c !== this && c.clusterMode && c.namespace === this.namespace);
+    return others.map((o) => `WebhookReceiver ${this.node.path}: mode ReceiverMode.cluster() in namespace ${JSON.stringify(this.namespace)} is also the mode of WebhookReceiver ${o.node.path} there; each server would serve the other's Receivers and overwrite their status: put one in another namespace, or give it ReceiverMode.files()`);
+  }
+
+  /** Cluster mode: read Receivers, write only their status, get only the Secrets they name. */
+  private clusterModeRules(): k8s.PolicyRule[] {
+    const group = RECEIVER_API_VERSION.split('/')[0];
+    const secrets = this.secretNames();
+    return [
+      { apiGroups: [group], resources: ['receivers'], verbs: ['get', 'list', 'watch'] },
+      // The server writes status with a JSON merge patch only, never update.
+      { apiGroups: [group], resources: ['receivers/status'], verbs: ['patch'] },
+      ...(secrets.length > 0 ? [{ apiGroups: [''], resources: ['secrets'], resourceNames: secrets, verbs: ['get'] }] : []),
+    ];
   }
 
   private receiversYaml(): string {
@@ -334,17 +430,22 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private deploymentSpec(resources: kplus.ContainerResources | undefined): k8s.DeploymentSpec {
     const secrets = this.secretNames();
     const flag = (f: { flag: string; default: string }, value = f.default) => [f.flag, value];
+    // Boolean flags take no value: the server reads a following word as the next flag.
+    const on = (f: { flag: string }) => [f.flag];
     const args = [
       'serve',
-      ...flag(SERVER_FLAGS.receivers, RECEIVERS_MOUNT_PATH),
-      ...flag(SERVER_FLAGS.secretsDir, SECRETS_MOUNT_PATH),
+      ...(this.clusterMode
+        ? [...on(SERVER_FLAGS.watchReceivers), ...flag(SERVER_FLAGS.namespace, this.namespace), ...on(SERVER_FLAGS.secretsByName)]
+        : [...flag(SERVER_FLAGS.receivers, RECEIVERS_MOUNT_PATH), ...flag(SERVER_FLAGS.secretsDir, SECRETS_MOUNT_PATH)]),
       ...flag(SERVER_FLAGS.listen),
       ...flag(SERVER_FLAGS.metricsListen),
       ...flag(SERVER_FLAGS.healthListen),
-      ...(this.noCrossNamespaceRefs ? flag(SERVER_FLAGS.noCrossNamespaceRefs, 'true') : []),
-      ...(this.duplicateWindow !== undefined ? flag(SERVER_FLAGS.duplicateWindow, this.duplicateWindow) : []),
+      ...(this.noCrossNamespaceRefs ? on(SERVER_FLAGS.noCrossNamespaceRefs) : []),
+      ...this.extensionArgs,
     ];
-    const checksum = createHash('sha256').update(this.receiversYaml()).digest('hex');
+    // Files mode: a new ConfigMap content rolls the pods. Cluster mode: the server follows the watch.
+    const annotations = this.clusterMode ? undefined : { [CHECKSUM_ANNOTATION]: createHash('sha256').update(this.receiversYaml()).digest('hex') };
+    const mounted = !this.clusterMode;
     const probe = (path: string): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString(HEALTH_PORT_NAME) },
       periodSeconds: 10,
@@ -355,7 +456,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       replicas: this.replicas,
       selector: { matchLabels: { ...this.selector } },
       template: {
-        metadata: { labels: { ...this.labels }, annotations: { [CHECKSUM_ANNOTATION]: checksum } },
+        metadata: { labels: { ...this.labels }, annotations },
         spec: {
           serviceAccountName: this.serviceAccount.name,
           automountServiceAccountToken: true,
@@ -398,15 +499,19 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
             },
             volumeMounts: [
               { name: 'tmp', mountPath: '/tmp' },
-              { name: 'receivers', mountPath: RECEIVERS_MOUNT_PATH, readOnly: true },
-              ...secrets.map((s, i) => ({ name: `secret-${i}`, mountPath: `${SECRETS_MOUNT_PATH}/${s}`, readOnly: true })),
+              ...(mounted ? [
+                { name: 'receivers', mountPath: RECEIVERS_MOUNT_PATH, readOnly: true },
+                ...secrets.map((s, i) => ({ name: `secret-${i}`, mountPath: `${SECRETS_MOUNT_PATH}/${s}`, readOnly: true })),
+              ] : []),
             ],
           }],
           volumes: [
             { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('64Mi') } },
-            { name: 'receivers', configMap: { name: this.configMap.name } },
-            // optional: a missing Secret makes only its receivers not ready, not the whole pod.
-            ...secrets.map((s, i) => ({ name: `secret-${i}`, secret: { secretName: s, optional: true, defaultMode: 0o440 } })),
+            ...(mounted && this.configMap ? [
+              { name: 'receivers', configMap: { name: this.configMap.name } },
+              // optional: a missing Secret makes only its receivers not ready, not the whole pod.
+              ...secrets.map((s, i) => ({ name: `secret-${i}`, secret: { secretName: s, optional: true, defaultMode: 0o440 } })),
+            ] : []),
           ],
         },
       },
@@ -416,7 +521,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
 
 function containerResources(resources: kplus.ContainerResources | undefined): k8s.ResourceRequirements {
   const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) };
-  const memory = resources?.memory ?? { request: Size.mebibytes(128), limit: Size.mebibytes(256) };
+  const memory = resources?.memory ?? { request: Size.mebibytes(128), limit: Size.mebibytes(320) };
   const quantities = (c?: kplus.Cpu, m?: Size) => {
     const out: { [key: string]: k8s.Quantity } = {};
     if (c) out.cpu = k8s.Quantity.fromString(c.amount);

@@ -5,6 +5,13 @@ import type { Logger } from '../observability/logger';
 import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
 import type { DeliveryResult, WebhookObserver } from '../pipeline/delivery';
 
+/**
+ * The longest value a request can put in its log line: event names, delivery ids, descriptions
+ * and errors carry sender-chosen text (a 3 MiB `repo_url`, a huge header). Longer values are cut
+ * and say how much was dropped, so one request costs a bounded log line (< 8 KiB with the limits).
+ */
+export const LOG_VALUE_MAX_CHARS = 1024;
+
 /** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */
 interface _HttpSeries {
   readonly duration: { observe(value: number): void };
@@ -47,11 +54,11 @@ export class DeliveryRecorder implements WebhookObserver {
     return this.inflightCount === 0 ? Promise.resolve() : new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void {
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, bytes = 0): void {
     const http = this._httpSeries(delivery.method, result.status);
     http.duration.observe(seconds);
-    // Every response is headers only (Content-Length: 0), as Flux's are.
-    http.size.observe(0);
+    // Headers only (Content-Length: 0) as in Flux, unless a JSON answer was asked for.
+    http.size.observe(bytes);
     const r = result.receiver;
     this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
     if (r && result.verificationKey) this.metrics.verificationKeys.inc({ namespace: r.namespace, name: r.name, key: result.verificationKey });
@@ -59,15 +66,16 @@ export class DeliveryRecorder implements WebhookObserver {
     const fields = {
       receiver: r ? `${r.namespace}/${r.name}` : undefined,
       type: r?.type,
-      event: result.event,
-      deliveryId: result.deliveryId,
+      event: boundLogValue(result.event),
+      deliveryId: boundLogValue(result.deliveryId),
       verificationKey: result.verificationKey,
-      description: result.description,
+      description: boundLogValue(result.description),
       method: delivery.method,
       outcome: result.outcome,
       status: result.status,
       durationMs: Math.round(seconds * 1e6) / 1e3,
-      error: result.reason,
+      error: boundLogValue(result.reason),
+      retryAfterSeconds: result.retryAfterSeconds,
       targets: result.entries?.map((e) => ({
         kind: e.kind,
         namespace: e.namespace,
@@ -75,11 +83,12 @@ export class DeliveryRecorder implements WebhookObserver {
         selected: e.selected,
         patched: e.patched,
         filteredOut: e.filteredOut,
-        error: e.error,
+        error: boundLogValue(e.error),
       })),
     };
-    if (result.status >= 500) this.log.error('webhook failed', fields);
-    else if (result.status === 400 || result.status === 503) this.log.warn('webhook refused', fields);
+    // 503 (not ready, suspended, body budget spent) is a refusal, not a failure: warn, as documented.
+    if (result.status >= 500 && result.status !== 503) this.log.error('webhook failed', fields);
+    else if (result.status === 400 || result.status === 429 || result.status === 503) this.log.warn('webhook refused', fields);
     else this.log.info('webhook handled', fields);
   }
 
@@ -103,4 +112,10 @@ export class DeliveryRecorder implements WebhookObserver {
     }
     return series;
   }
+}
+
+/** `value` cut to LOG_VALUE_MAX_CHARS, ending with how many characters were dropped. */
+export function boundLogValue(value: string | undefined): string | undefined {
+  if (value === undefined || value.length <= LOG_VALUE_MAX_CHARS) return value;
+  return `${value.slice(0, LOG_VALUE_MAX_CHARS)}…(${value.length - LOG_VALUE_MAX_CHARS} more characters)`;
 }

@@ -3,6 +3,7 @@
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
 import { DeliveryRecorder } from './delivery-recorder';
+import { BodyBudget } from '../http/body-budget';
 import { listen } from '../http/listen-address';
 import { createOpsServer, OpsRoute } from '../http/ops-server';
 import { createWebhookServer } from '../http/webhook-server';
@@ -10,6 +11,7 @@ import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
 import { DuplicateDeliveries } from '../pipeline/duplicate-deliveries';
+import { RateLimitDefaults, ReceiverRateLimiter } from '../pipeline/rate-limiter';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';
 import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
 import type { Provider, ProviderContext } from '../providers/provider';
@@ -28,6 +30,12 @@ export interface ReceiverServerOptions {
   readonly policy: TargetPolicy;
   /** Redelivery window (ms); undefined or 0: every copy of a delivery is handled, as in Flux. */
   readonly duplicateWindowMs?: number;
+  /** Per-receiver limits of verified deliveries; none when absent (main.ts passes the flags, which default on). */
+  readonly rateLimits?: RateLimitDefaults;
+  /** JSON answer to every delivery, not only to `Accept: application/json`. */
+  readonly jsonAnswers?: boolean;
+  /** Request-body bytes all requests together may hold in memory. @default DEFAULT_BODY_BUDGET_BYTES */
+  readonly bodyBudgetBytes?: number;
 }
 
 export interface ReceiverServerParts {
@@ -61,6 +69,7 @@ export class ReceiverServer {
   readonly caches: TargetCaches;
   readonly trigger: CoalescingTrigger;
   private readonly pipeline: WebhookPipeline;
+  private readonly limiter: ReceiverRateLimiter;
   private readonly recorder: DeliveryRecorder;
   private readonly webhook: http.Server;
   private readonly ops: http.Server[] = [];
@@ -71,6 +80,7 @@ export class ReceiverServer {
     this.metrics = parts.metrics ?? new ReceiverMetrics();
     this.caches = new TargetCaches(parts.kube, parts.log);
     this.trigger = new CoalescingTrigger({ coalesced: () => this.metrics.coalesced.inc() });
+    this.limiter = new ReceiverRateLimiter(options.rateLimits ?? {}, parts.log);
     this.pipeline = new WebhookPipeline({
       registry: this.registry,
       providerFor: parts.providerFor,
@@ -82,16 +92,22 @@ export class ReceiverServer {
       log: parts.log,
       metrics: this.metrics,
       duplicates: options.duplicateWindowMs ? new DuplicateDeliveries({ windowMs: options.duplicateWindowMs }) : undefined,
+      limiter: this.limiter,
     });
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
-    this.webhook = createWebhookServer(this.pipeline, this.recorder);
+    const budget = new BodyBudget(options.bodyBudgetBytes);
+    this.metrics.bufferedBytesNow = () => budget.held;
+    this.webhook = createWebhookServer(this.pipeline, this.recorder, budget, { jsonAnswers: options.jsonAnswers ?? false });
   }
 
   get ports(): BoundPorts {
     return this.boundPorts!;
   }
 
-  /** Ready = receivers loaded and every target cache synced. */
+  /**
+   * Ready = receivers loaded and every target cache's first LIST done, successfully or not. A cache
+   * that cannot list (kind not served, RBAC) fails only its own receivers' requests, with 500.
+   */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.registry.loaded) reasons.push('receivers not loaded yet');
@@ -137,7 +153,9 @@ export class ReceiverServer {
     const healthz: OpsRoute = async () => ({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' });
     const readyz: OpsRoute = async () => {
       const { ready, reasons } = this.readiness();
-      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' : reasons.join('\n') + '\n' };
+      // Ready with failing caches: their own receivers answer 500; say which, after "ok".
+      const failing = this.caches.failing().map((f) => `target cache failing (its receivers answer 500): ${f}\n`).join('');
+      return { status: ready ? 200 : 503, contentType: 'text/plain; charset=utf-8', body: ready ? 'ok\n' + failing : reasons.join('\n') + '\n' };
     };
     const routesByAddress = new Map<string, Map<string, OpsRoute>>();
     const add = (address: string, path: string, route: OpsRoute): void => {
@@ -161,6 +179,7 @@ export class ReceiverServer {
   private _receiversChanged(receivers: readonly ServedReceiver[]): void {
     this.registry.replace(receivers);
     this.pipeline.pruneFilters(receivers);
+    this.limiter.retain(receivers);
     const keys: CacheKey[] = [];
     for (const r of receivers) {
       const ns = r.object.metadata.namespace;

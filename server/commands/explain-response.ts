@@ -1,6 +1,7 @@
 // What a webhook answer means for the person testing the path from the internet to the cluster.
 // The receiver (this server and notification-controller alike) answers with an empty body, so a
-// body usually comes from something in between (ingress, gateway, load balancer).
+// body usually comes from something in between (ingress, gateway, load balancer); the exception
+// is this server's JSON answer (docs/server.md, "JSON answers"), recognised by its fields.
 import { DeliveryBuilder } from './deliveries';
 
 export interface Answer {
@@ -29,7 +30,10 @@ function rejections(builder: DeliveryBuilder, event: string): string[] {
 
 export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: string): Explanation {
   const { status } = answer;
-  const fromProxy = answer.body.trim() !== '' ? [`The answer has a body, so it probably came from a proxy in front of the receiver: ${_snippet(answer.body)}`] : [];
+  const report = _jsonAnswer(answer.body);
+  const fromProxy = report
+    ? (report.reason ? [`The receiver says: ${report.reason}`] : [])
+    : answer.body.trim() !== '' ? [`The answer has a body, so it probably came from a proxy in front of the receiver: ${_snippet(answer.body)}`] : [];
   if (status >= 200 && status < 300) {
     return {
       ok: true,
@@ -62,7 +66,8 @@ export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: s
       lines.push('Body too large: over the receiver\'s 3 MiB limit, or (more likely for a test delivery) a proxy\'s smaller limit, e.g. ingress-nginx proxy-body-size.');
       break;
     case 429:
-      lines.push(`Rate limited by something in front of the receiver (the receiver itself does not limit)${answer.retryAfter ? `; Retry-After: ${answer.retryAfter}` : ''}.`);
+      lines.push(`Rate limited${answer.retryAfter ? ` (Retry-After: ${answer.retryAfter} s)` : ''}: by the bundled server's per-receiver limit of verified deliveries`
+        + ' (default 20/s, 2/s for generic; the Receiver annotation cdk8s-flux-webhooks.io/rate-limit), or by a proxy in front of the receiver.');
       break;
     case 431:
       lines.push('Request headers too large (over 256 KiB at the receiver, or a proxy\'s smaller limit).');
@@ -87,6 +92,18 @@ export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: s
       lines.push(status >= 500 ? 'A server error, probably from a proxy in front of the receiver.' : `HTTP ${status} is not an answer of the receiver: probably a proxy, or the URL does not point at a receiver.`);
   }
   return { ok: false, lines: [...lines, ...fromProxy] };
+}
+
+/** This server's JSON answer, when the body is one (an object with a string `outcome`). */
+function _jsonAnswer(body: string): { reason?: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    if (typeof value !== 'object' || value === null || typeof (value as { outcome?: unknown }).outcome !== 'string') return undefined;
+    const reason = (value as { reason?: unknown }).reason;
+    return { reason: typeof reason === 'string' ? _snippet(reason) : undefined };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why a request did not get any answer. */

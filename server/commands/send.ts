@@ -202,7 +202,8 @@ function _post(url: URL, headers: Record<string, string>, body: Buffer, timeoutM
   return new Promise((resolve, reject) => {
     const options: https.RequestOptions = {
       method: 'POST',
-      headers: { ...headers, 'Content-Length': String(body.length) },
+      // The bundled server then says which check failed (docs/server.md, "JSON answers"); notification-controller ignores it.
+      headers: { 'Accept': 'application/json', ...headers, 'Content-Length': String(body.length) },
       agent: false,
       ...(url.protocol === 'https:' && insecure ? { rejectUnauthorized: false } : {}),
     };

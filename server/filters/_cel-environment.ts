@@ -23,13 +23,19 @@ export function celEquals(a: unknown, b: unknown): boolean {
     return a.length === b.length && a.every((item, index) => celEquals(item, b[index]));
   }
   if (isPlainMap(a) && isPlainMap(b)) {
-    const aKeys = Object.keys(a);
-    return aKeys.length === Object.keys(b).length && aKeys.every((key) => Object.hasOwn(b, key) && celEquals(a[key], b[key]));
+    const left = mapEntries(a);
+    const right = new Map(mapEntries(b));
+    return left.length === right.size && left.every(([key, value]) => right.has(key) && celEquals(value, right.get(key)));
   }
   return a === b;
 }
 
-function isPlainMap(value: unknown): value is Record<string, unknown> {
+/** JSON maps reach CEL as Maps (cel-values.ts); map literals cel-js builds are plain objects. */
+function mapEntries(map: object): [unknown, unknown][] {
+  return map instanceof Map ? [...map.entries()] : Object.entries(map);
+}
+
+function isPlainMap(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 

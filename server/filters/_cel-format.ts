@@ -12,7 +12,8 @@ function formatString(value: unknown): string {
   if (typeof value === 'object') {
     const inner = (value as { valueOf?: () => unknown }).valueOf?.();
     if (typeof inner === 'bigint' || typeof inner === 'number') return formatString(inner);
-    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${formatString(v)}`).join(', ')}}`;
+    const entries = value instanceof Map ? [...value.entries()] : Object.entries(value as Record<string, unknown>);
+    return `{${entries.map(([k, v]) => `${String(k)}: ${formatString(v)}`).join(', ')}}`;
   }
   return String(value);
 }

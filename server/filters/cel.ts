@@ -3,6 +3,7 @@
 // and, for generic-oidc only, `claims`.
 import type { Environment } from '@marcbachmann/cel-js';
 import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from './_cel-environment';
+import { CelMap, toCelMap } from './cel-values';
 import { decodeFirstJsonValue } from '../wire/json-decode';
 import { contentTypeListsJson } from '../wire/media-type';
 
@@ -26,13 +27,14 @@ export interface CompiledFilter extends CompiledExpression {
   readonly claims: boolean;
 }
 
+/** Plain JSON objects are converted per call; pass Maps (`toCelMap`) to convert once for many calls. */
 export interface FilterVariables {
   /** The target's metadata-only JSON (apiVersion, kind, metadata). */
-  readonly res: Record<string, unknown>;
+  readonly res: Record<string, unknown> | CelMap;
   /** The request body map; undefined when the body is not JSON or was `null` (then `req` is empty). */
-  readonly req?: Record<string, unknown>;
+  readonly req?: Record<string, unknown> | CelMap;
   /** Verified OIDC claims (generic-oidc). */
-  readonly claims?: Record<string, unknown>;
+  readonly claims?: Record<string, unknown> | CelMap;
 }
 
 /** cel-js errors carry a multi-line source excerpt in `message` and the bare text in `summary`. */
@@ -94,8 +96,8 @@ export function compileFilter(expression: string, options: CompileFilterOptions)
 
 /** Evaluates a compiled filter; throws on a runtime error (e.g. "no such key"), which Flux answers with 500. */
 export function evaluateFilter(filter: CompiledFilter, variables: FilterVariables): boolean {
-  const bindings: Record<string, unknown> = { res: variables.res, req: variables.req ?? {} };
-  if (filter.claims) bindings.claims = variables.claims ?? {};
+  const bindings: Record<string, unknown> = { res: toCelMap(variables.res), req: toCelMap(variables.req) };
+  if (filter.claims) bindings.claims = toCelMap(variables.claims);
   const result = filter.run(bindings);
   if (typeof result !== 'boolean') {
     throw new Error(`failed to evaluate CEL expression as boolean: '${filter.expression}'`);

@@ -3,6 +3,7 @@
 // validation must return true, otherwise the messages of the failing ones are joined by "; ".
 import { oidcClaimsEnvironment } from './_cel-environment';
 import { compileExpression, requireBoolOutput, type CompiledExpression } from './cel';
+import { toCelMap } from './cel-values';
 import type { OidcProviderSpec } from '../../src/model';
 
 export interface CompiledClaimsProcessor {
@@ -37,11 +38,12 @@ export function compileClaimsProcessor(provider: Pick<OidcProviderSpec, 'variabl
  * Runs variables then validations against verified claims. Throws "token validation failed: m1; m2"
  * when validations return false, or the CEL error when an evaluation fails.
  */
-export function processClaims(processor: CompiledClaimsProcessor, claims: Record<string, unknown>): void {
-  const vars: Record<string, unknown> = {};
+export function processClaims(processor: CompiledClaimsProcessor, tokenClaims: Record<string, unknown>): void {
+  const claims = toCelMap(tokenClaims);
+  const vars = new Map<string, unknown>();
   for (const variable of processor.variables) {
     try {
-      vars[variable.name] = variable.compiled.run({ claims, vars });
+      vars.set(variable.name, variable.compiled.run({ claims, vars }));
     } catch (err) {
       throw new Error(`failed to evaluate variable ${JSON.stringify(variable.name)}: ${(err as Error).message}`);
     }

@@ -2,8 +2,11 @@
 // enforces the limits, buffers the body and hands everything to the pipeline; it knows nothing
 // about providers or Kubernetes.
 import * as http from 'http';
+import type { Socket } from 'net';
 import { posix } from 'path';
-import { readBody } from './read-body';
+import { BodyBudget } from './body-budget';
+import { acceptsJson, jsonAnswer } from './json-answer';
+import { MAX_BODY_BYTES, readBody } from './read-body';
 import { HOOK_PATH_PREFIX } from '../../src/model';
 import type { DeliveryResult, WebhookHandler, WebhookObserver } from '../pipeline/delivery';
 
@@ -20,7 +23,18 @@ const NOT_FOUND_BODY = '404 page not found\n';
 /** `/hook` without the trailing slash: Go's mux redirects it to the subtree. */
 const HOOK_PATH_BARE = HOOK_PATH_PREFIX.slice(0, -1);
 
-export function createWebhookServer(handler: WebhookHandler, observer: WebhookObserver): http.Server {
+/** Extensions beyond Flux (docs/server.md). */
+export interface WebhookServerOptions {
+  /** A JSON answer to every delivery, not only to `Accept: application/json`. */
+  readonly jsonAnswers?: boolean;
+}
+
+/** Seconds a client is asked to wait when the body budget is spent. */
+const RETRY_AFTER_SECONDS = 1;
+
+export function createWebhookServer(
+  handler: WebhookHandler, observer: WebhookObserver, budget = new BodyBudget(), options: WebhookServerOptions = {},
+): http.Server {
   const server = http.createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
@@ -30,14 +44,17 @@ export function createWebhookServer(handler: WebhookHandler, observer: WebhookOb
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: 1_000,
     },
-    (req, res) => void _route(req, res, handler, observer),
+    (req, res) => void _route(req, res, handler, observer, budget, options),
   );
-  // Bound how many requests one client may pipeline over a single connection.
-  server.maxRequestsPerSocket = 1000;
+  // No limit on requests per keep-alive connection, like Go (Node's default is none either).
+  server.maxRequestsPerSocket = 0;
   return server;
 }
 
-async function _route(req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver): Promise<void> {
+async function _route(
+  req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, budget: BodyBudget,
+  options: WebhookServerOptions,
+): Promise<void> {
   const arrivedAt = Date.now();
   const started = process.hrtime.bigint();
   const target = req.url ?? '/';
@@ -60,24 +77,103 @@ async function _route(req: http.IncomingMessage, res: http.ServerResponse, handl
   }
   observer.started();
   // In flight until the response left (or the client left): shutdown waits for exactly that.
-  // A ServerResponse emits 'close' once in both cases (right after 'finish' when it completed).
-  res.once('close', () => observer.finished());
+  // A ServerResponse emits 'close' once in both cases (right after 'finish' when it completed),
+  // except a pipelined response still queued behind another when the client hangs up: Node
+  // never emits it, so the socket's own 'close' ends those.
+  const socket = req.socket;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    _untilSocketCloses(socket)?.delete(finish);
+    observer.finished();
+  };
+  res.once('close', finish);
+  if (socket.destroyed) finish();
+  else _untilSocketCloses(socket, true)!.add(finish);
   let result: DeliveryResult;
   try {
-    const body = await readBody(req);
-    if (!body.ok) {
-      result = { status: body.status, outcome: body.status === 413 ? 'too_large' : 'bad_request', reason: body.reason };
+    const declared = Number(req.headers['content-length']);
+    if (declared > MAX_BODY_BYTES) {
+      // Declared too large: the same 413 the read would give, sent at once instead of after the
+      // bytes (or the 30 s timeout); the connection closes once the client stopped sending.
+      result = { status: 413, outcome: 'too_large', reason: `request body exceeds ${MAX_BODY_BYTES} bytes` };
+      res.setHeader('Connection', 'close');
+      res.writeHead(413, { 'Content-Length': 0 });
+      res.flushHeaders();
+      await _discard(req);
+      res.end();
+      observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
+      return;
     } else {
-      result = await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
+      const keep = handler.wantsBody?.(target) ?? true;
+      const body = await readBody(req, { budget, keep });
+      try {
+        if (!body.ok) {
+          result = { status: body.status, outcome: body.status === 413 ? 'too_large' : body.status === 503 ? 'overloaded' : 'bad_request', reason: body.reason };
+        } else if (!body.kept && handler.wantsBody?.(target)) {
+          // A reload made this path a receiver while its body was being discarded.
+          result = { status: 503, outcome: 'unavailable', reason: 'receivers changed while the request was read; retry' };
+        } else {
+          result = await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
+        }
+      } finally {
+        // Only once the handler is done with the body (not when the client left): a slab is reused at once.
+        body.release();
+      }
     }
   } catch (err) {
     // The pipeline reports failures as results; reaching this is a bug, still answered as 500.
     result = { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
   }
-  if (result.status === 413) res.setHeader('Connection', 'close');
-  res.writeHead(result.status, { 'Content-Length': 0 });
-  res.end();
-  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9);
+  // A refused body is not read to its end: the connection cannot carry another request.
+  if (result.status === 413 || result.outcome === 'overloaded') res.setHeader('Connection', 'close');
+  const retryAfter = result.retryAfterSeconds ?? (result.outcome === 'overloaded' ? RETRY_AFTER_SECONDS : undefined);
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+  // Extension: a short report when asked for; otherwise Flux's empty body.
+  const body = options.jsonAnswers || acceptsJson(req.headers.accept) ? Buffer.from(jsonAnswer(result)) : undefined;
+  if (body) {
+    res.writeHead(result.status, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff', 'Content-Length': body.length });
+    res.end(body);
+  } else {
+    res.writeHead(result.status, { 'Content-Length': 0 });
+    res.end();
+  }
+  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, body?.length ?? 0);
+}
+
+/** Per socket, what to run when it closes: one 'close' listener however many requests are pipelined on it. */
+const _onSocketClose = new WeakMap<Socket, Set<() => void>>();
+
+function _untilSocketCloses(socket: Socket, create = false): Set<() => void> | undefined {
+  let pending = _onSocketClose.get(socket);
+  if (!pending && create) {
+    const callbacks = new Set<() => void>();
+    socket.once('close', () => callbacks.forEach((callback) => callback()));
+    _onSocketClose.set(socket, callbacks);
+    pending = callbacks;
+  }
+  return pending;
+}
+
+/** Reads and drops what the client still sends: until it ends, 1 MiB, or 1 s, whichever comes first. */
+function _discard(req: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    let size = 0;
+    const timer = setTimeout(done, 1000);
+    function done(): void {
+      clearTimeout(timer);
+      req.removeListener('data', onData);
+      resolve();
+    }
+    function onData(chunk: Buffer): void {
+      size += chunk.length;
+      if (size > 1024 * 1024) done();
+    }
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('close', done);
+  });
 }
 
 /** The path part used for routing; absolute-form targets (`http://host/p`) route on their path, like Go. */
@@ -101,8 +197,9 @@ function _cleanPath(path: string): string {
   return clean;
 }
 
+/** Go 1.26's ServeMux answers 307 (method and body kept; a 301 lets clients turn POST into GET). */
 function _redirect(req: http.IncomingMessage, res: http.ServerResponse, location: string): void {
   req.resume();
-  res.writeHead(301, { 'Location': location, 'Content-Length': 0 });
+  res.writeHead(307, { 'Location': location, 'Content-Length': 0 });
   res.end();
 }

@@ -50,7 +50,8 @@ export interface ObjectMetadata {
 
 export interface MetadataList {
   readonly metadata: { readonly resourceVersion?: string };
-  readonly items: ObjectMetadata[];
+  /** `null` (not `[]`) when the namespace holds no such object or does not exist. */
+  readonly items: ObjectMetadata[] | null;
 }
 
 export interface WatchEvent {
@@ -82,6 +83,7 @@ export class KubeClient {
   /** Keep-alive connections shared by every call (client-node would open one per call). */
   readonly agent = new SharedAgent();
   private readonly patchOptions: ReturnType<typeof setHeaderOptions>;
+  private readonly shareConnections: ObservableMiddleware;
 
   constructor(readonly config: KubeConfig) {
     this.customObjects = config.makeApiClient(CustomObjectsApi);
@@ -95,6 +97,19 @@ export class KubeClient {
       post: (res) => new Observable(Promise.resolve(res)),
     };
     this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, { middleware: [shareConnections] });
+    this.shareConnections = shareConnections;
+  }
+
+  /** The patch options plus `signal` (client-node hands a request context's signal to fetch). */
+  private _withSignal(signal: AbortSignal): ReturnType<typeof setHeaderOptions> {
+    const abortable: ObservableMiddleware = {
+      pre: (ctx) => {
+        ctx.setSignal(signal);
+        return new Observable(Promise.resolve(ctx));
+      },
+      post: (res) => new Observable(Promise.resolve(res)),
+    };
+    return setHeaderOptions('Content-Type', PatchStrategy.MergePatch, { middleware: [this.shareConnections, abortable] });
   }
 
   /** Closes the shared API connections (shutdown). */
@@ -102,12 +117,16 @@ export class KubeClient {
     this.agent.destroy();
   }
 
-  /** JSON merge patch of `metadata.annotations` (RFC 7386), no resourceVersion precondition, like Flux. */
-  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
+  /**
+   * JSON merge patch of `metadata.annotations` (RFC 7386), no resourceVersion precondition, like
+   * Flux. `signal` aborts the call and closes its connection: kube-apiserver cancels a request
+   * whose client went away, so an aborted patch is not applied later.
+   */
+  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
     try {
       await this.customObjects.patchNamespacedCustomObject(
         { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body: { metadata: { annotations } } },
-        this.patchOptions,
+        signal ? this._withSignal(signal) : this.patchOptions,
       );
     } catch (err) {
       throw _apiError(err, `patch ${ref.kind} "${ref.namespace}/${ref.name}"`);
@@ -117,7 +136,7 @@ export class KubeClient {
   /** The REST plural of `kind` in `apiVersion`: the Flux table, else API discovery (once per group/version). */
   async resourceType(apiVersion: string, kind: string): Promise<ResourceType> {
     const { group, version } = splitApiVersion(apiVersion);
-    const known = KIND_PLURALS[kind];
+    const known = Object.hasOwn(KIND_PLURALS, kind) ? KIND_PLURALS[kind] : undefined;
     if (known) return { group, version, kind, plural: known };
     let kinds = this.discovery.get(apiVersion);
     if (!kinds) {
@@ -126,7 +145,7 @@ export class KubeClient {
       kinds.catch(() => this.discovery.delete(apiVersion));
     }
     const plural = (await kinds).get(kind);
-    if (!plural) throw new Error(`the API server does not serve kind "${kind}" in ${apiVersion}`);
+    if (!plural) throw new KubeApiError(404, `the API server does not serve kind "${kind}" in ${apiVersion}`);
     return { group, version, kind, plural };
   }
 

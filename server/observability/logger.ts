@@ -5,6 +5,9 @@ import { stdoutSink } from './stdout-sink';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Any top-level string field longer than this is cut (request fields have a tighter bound: delivery-recorder.ts). */
+export const FIELD_MAX_CHARS = 4096;
+
 export type LogFields = Readonly<Record<string, unknown>>;
 
 export interface Logger {
@@ -29,7 +32,10 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink().line,
     if (fields) {
       for (const k in fields) {
         const v = fields[k];
-        if (v !== undefined) entry[k] = v instanceof Error ? v.message : v;
+        if (v === undefined) continue;
+        const value = v instanceof Error ? v.message : v;
+        // Backstop for every other line: no top-level string field is ever longer than this.
+        entry[k] = typeof value === 'string' && value.length > FIELD_MAX_CHARS ? `${value.slice(0, FIELD_MAX_CHARS)}…(${value.length - FIELD_MAX_CHARS} more characters)` : value;
       }
     }
     sink(JSON.stringify(entry));

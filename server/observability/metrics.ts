@@ -26,6 +26,9 @@ export class ReceiverMetrics {
    * undefined until the first request, so the series appears with the first request as before).
    */
   inflightNow?: () => number | undefined;
+  /** Request-body bytes held in memory right now (the shared budget). */
+  bufferedBytesNow?: () => number;
+  readonly bufferedBytes: Gauge;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -43,6 +46,15 @@ export class ReceiverMetrics {
       labelNames: ['service', 'handler', 'method', 'code'],
       buckets: exponentialBuckets(100, 10, 8),
       registers,
+    });
+    this.bufferedBytes = new Gauge({
+      name: 'flux_webhook_receiver_buffered_body_bytes',
+      help: 'Request-body bytes held in memory across all requests (bounded by the body budget).',
+      registers,
+      collect: () => {
+        const now = this.bufferedBytesNow?.();
+        if (now !== undefined) this.bufferedBytes.set(now);
+      },
     });
     this.inflight = new Gauge({
       name: 'gotk_receiver_http_requests_inflight',

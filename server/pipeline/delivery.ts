@@ -13,7 +13,9 @@ export type Outcome =
   | 'unavailable' // 503: suspended or not ready
   | 'rejected' // 400: provider check failed
   | 'filter_error' // 500: CEL filters could not be built
-  | 'target_error'; // 500: some resource entry failed
+  | 'target_error' // 500: some resource entry failed
+  | 'rate_limited' // 429: over the receiver's rate limit (an extension, see pipeline/rate-limiter.ts)
+  | 'overloaded'; // 503: the request-body memory budget is spent (http/body-budget.ts)
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {
@@ -53,17 +55,24 @@ export interface DeliveryResult {
   /** Why the request was not fully successful. */
   readonly reason?: string;
   readonly entries?: readonly EntryReport[];
+  /** 429 only: the `Retry-After` header, in whole seconds. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** Turns one buffered request into a result; never throws for a bad request. */
 export interface WebhookHandler {
   handle(delivery: Delivery): Promise<DeliveryResult>;
+  /**
+   * Whether a request to `url` may reach a receiver that reads its body. Bodies of other requests
+   * are counted for the 413 (checked before the lookup, like Flux) but not kept.
+   */
+  wantsBody?(url: string): boolean;
 }
 
 /** Told about every request that reached the `/hook/` handler (not mux 404/301). */
 export interface WebhookObserver {
-  /** Once per answered request. Responses have no body, so there is no size to pass. */
-  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number): void;
+  /** Once per answered request; `bytes` is the response body size (0 unless a JSON answer was sent). */
+  completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, bytes?: number): void;
   started(): void;
   finished(): void;
 }

@@ -4,9 +4,11 @@
 import { KeyedVerdict, validateWithKeys } from './_verification-keys';
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
 import type { DuplicateDeliveries } from './duplicate-deliveries';
+import type { ReceiverRateLimiter } from './rate-limiter';
 import type { ReceiverRegistry } from './receiver-registry';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
+import { CelMap, toCelMap } from '../filters/cel-values';
 import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
@@ -18,12 +20,17 @@ import { cacheKeyFor, selectTargets, TargetPolicy } from '../targets/target-reso
 import type { CoalescingTrigger } from '../trigger/coalescing-trigger';
 import { requestedAtNow } from '../trigger/requested-at';
 
-/** A patch without an answer by then is a failure (500): a hung API server must not pin deliveries. */
+/**
+ * A patch without an answer by then is aborted and a failure (500): a hung API server must not pin
+ * deliveries. Also the longest any delivery waits for a patch of one object, one that joined a
+ * trailing patch (queued behind a running one) included.
+ */
 export const PATCH_TIMEOUT_MS = 10_000;
 
 /** What writes the annotation: the KubeClient (tests may wrap it to count calls). */
 export interface AnnotationPatcher {
-  patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
+  /** Must stop the request when `signal` aborts, so a stale patch never lands after a newer one. */
+  patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void>;
 }
 
 export interface PipelineDependencies {
@@ -38,11 +45,13 @@ export interface PipelineDependencies {
   readonly metrics?: ReceiverMetrics;
   /** Redelivery window; undefined: every copy is handled (Flux). */
   readonly duplicates?: DuplicateDeliveries;
+  /** Per-receiver limit of verified deliveries (an extension); none when absent. */
+  readonly limiter?: ReceiverRateLimiter;
 }
 
 interface Filters {
-  readonly req?: Record<string, unknown>;
-  readonly claims?: Record<string, unknown>;
+  readonly req?: CelMap;
+  readonly claims?: CelMap;
   readonly top?: CompiledFilter;
   readonly perEntry: readonly (CompiledFilter | undefined)[];
 }
@@ -70,6 +79,12 @@ export class WebhookPipeline {
     const duplicateKey = this.deps.duplicates?.keyOf(served.key, receiver.type, delivery.headers, delivery.body);
     if (duplicateKey !== undefined && this.deps.duplicates!.hasSucceeded(duplicateKey)) return { ...seen, status: 200, outcome: 'duplicate' };
 
+    // Rate limit (extension): after the provider check, so forged requests cannot spend a real sender's tokens.
+    const rate = this.deps.limiter?.take(served);
+    if (rate && !rate.ok) {
+      return { ...seen, status: 429, outcome: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds, reason: `over the rate limit of ${rate.limit.perSecond}/s (burst ${rate.limit.burst})` };
+    }
+
     let filters: Filters;
     try {
       filters = this._filters(served, verdict);
@@ -84,6 +99,12 @@ export class WebhookPipeline {
     }
     if (duplicateKey !== undefined) this.deps.duplicates!.recordSuccess(duplicateKey, delivery.arrivedAt);
     return { ...seen, status: 200, outcome: 'triggered', entries };
+  }
+
+  /** Whether `url` is a receiver that will read its body (not unknown, not suspended, ready). */
+  wantsBody(url: string): boolean {
+    const served = this.deps.registry.loaded ? this.deps.registry.lookup(url) : undefined;
+    return served !== undefined && served.ready && !served.object.spec?.suspend;
   }
 
   /** Drops compiled filters no current receiver uses (called after each reload). */
@@ -137,7 +158,8 @@ export class WebhookPipeline {
     const perEntry = spec.resources.map((e) => compile(e.filter));
     if (!top && perEntry.every((f) => !f)) return { perEntry };
     const req = requestBodyForCel(verdict.payload, verdict.payloadIsJson ? 'application/json' : undefined);
-    return { req, claims: verdict.claims, top, perEntry };
+    // Converted once per delivery, not per target and filter.
+    return { req: toCelMap(req), claims: toCelMap(verdict.claims), top, perEntry };
   }
 
   private async _entry(served: ServedReceiver, entry: ReceiverResourceSpec, index: number, filters: Filters): Promise<EntryReport> {
@@ -169,7 +191,11 @@ export class WebhookPipeline {
           continue;
         }
         const target: ObjectRef = { ...ref, name: object.metadata.name };
-        await this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target));
+        await _within(
+          PATCH_TIMEOUT_MS,
+          this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target)),
+          `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`,
+        );
         counts.patched++;
         count('patched');
       } catch (err) {
@@ -182,26 +208,43 @@ export class WebhookPipeline {
 
   private _accepts(filters: Filters, own: CompiledFilter | undefined, ref: Omit<ObjectRef, 'name'>, object: ObjectMetadata): boolean {
     if (!filters.top && !own) return true;
-    const res = { apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, kind: ref.kind, metadata: object.metadata };
+    const res = toCelMap({ apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, kind: ref.kind, metadata: object.metadata });
     const vars = { res, req: filters.req, claims: filters.claims };
     if (filters.top && !evaluateFilter(filters.top, vars)) return false;
     return !own || evaluateFilter(own, vars);
   }
 
+  /**
+   * One PATCH, aborted after PATCH_TIMEOUT_MS: the coalescing trigger starts the next patch of the
+   * object only when this one settled, and an aborted request is not applied later, so values
+   * land in the order they were made (requestedAt never goes backwards in the apiserver).
+   */
   private async _patch(target: ObjectRef): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`)), PATCH_TIMEOUT_MS);
-    });
+    const abort = new AbortController();
+    const message = `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`;
+    const timer = setTimeout(() => abort.abort(new Error(message)), PATCH_TIMEOUT_MS);
     try {
-      await Promise.race([this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() }), timeout]);
+      await this.deps.patcher.patchAnnotations(target, { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAtNow() }, abort.signal);
       this.deps.metrics?.patches.inc({ outcome: 'ok' });
     } catch (err) {
       this.deps.metrics?.patches.inc({ outcome: 'error' });
-      throw err;
+      throw abort.signal.aborted ? new Error(message) : err;
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** `work`, or a rejection with `message` after `ms`, whichever comes first. */
+async function _within<T>(ms: number, work: Promise<T>, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

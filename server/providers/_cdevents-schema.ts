@@ -85,7 +85,8 @@ export function validateCDEvent(event: unknown): CDEventCheck {
   if (!match) return { ok: false, reason: 'unparsable context.type' };
   const [, family, subject, predicate, major] = match;
   if (family === 'cdeventsx') return { ok: true, type };
-  if (!KNOWN_EVENTS[subject]?.includes(predicate)) {
+  // hasOwn: the subject is attacker text and may be `constructor` or `toString`.
+  if (!Object.hasOwn(KNOWN_EVENTS, subject) || !KNOWN_EVENTS[subject].includes(predicate)) {
     return { ok: false, reason: `unknown CDEvent type ${JSON.stringify(type)}` };
   }
   if (Number(major) !== KNOWN_MAJOR_VERSION) {

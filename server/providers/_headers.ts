@@ -12,3 +12,13 @@ export function optionalHeader(request: WebhookRequest, name: string): string | 
   const value = headerValue(request, name);
   return value === '' ? undefined : value;
 }
+
+/**
+ * A header's value as UTF-8 text. Node hands header bytes over as latin1; Go compares the raw
+ * bytes as UTF-8 (strings.EqualFold in the events allow-list), so `Pu\u017Fh Hook` must fold.
+ */
+export function headerText(request: WebhookRequest, name: string): string {
+  const value = headerValue(request, name);
+  // Pure ASCII (the usual case) reads the same either way.
+  return /^[\x00-\x7f]*$/.test(value) ? value : Buffer.from(value, 'latin1').toString('utf8');
+}

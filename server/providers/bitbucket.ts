@@ -1,7 +1,7 @@
 // bitbucket (Server/Data Center and Cloud): GitHub-style signature, event in X-Event-Key.
 import { eventAllowed } from './_event-filter';
 import { validateGitHubPayload } from './_github-payload';
-import { headerValue, optionalHeader } from './_headers';
+import { headerText, optionalHeader } from './_headers';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -12,7 +12,7 @@ export const bitbucketProvider: Provider = {
     if (token === undefined) return reject(MISSING_TOKEN);
     const check = validateGitHubPayload(request, token);
     if (!check.ok) return reject(`the Bitbucket server signature header is invalid, err: ${check.reason}`);
-    const event = headerValue(request, 'x-event-key');
+    const event = headerText(request, 'x-event-key');
     if (!eventAllowed(event, context.spec.events)) {
       return reject(`the Bitbucket server event '${bounded(event)}' is not authorised`);
     }

@@ -2,7 +2,7 @@
 // through the events allow-list.
 import { validateCDEvent } from './_cdevents-schema';
 import { eventAllowed } from './_event-filter';
-import { headerValue, optionalHeader } from './_headers';
+import { headerText, optionalHeader } from './_headers';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 import { decodeStrictJson } from '../wire/json-decode';
@@ -14,7 +14,7 @@ export const cdeventsProvider: Provider = {
     const json = decodeStrictJson(request.body);
     const check = json.ok ? validateCDEvent(json.value) : { ok: false as const, reason: json.error };
     if (!check.ok) return reject(`unable to validate CDEvent event: ${check.reason}`);
-    const event = headerValue(request, 'ce-type');
+    const event = headerText(request, 'ce-type');
     if (!eventAllowed(event, context.spec.events)) {
       return reject(`the CDEvent '${bounded(event)}' is not authorised`);
     }

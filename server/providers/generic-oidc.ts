@@ -6,26 +6,9 @@ import { accept, quoted, reject } from './_verdict';
 import type { Provider } from './provider';
 import { DEFAULT_OIDC_AUDIENCE, type OidcProviderSpec } from '../../src/model';
 import { compileClaimsProcessor, processClaims, type CompiledClaimsProcessor } from '../filters/oidc-claims';
-import { decodeStrictJson } from '../wire/json-decode';
-import { decodeJsonShape } from '../wire/json-shape';
+import { bearerToken, unverifiedTokenIssuer } from '../wire/bearer-token';
 
-const BASE64URL_UNPADDED = /^[A-Za-z0-9_-]*$/;
-
-/** The `iss` of a JWT without verifying it; throws when the token is not a JWT with a string `iss`. */
-export function unverifiedTokenIssuer(token: string): string {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new Error('token is not a JWT');
-  const payload = parts[1];
-  if (!BASE64URL_UNPADDED.test(payload) || payload.length % 4 === 1) {
-    throw new Error('failed to decode token payload: illegal base64url data');
-  }
-  // Go unmarshals into `struct { Iss string }`: strict JSON, key matched case-insensitively.
-  const decoded = decodeJsonShape(decodeStrictJson(Buffer.from(payload, 'base64url')), { iss: 'string' });
-  if (!decoded.ok) throw new Error(`failed to parse token payload: ${decoded.error}`);
-  const iss = (decoded.value as { iss?: string } | undefined)?.iss ?? '';
-  if (iss === '') throw new Error("token is missing the 'iss' claim");
-  return iss;
-}
+export { unverifiedTokenIssuer };
 
 // Compiled CEL per provider entry; specs are immutable snapshots, so identity is a safe key.
 const processors = new WeakMap<OidcProviderSpec, CompiledClaimsProcessor>();
@@ -45,9 +28,9 @@ export const genericOidcProvider: Provider = {
     // Reasons follow Flux's generic-oidc messages.
     const providers = context.spec.oidcProviders ?? [];
     if (providers.length === 0) return reject('generic-oidc receiver has no oidcProviders configured');
-    const authorization = headerValue(request, 'authorization');
-    if (!authorization.startsWith('Bearer ')) return reject('the Authorization header is missing or malformed');
-    const token = authorization.slice('Bearer '.length).trim();
+    // Trimmed like Go's strings.TrimSpace over the header bytes (see bearer-token).
+    const token = bearerToken(headerValue(request, 'authorization'));
+    if (token === undefined) return reject('the Authorization header is missing or malformed');
     if (token === '') return reject('the Authorization header is missing a bearer token');
 
     let issuer: string;

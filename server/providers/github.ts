@@ -1,7 +1,7 @@
 // github (also Gitea/Forgejo): go-github ValidatePayload, then the X-GitHub-Event allow-list.
 import { eventAllowed } from './_event-filter';
 import { validateGitHubPayload } from './_github-payload';
-import { headerValue, optionalHeader } from './_headers';
+import { headerText, optionalHeader } from './_headers';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 
@@ -12,7 +12,7 @@ export const githubProvider: Provider = {
     if (token === undefined) return reject(MISSING_TOKEN);
     const check = validateGitHubPayload(request, token);
     if (!check.ok) return reject(`the GitHub signature header is invalid, err: ${check.reason}`);
-    const event = headerValue(request, 'x-github-event');
+    const event = headerText(request, 'x-github-event');
     if (!eventAllowed(event, context.spec.events)) {
       return reject(`the GitHub event '${bounded(event)}' is not authorised`);
     }

@@ -1,6 +1,6 @@
 // gitlab: X-Gitlab-Token must equal the token (compared in constant time), event in X-Gitlab-Event.
 import { eventAllowed } from './_event-filter';
-import { headerValue, optionalHeader } from './_headers';
+import { headerText, headerValue, optionalHeader } from './_headers';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 import { constantTimeEqual } from '../wire/constant-time';
@@ -13,7 +13,7 @@ export const gitlabProvider: Provider = {
     if (!constantTimeEqual(Buffer.from(headerValue(request, 'x-gitlab-token'), 'utf8'), token)) {
       return reject('the X-Gitlab-Token header value does not match the receiver token');
     }
-    const event = headerValue(request, 'x-gitlab-event');
+    const event = headerText(request, 'x-gitlab-event');
     if (!eventAllowed(event, context.spec.events)) {
       return reject(`the GitLab event '${bounded(event)}' is not authorised`);
     }

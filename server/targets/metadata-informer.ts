@@ -12,6 +12,7 @@ export class MetadataInformer {
   private objects = new Map<string, ObjectMetadata>();
   private resourceVersion = '';
   private synced = false;
+  private refused = false;
   private stopped = false;
   private readonly abort = new AbortController();
   private syncWaiters: (() => void)[] = [];
@@ -41,6 +42,17 @@ export class MetadataInformer {
     return this.synced;
   }
 
+  /**
+   * True once the first LIST succeeded or the API server refused it. Readiness waits for this, not
+   * for success: a target the server may not list (kind not served, no RBAC) fails its own
+   * receiver's requests (500, like Flux answering per request) and must not keep every other
+   * receiver unready. Unreachable, 5xx and 429 ("storage is (re)initializing") are passing
+   * states: they keep the cache pending.
+   */
+  get isSettled(): boolean {
+    return this.synced || this.refused;
+  }
+
   /** The REST coordinates, known once discovery succeeded. */
   get type(): ResourceType | undefined {
     return this.resolvedType;
@@ -51,9 +63,12 @@ export class MetadataInformer {
     return this.lastError;
   }
 
-  /** Resolves true once the first LIST landed, false after `timeoutMs`. */
+  /**
+   * Resolves true once the first LIST landed; false after `timeoutMs`, or at once when the LIST
+   * already failed (answered per request like Flux, without holding the request meanwhile).
+   */
   waitForSync(timeoutMs: number): Promise<boolean> {
-    if (this.synced) return Promise.resolve(true);
+    if (this.synced || this.refused) return Promise.resolve(this.synced);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.syncWaiters = this.syncWaiters.filter((w) => w !== done);
@@ -82,13 +97,15 @@ export class MetadataInformer {
         this.resolvedType ??= await this.client.resourceType(this.apiVersion, this.kind);
         if (!this.resourceVersion) {
           const list = await this.client.listMetadata(this.resolvedType, this.namespace);
-          this.objects = new Map(list.items.map((o) => [o.metadata.name, _slim(o)]));
+          // kube-apiserver answers an empty (or not yet existing) namespace with `"items": null`.
+          this.objects = new Map((list.items ?? []).map((o) => [o.metadata.name, _slim(o)]));
           this.resourceVersion = list.metadata.resourceVersion ?? '';
           this.lastError = undefined;
           if (!this.synced) {
             this.synced = true;
             this.log.debug('target cache synced', { kind: this.kind, apiVersion: this.apiVersion, namespace: this.namespace, objects: this.objects.size });
           }
+          this.refused = true;
           this._wake();
         }
         await this.client.watchMetadata(this.resolvedType, this.namespace, this.resourceVersion, (e) => this._apply(e), this.abort.signal);
@@ -100,6 +117,10 @@ export class MetadataInformer {
           continue;
         }
         this.lastError = (err as Error).message;
+        if (_isRefusal(err)) {
+          this.refused = true;
+          this._wake();
+        }
         this.log.warn('target cache list/watch failed; retrying', { kind: this.kind, namespace: this.namespace, error: this.lastError, retryInMs: backoff });
         await new Promise((r) => setTimeout(r, backoff).unref());
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -133,6 +154,11 @@ export class MetadataInformer {
     this.syncWaiters = [];
     waiters.forEach((w) => w());
   }
+}
+
+/** A definitive answer about this target (4xx), as opposed to an API server not able to answer now. */
+function _isRefusal(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
 
 /** managedFields are the bulk of an object's metadata and no filter needs them: not kept. */

@@ -40,9 +40,14 @@ export class TargetCaches {
     return [...this.informers.values()].every((i) => i.isSynced);
   }
 
-  /** The caches not synced yet, described for /readyz. */
+  /** The caches whose first LIST has neither succeeded nor failed yet, described for /readyz. */
   pending(): string[] {
-    return [...this.informers.values()].filter((i) => !i.isSynced).map((i) => `${i.kind}.${i.apiVersion} in ${i.namespace}${i.error ? `: ${i.error}` : ''}`);
+    return [...this.informers.values()].filter((i) => !i.isSettled).map(_describe);
+  }
+
+  /** The caches whose LIST failed and that keep retrying (their receivers answer 500), for /readyz. */
+  failing(): string[] {
+    return [...this.informers.values()].filter((i) => i.isSettled && !i.isSynced).map(_describe);
   }
 
   stop(): void {
@@ -55,6 +60,10 @@ export class TargetCaches {
     informer.start();
     return informer;
   }
+}
+
+function _describe(i: MetadataInformer): string {
+  return `${i.kind}.${i.apiVersion} in ${i.namespace}${i.error ? `: ${i.error}` : ''}`;
 }
 
 function _id(key: CacheKey): string {

@@ -20,7 +20,7 @@ export function cacheKeyFor(entry: ReceiverResourceSpec, receiverNamespace: stri
   if (policy.noCrossNamespaceRefs && entry.namespace && entry.namespace !== receiverNamespace) {
     throw new TargetError('cross-namespace references are not allowed');
   }
-  const apiVersion = entry.apiVersion || DEFAULT_API_VERSIONS[entry.kind];
+  const apiVersion = entry.apiVersion || (Object.hasOwn(DEFAULT_API_VERSIONS, entry.kind) ? DEFAULT_API_VERSIONS[entry.kind] : undefined);
   if (!apiVersion) throw new TargetError(`apiVersion must be specified for kind "${entry.kind}"`);
   return { apiVersion, kind: entry.kind, namespace: entry.namespace || receiverNamespace };
 }

@@ -1,22 +1,34 @@
-/** Key-set caching shared by the verifiers (jose's remote JWKS: cache, cooldown, fetch timeout). */
+// Key-set caching options shared by the verifiers, and the bounds they are held to.
+import type { FreshnessPolicy } from './_refreshing-document';
+
 export interface KeySetCacheOptions {
-  /** How long fetched keys are trusted before a refetch (default 10 min). */
-  readonly cacheMaxAgeMs?: number;
-  /** Minimum time between two fetches, e.g. on an unknown `kid` (default 30 s). */
-  readonly cooldownMs?: number;
+  /**
+   * Longest time fetched keys (and discovery documents) are used before a refetch: the bound
+   * within which a key the issuer withdraws stops verifying. Default and maximum 60 s; a shorter
+   * `Cache-Control: max-age` from the issuer wins.
+   */
+  readonly keyMaxAgeMs?: number;
+  /** Shortest time between two fetches of one URL (default 1 s): the rate limit on unknown-`kid` refetches. */
+  readonly refetchIntervalMs?: number;
   /** Timeout of one key or discovery fetch (default 5 s). */
   readonly fetchTimeoutMs?: number;
+  /** Extra trusted CA certificates (PEM) for the key and discovery URLs. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Milliseconds since the epoch; tests pin or advance the clock. */
+  readonly clock?: () => number;
 }
 
-export const DEFAULT_CACHE_MAX_AGE_MS = 10 * 60_000;
-export const DEFAULT_COOLDOWN_MS = 30_000;
+export const MAX_KEY_AGE_MS = 60_000;
+export const DEFAULT_REFETCH_INTERVAL_MS = 1_000;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 
-export function remoteJwksOptions(options: KeySetCacheOptions): { cacheMaxAge: number; cooldownDuration: number; timeoutDuration: number } {
+export function freshnessPolicy(options: KeySetCacheOptions): FreshnessPolicy {
+  const refetchIntervalMs = Math.max(0, options.refetchIntervalMs ?? DEFAULT_REFETCH_INTERVAL_MS);
   return {
-    cacheMaxAge: options.cacheMaxAgeMs ?? DEFAULT_CACHE_MAX_AGE_MS,
-    cooldownDuration: options.cooldownMs ?? DEFAULT_COOLDOWN_MS,
-    timeoutDuration: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+    maxAgeMs: Math.max(refetchIntervalMs, Math.min(options.keyMaxAgeMs ?? MAX_KEY_AGE_MS, MAX_KEY_AGE_MS)),
+    refetchIntervalMs,
+    fetch: { timeoutMs: options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, ca: options.ca },
+    clock: options.clock ?? Date.now,
   };
 }
 

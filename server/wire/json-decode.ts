@@ -40,6 +40,29 @@ function endOfFirstValue(text: string, start: number): number {
   return j;
 }
 
+/** Go's encoding/json refuses values nested deeper than this (scanner maxNestingDepth). */
+const MAX_NESTING_DEPTH = 10_000;
+
+/** True when `text` (up to `end`) opens more than MAX_NESTING_DEPTH arrays/objects at once; strings are skipped. */
+function tooDeep(text: string, end = text.length): boolean {
+  let depth = 0;
+  for (let j = 0; j < end; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch === 34 /* " */) {
+      j++;
+      while (j < end && text.charCodeAt(j) !== 34) {
+        if (text.charCodeAt(j) === 92 /* \ */) j++;
+        j++;
+      }
+    } else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      if (++depth > MAX_NESTING_DEPTH) return true;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 export type JsonDecodeResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
 
 /** Go `json.NewDecoder(body).Decode(&v)`: the first JSON value; trailing data is ignored. */
@@ -47,6 +70,7 @@ export function decodeFirstJsonValue(body: Buffer | string): JsonDecodeResult {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const end = endOfFirstValue(text, 0);
   if (end < 0) return { ok: false, error: text.trim() === '' ? 'EOF' : 'unexpected EOF' };
+  if (tooDeep(text, end)) return { ok: false, error: 'exceeded max depth' };
   try {
     return { ok: true, value: JSON.parse(text.slice(0, end)) };
   } catch (err) {
@@ -58,6 +82,7 @@ export function decodeFirstJsonValue(body: Buffer | string): JsonDecodeResult {
 export function decodeStrictJson(body: Buffer | string): JsonDecodeResult {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.trim() === '') return { ok: false, error: 'unexpected end of JSON input' };
+  if (tooDeep(text)) return { ok: false, error: 'exceeded max depth' };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {

@@ -4,3 +4,4 @@ export * from './default-api-versions';
 export * from './server-contract';
 export * from './flux-service';
 export * from './verification-keys';
+export * from './rate-limit';

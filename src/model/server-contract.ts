@@ -26,11 +26,17 @@ export const SERVER_FLAGS = {
   secretsDir: { flag: '--secrets-dir', env: 'RECEIVER_SECRETS_DIR', default: '' },
   watchReceivers: { flag: '--watch-receivers', env: 'RECEIVER_WATCH_RECEIVERS', default: 'false' },
   namespace: { flag: '--namespace', env: 'RECEIVER_NAMESPACE', default: '' },
+  secretsByName: { flag: '--secrets-by-name', env: 'RECEIVER_SECRETS_BY_NAME', default: 'false' },
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },
   // Extension (redelivery): copies of a succeeded delivery within this window get 200 without a patch; 0 turns it off.
   duplicateWindow: { flag: '--duplicate-window', env: 'RECEIVER_DUPLICATE_WINDOW', default: '5m' },
+  // Extensions beyond Flux (docs/compatibility.md, "Extensions"). The limits apply to verified
+  // deliveries per receiver; `generic` has no signature (the URL is its only secret), hence lower.
+  rateLimit: { flag: '--rate-limit', env: 'RECEIVER_RATE_LIMIT', default: '20/s,burst=200' },
+  genericRateLimit: { flag: '--generic-rate-limit', env: 'RECEIVER_GENERIC_RATE_LIMIT', default: '2/s,burst=20' },
+  jsonAnswers: { flag: '--json-answers', env: 'RECEIVER_JSON_ANSWERS', default: 'false' },
 } as const;
 
 /** The receiver image the constructs deploy by default; tagged with this package's version. */

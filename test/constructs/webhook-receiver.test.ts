@@ -5,7 +5,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { receiverApp } from './scenario';
-import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
+import { parseCommandLine } from '../../server/cli';
+import { FluxReceivers, ReceiverMode, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
 import {
   adminKubeConfig, apply, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken,
 } from '../harness/kube';
@@ -102,7 +103,7 @@ describe('WebhookReceiver', () => {
     ]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'healthz' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'healthz' });
-    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '320Mi' } });
     expect(container.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 65532,
@@ -268,7 +269,11 @@ describe('WebhookReceiver', () => {
 
   test('noCrossNamespaceRefs adds the flag and refuses targets elsewhere', () => {
     const manifests = Testing.synth(receiverApp('flux-system', 'flux-system', 'server', { noCrossNamespaceRefs: true }).chart) as Manifest[];
-    expect(one(manifests, 'Deployment').spec.template.spec.containers[0].args.slice(-2)).toEqual(['--no-cross-namespace-refs', 'true']);
+    const args = one(manifests, 'Deployment').spec.template.spec.containers[0].args;
+    // A boolean flag without a value: the server would read a following "true" as the next flag.
+    expect(args.slice(-2)).toEqual([':9440', '--no-cross-namespace-refs']);
+    const parsed = parseCommandLine(args, {});
+    expect(parsed.kind === 'serve' && parsed.options.noCrossNamespaceRefs).toBe(true);
     expect(() => receiverApp('flux-system', 'apps', 'server', { noCrossNamespaceRefs: true }))
       .toThrow(/target Kustomization "apps" is in namespace "apps", but noCrossNamespaceRefs allows only "flux-system"/);
   });
@@ -295,6 +300,108 @@ describe('WebhookReceiver', () => {
       expect(() => new WebhookReceiver(Testing.chart(), 'r', { serviceName: 'web_hooks' })).toThrow(/serviceName "web_hooks" is not a valid Kubernetes object name/);
       expect(() => new WebhookReceiver(Testing.chart(), 'r', { image: ' ' })).toThrow(/image "" is empty/);
     });
+  });
+});
+
+describe('WebhookReceiver in cluster mode', () => {
+  const synth = () => Testing.synth(receiverApp('flux-system', 'apps', 'server', { mode: ReceiverMode.cluster() }).chart) as Manifest[];
+
+  test('snapshot of the scenario in cluster mode (package version masked)', () => {
+    const masked = JSON.stringify(synth()).split(`"${VERSION}"`).join('"<version>"').split(`:v${VERSION}"`).join(':v<version>"');
+    expect(JSON.parse(masked)).toMatchSnapshot();
+  });
+
+  test('the receivers are Flux Receiver objects, exactly as FluxReceivers renders them; no ConfigMap', () => {
+    const manifests = synth();
+    const flux = (Testing.synth(receiverApp('flux-system', 'apps', 'flux').chart) as Manifest[]).filter((m) => m.kind === 'Receiver');
+    expect(byKind(manifests, 'Receiver')).toEqual(flux);
+    expect(byKind(manifests, 'Receiver').map((r) => `${r.metadata.namespace}/${r.metadata.name}:${r.spec.type}:${r.spec.secretRef?.name ?? '-'}`))
+      .toEqual(['flux-system/webapp:github:webhook-token', 'flux-system/actions:generic-oidc:-', 'flux-system/registry:harbor:harbor-token']);
+    expect(byKind(manifests, 'ConfigMap')).toEqual([]);
+    const { host } = receiverApp('flux-system', 'apps', 'server', { mode: ReceiverMode.cluster() });
+    const receiver = host as WebhookReceiver;
+    expect(receiver.configMap).toBeUndefined();
+    expect(receiver.mode.kind).toBe('cluster');
+    expect(receiver.receiverObjects.map((o) => o.name)).toEqual(['webapp', 'actions', 'registry']);
+  });
+
+  test('the server watches Receivers in its namespace and reads Secrets by name; nothing is mounted, no checksum', () => {
+    const deployment = one(synth(), 'Deployment');
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0].args).toEqual([
+      'serve', '--watch-receivers', '--namespace', 'flux-system', '--secrets-by-name',
+      '--listen', ':9292', '--metrics-listen', ':8080', '--health-listen', ':9440',
+    ]);
+    const parsed = parseCommandLine(pod.containers[0].args, {});
+    expect(parsed.kind === 'serve' && parsed.options).toMatchObject({ watchReceivers: true, namespace: 'flux-system', secretsByName: true, receivers: undefined });
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }]);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(deployment.spec.template.metadata.annotations).toBeUndefined();
+    expect(pod.automountServiceAccountToken).toBe(true);
+  });
+
+  test('RBAC: read Receivers, patch only their status, get only the named Secrets, in the receiver namespace', () => {
+    const manifests = synth();
+    const roles = byKind(manifests, 'Role');
+    const own = roles.find((r) => r.metadata.namespace === 'flux-system')!;
+    expect(own.rules.slice(0, 3)).toEqual([
+      { apiGroups: ['notification.toolkit.fluxcd.io'], resources: ['receivers'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['notification.toolkit.fluxcd.io'], resources: ['receivers/status'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['harbor-token', 'webhook-token'], verbs: ['get'] },
+    ]);
+    // The other namespace's Role is about targets only.
+    const apps = roles.find((r) => r.metadata.namespace === 'apps')!;
+    expect(apps.rules.flatMap((r: any) => r.resources)).toEqual(['kustomizations', 'kustomizations']);
+    expect(byKind(manifests, 'ClusterRole')).toEqual([]);
+  });
+
+  test('a Role in the receiver namespace even without targets there; no Secret rule without Secrets', () => {
+    const chart = Testing.chart();
+    const receiver = new WebhookReceiver(chart, 'r', { mode: ReceiverMode.cluster() });
+    receiver.addReceiver('oidc', {
+      provider: ReceiverProvider.genericOidc({ issuers: [{ issuerUrl: 'https://token.actions.githubusercontent.com', audience: 'flux', validations: [{ expression: "claims.repository_owner == 'org'", message: 'wrong owner' }] }] }),
+      targets: [ReconcileTarget.gitRepository('a', { namespace: 'apps' })],
+    });
+    const roles = byKind(Testing.synth(chart) as Manifest[], 'Role');
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['apps', 'flux-system']);
+    expect(roles.find((r) => r.metadata.namespace === 'flux-system')!.rules).toEqual([
+      { apiGroups: ['notification.toolkit.fluxcd.io'], resources: ['receivers'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['notification.toolkit.fluxcd.io'], resources: ['receivers/status'], verbs: ['patch'] },
+    ]);
+  });
+
+  test('files mode stays the default and renders no Receiver objects', () => {
+    const manifests = Testing.synth(receiverApp('flux-system', 'apps', 'server').chart) as Manifest[];
+    expect(byKind(manifests, 'Receiver')).toEqual([]);
+    expect(byKind(manifests, 'ConfigMap')).toHaveLength(1);
+    expect(new WebhookReceiver(Testing.chart(), 'r').mode.kind).toBe('files');
+    expect(new WebhookReceiver(Testing.chart(), 'r', { mode: ReceiverMode.files() }).receiverObjects).toEqual([]);
+  });
+
+  test('a mode not made by ReceiverMode (possible from JavaScript) is refused with the fix', () => {
+    expect(() => new WebhookReceiver(Testing.chart(), 'r', { mode: { kind: 'cluster' } as any }))
+      .toThrow('WebhookReceiver test/r: mode {"kind":"cluster"} is not a receiver mode: use ReceiverMode.files() or ReceiverMode.cluster()');
+    expect(() => (ReceiverMode.cluster as any)({ statusWrites: 'always' }))
+      .toThrow('ReceiverMode.cluster() takes no options, got {"statusWrites":"always"}: call it without arguments');
+  });
+
+  test('two cluster-mode receivers in one namespace are refused at synth time; in two namespaces, or next to files mode, they are fine', () => {
+    const chart = Testing.chart();
+    new WebhookReceiver(chart, 'a', { mode: ReceiverMode.cluster() });
+    new WebhookReceiver(chart, 'b', { mode: ReceiverMode.cluster(), serviceName: 'hooks-b' });
+    expect(() => Testing.synth(chart)).toThrow('[test/a] WebhookReceiver test/a: mode ReceiverMode.cluster() in namespace "flux-system" is also the mode of WebhookReceiver test/b there; each server would serve the other\'s Receivers and overwrite their status: put one in another namespace, or give it ReceiverMode.files()');
+
+    const ok = Testing.chart();
+    new WebhookReceiver(ok, 'a', { mode: ReceiverMode.cluster() });
+    new WebhookReceiver(ok, 'b', { mode: ReceiverMode.cluster(), namespace: 'team-b' });
+    new WebhookReceiver(ok, 'c', { serviceName: 'hooks-c' });
+    expect(() => Testing.synth(ok)).not.toThrow();
+  });
+
+  test('FluxReceivers is unaffected (no RBAC, no server)', () => {
+    const chart = Testing.chart();
+    new FluxReceivers(chart, 'f').addReceiver('x', { provider: ReceiverProvider.generic(), secret: kplus.Secret.fromSecretName(chart, 's', 's'), targets: [ReconcileTarget.gitRepository('a')] });
+    expect((Testing.synth(chart) as Manifest[]).map((m) => m.kind)).toEqual(['Receiver']);
   });
 });
 

@@ -68,7 +68,7 @@ test('a generic-oidc delivery loads the OIDC verifier on demand and is judged by
     const refused = output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'webhook refused');
     expect(refused).toMatchObject({ receiver: 'default/oidc', type: 'generic-oidc', status: 400 });
     // The verifier's own words: it was loaded and tried the issuer's discovery document.
-    expect(refused!.error).toBe(`unable to validate payload: failed to verify OIDC token: failed to query OIDC discovery at ${issuer}/.well-known/openid-configuration: fetch failed`);
+    expect(refused!.error).toBe(`unable to validate payload: failed to verify OIDC token: failed to query OIDC discovery at ${issuer}/.well-known/openid-configuration: connect ECONNREFUSED ${issuer.slice('http://'.length)}`);
   } finally {
     if (proc.exitCode === null) proc.kill('SIGKILL');
   }

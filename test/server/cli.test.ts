@@ -14,10 +14,15 @@ describe('command line', () => {
         secretsDir: undefined,
         watchReceivers: false,
         namespace: undefined,
+        secretsByName: false,
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
         duplicateWindowMs: 300_000,
+        // Extensions: the rate limit is on by default (20/s, burst 200; generic 2/s, burst 20), JSON answers are not.
+        rateLimit: { perSecond: 20, burst: 200 },
+        genericRateLimit: { perSecond: 2, burst: 20 },
+        jsonAnswers: false,
       },
     });
   });
@@ -39,6 +44,15 @@ describe('command line', () => {
     }
   });
 
+  test('rate limits: flags and variables in <n>/<s|m|h>[,burst=<n>] form, "off", and a bad value named with its source', () => {
+    const cmd = parseCommandLine(['serve', '--receivers', 'r', '--rate-limit', '90/m', '--json-answers'], { RECEIVER_GENERIC_RATE_LIMIT: 'off' });
+    expect(cmd.kind === 'serve' && cmd.options).toMatchObject({ rateLimit: { perSecond: 1.5, burst: 90 }, genericRateLimit: undefined, jsonAnswers: true });
+    expect(() => parseCommandLine(['serve', '--receivers', 'r', '--rate-limit=0/s'], {}))
+      .toThrow('--rate-limit: "0/s": the request count must be above 0 and at most 1000000 (use "off" for no limit)');
+    expect(() => parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_GENERIC_RATE_LIMIT: '5 per second' }))
+      .toThrow('environment variable RECEIVER_GENERIC_RATE_LIMIT: "5 per second" is not a rate limit: use "<requests>/<s|m|h>[,burst=<n>]" (e.g. "20/s,burst=200") or "off"');
+  });
+
   test('environment variables set flags; a flag on the command line wins', () => {
     const env = { RECEIVER_LISTEN: '127.0.0.1:1234', RECEIVER_RECEIVERS: '/env', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'true', KUBECONFIG: '/kc', RECEIVER_LOG_LEVEL: 'debug' };
     const cmd = parseCommandLine(['serve', '--listen=[::1]:9000'], env);
@@ -47,7 +61,9 @@ describe('command line', () => {
 
   test('boolean flags take no value, or an explicit =false', () => {
     const on = parseCommandLine(['serve', '--watch-receivers', '--namespace', 'flux-system'], {});
-    expect(on.kind === 'serve' && on.options).toMatchObject({ watchReceivers: true, namespace: 'flux-system' });
+    expect(on.kind === 'serve' && on.options).toMatchObject({ watchReceivers: true, namespace: 'flux-system', secretsByName: false });
+    const named = parseCommandLine(['serve', '--watch-receivers', '--secrets-by-name'], {});
+    expect(named.kind === 'serve' && named.options.secretsByName).toBe(true);
     const off = parseCommandLine(['serve', '--receivers', 'r', '--no-cross-namespace-refs=false'], { RECEIVER_NO_CROSS_NAMESPACE_REFS: 'true' });
     expect(off.kind === 'serve' && off.options.noCrossNamespaceRefs).toBe(false);
   });
@@ -56,6 +72,7 @@ describe('command line', () => {
     [['serve', '--receivers', 'r', '--watch-receivers'], /exclude each other/],
     [['serve', '--receivers'], /--receivers needs a value/],
     [['serve', '--receivers', 'r', '--listen', ':99999'], /not a listen address/],
+    [['serve', '--receivers', 'r', '--secrets-by-name'], /--secrets-by-name needs --watch-receivers: in files mode Secrets are mounted files/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
     expect(() => parseCommandLine(argv, {})).toThrow(message);

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { ReceiverServer } from '../../server/app/receiver-server';
 import { KubeClient, ObjectRef } from '../../server/kube/kube-client';
 import { createLogger } from '../../server/observability/logger';
+import type { RateLimitDefaults } from '../../server/pipeline/rate-limiter';
 import type { AnnotationPatcher } from '../../server/pipeline/webhook-pipeline';
 import { providerFor } from '../../server/providers';
 import type { TokenVerifier } from '../../server/providers/provider';
@@ -24,6 +25,9 @@ export interface FixtureOptions {
   readonly google?: TokenVerifier;
   /** Redelivery window (ms); off when unset. */
   readonly duplicateWindowMs?: number;
+  /** Server-wide rate limits (none unless given, unlike the CLI). */
+  readonly rateLimits?: RateLimitDefaults;
+  readonly jsonAnswers?: boolean;
 }
 
 /** Wraps the real KubeClient and counts the patches that went through it. */
@@ -32,12 +36,19 @@ export class CountingPatcher implements AnnotationPatcher {
   readonly started: number[] = [];
   /** When set, patches wait for it before reaching the apiserver (to keep a delivery in flight). */
   hold?: Promise<void>;
+  /** When each call succeeded (same index as `started`); undefined while pending or after a failure. */
+  readonly succeeded: (number | undefined)[] = [];
+  /** Extra time each patch takes before it is sent (tests that need bursts to overlap a patch). */
+  delayMs = 0;
   constructor(private readonly inner: AnnotationPatcher) {}
-  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
-    this.calls.push(ref);
+  async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    const index = this.calls.push(ref) - 1;
     this.started.push(Date.now());
+    this.succeeded.push(undefined);
     if (this.hold) await this.hold;
-    return this.inner.patchAnnotations(ref, annotations);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    await this.inner.patchAnnotations(ref, annotations, signal);
+    this.succeeded[index] = Date.now();
   }
 }
 
@@ -89,7 +100,15 @@ export class ServerFixture {
       pollMs: 60_000,
     });
     this.server = await ReceiverServer.start(
-      { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false }, duplicateWindowMs: this.options.duplicateWindowMs },
+      {
+        listen: '127.0.0.1:0',
+        metricsListen: '127.0.0.1:0',
+        healthListen: '127.0.0.1:0',
+        policy: { noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false },
+        rateLimits: this.options.rateLimits,
+        jsonAnswers: this.options.jsonAnswers,
+        duplicateWindowMs: this.options.duplicateWindowMs,
+      },
       {
         source: this.source,
         kube: this.kube,

@@ -20,6 +20,12 @@
 //              never written;
 //   'always' – for every Receiver (do not run next to notification-controller);
 //   'never'  – read-only (no receivers/status permission needed).
+//
+// Secrets: `secretReads` 'watch' (default) list/watches every Secret of the scope, so a rotated
+// token applies at once. 'get' reads only the Secrets Receivers reference, one GET each by name,
+// so RBAC can be `get` with `resourceNames`: a Secret is read when a Receiver referencing it
+// appears or changes, and re-read every `secretRefreshIntervalMs` (a rotated token applies
+// within that interval plus one GET).
 import {
   CoreV1Api, CustomObjectsApi, KubeConfig, ListWatch, PatchStrategy, Watch, setHeaderOptions,
   type KubernetesListObject, type KubernetesObject, type V1Secret,
@@ -54,7 +60,16 @@ export interface ClusterReceiverSourceOptions {
   readonly resyncIntervalMs?: number;
   /** How long `start` retries transient API errors (429, 5xx, network) before rejecting. Default 60 s. */
   readonly startTimeoutMs?: number;
+  /** 'watch' (default): list/watch the Secrets of the scope; 'get': GET each referenced Secret by name. */
+  readonly secretReads?: SecretReads;
+  /** With secretReads 'get': how often the referenced Secrets are re-read. Default 30 s. */
+  readonly secretRefreshIntervalMs?: number;
 }
+
+export type SecretReads = 'watch' | 'get';
+
+/** With secretReads 'get', the default re-read interval: the bound for a rotated token to apply. */
+export const DEFAULT_SECRET_REFRESH_MS = 30_000;
 
 /** The finalizer notification-controller puts on every Receiver it reconciles. */
 export const FLUX_FINALIZER = 'finalizers.fluxcd.io';
@@ -70,6 +85,13 @@ const PLURAL = 'receivers';
 const DOCS_HINT = 'see "Cluster mode" in docs/server.md for the RBAC this mode needs';
 const MIN_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
+
+/** One answer of a GET of a Secret: its data, or the API's error text. `version` tells answers apart. */
+interface NamedSecret {
+  readonly data?: Record<string, string>;
+  readonly error?: string;
+  readonly version: string;
+}
 
 interface ClusterReceiver extends KubernetesObject {
   readonly spec?: ReceiverObject['spec'];
@@ -93,8 +115,16 @@ export class ClusterReceiverSource implements ReceiverSource {
   private readonly startTimeoutMs: number;
   private readonly customObjects: CustomObjectsApi;
 
+  private readonly secretReads: SecretReads;
+  private readonly secretRefreshIntervalMs: number;
   private receivers?: ListWatch<ClusterReceiver>;
   private secrets?: ListWatch<V1Secret>;
+  /** secretReads 'get': the last answer of each referenced Secret (`ns/name`). */
+  private readonly namedSecrets = new Map<string, NamedSecret>();
+  /** secretReads 'get': Secrets to read again before the next pass (their Receiver changed). */
+  private readonly staleSecrets = new Set<string>();
+  private secretRefreshTimer?: NodeJS.Timeout;
+  private core?: CoreV1Api;
   private onChange?: (receivers: readonly ServedReceiver[]) => void;
   private running = false;
   private starting = false;
@@ -124,6 +154,11 @@ export class ClusterReceiverSource implements ReceiverSource {
     this.fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
     this.resyncIntervalMs = options.resyncIntervalMs ?? 10 * 60_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.secretReads = options.secretReads ?? 'watch';
+    if (!['watch', 'get'].includes(this.secretReads)) {
+      throw new Error(`ClusterReceiverSource: secretReads must be 'watch' or 'get', got '${String(options.secretReads)}'`);
+    }
+    this.secretRefreshIntervalMs = options.secretRefreshIntervalMs ?? DEFAULT_SECRET_REFRESH_MS;
     this.customObjects = this.kc.makeApiClient(CustomObjectsApi);
   }
 
@@ -138,6 +173,7 @@ export class ClusterReceiverSource implements ReceiverSource {
     this.running = true;
     this.starting = true;
     const core = this.kc.makeApiClient(CoreV1Api);
+    this.core = core;
     const ns = this.namespace;
     const scope = ns ? `in namespace ${ns}` : 'in all namespaces';
 
@@ -149,7 +185,7 @@ export class ClusterReceiverSource implements ReceiverSource {
         : this.customObjects.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })),
       false,
     );
-    this.secrets = new ListWatch<V1Secret>(
+    this.secrets = this.secretReads === 'get' ? undefined : new ListWatch<V1Secret>(
       ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
       new Watch(this.kc),
       () => (ns
@@ -160,17 +196,22 @@ export class ClusterReceiverSource implements ReceiverSource {
       SECRETS_FIELD_SELECTOR,
     );
 
-    const onReceiver = (): void => this.schedule();
+    const onReceiver = (obj: ClusterReceiver): void => {
+      // A changed Receiver re-reads its Secret (`flux reconcile receiver` picks up a rotation at once).
+      const secretName = obj.spec?.secretRef?.name;
+      if (this.secretReads === 'get' && secretName) this.staleSecrets.add(`${obj.metadata?.namespace}/${secretName}`);
+      this.schedule();
+    };
     const onSecret = (secret: V1Secret): void => {
       if (this.referencedSecrets.has(`${secret.metadata?.namespace}/${secret.metadata?.name}`)) this.schedule();
     };
     for (const verb of ['add', 'update', 'delete'] as const) {
       this.receivers.on(verb, onReceiver);
-      this.secrets.on(verb, onSecret);
+      this.secrets?.on(verb, onSecret);
     }
     const watches = [
       { what: `list/watch receivers.${GROUP} ${scope}`, informer: this.receivers, kind: 'receivers' as const, started: false },
-      { what: `list/watch secrets ${scope}`, informer: this.secrets, kind: 'secrets' as const, started: false },
+      ...(this.secrets ? [{ what: `list/watch secrets ${scope}`, informer: this.secrets, kind: 'secrets' as const, started: false }] : []),
     ];
     const startErrors = new Map<string, unknown[]>();
     for (const w of watches) {
@@ -194,6 +235,10 @@ export class ClusterReceiverSource implements ReceiverSource {
         firstFailure ??= err;
       }
     }));
+    if (firstFailure === undefined && this.secretReads === 'get') {
+      this.staleSecrets.clear();
+      await this.readSecrets(this.referencedKeys(), true);
+    }
     this.starting = false;
     if (firstFailure !== undefined) {
       await this.stop();
@@ -205,12 +250,21 @@ export class ClusterReceiverSource implements ReceiverSource {
       this.schedule();
     }, this.resyncIntervalMs);
     this.resyncTimer.unref();
-    this.log.info('watching receivers', { scope: ns ?? '*', statusWrites: this.statusWrites });
+    if (this.secretReads === 'get') {
+      this.secretRefreshTimer = setInterval(() => {
+        void this.readSecrets(this.referencedKeys(), true).then((changed) => {
+          if (changed) this.schedule();
+        });
+      }, this.secretRefreshIntervalMs);
+      this.secretRefreshTimer.unref();
+    }
+    this.log.info('watching receivers', { scope: ns ?? '*', statusWrites: this.statusWrites, secretReads: this.secretReads });
   }
 
   async stop(): Promise<void> {
     this.running = false;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.secretRefreshTimer) clearInterval(this.secretRefreshTimer);
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
     await Promise.all([this.receivers?.stop(), this.secrets?.stop()]);
@@ -276,9 +330,77 @@ export class ClusterReceiverSource implements ReceiverSource {
     if (this.scheduled || this.starting || !this.running) return;
     this.scheduled = true;
     setImmediate(() => {
-      this.scheduled = false;
-      if (this.running) this.reconcileAll();
+      void this.readPendingSecrets()
+        .catch((err) => this.log.error('reading Secrets failed', { error: describeApiError(err) }))
+        .then(() => {
+          this.scheduled = false;
+          if (this.running) this.reconcileAll();
+        });
     });
+  }
+
+  /** secretReads 'get': reads Secrets not read yet or marked stale, until none is left (new ones may come meanwhile). */
+  private async readPendingSecrets(): Promise<void> {
+    if (this.secretReads !== 'get') return;
+    for (let round = 0; round < 3 && this.running; round++) {
+      const pending = this.referencedKeys().filter((k) => !this.namedSecrets.has(k) || this.staleSecrets.has(k));
+      if (pending.length === 0) return;
+      for (const k of pending) this.staleSecrets.delete(k);
+      await this.readSecrets(pending, false);
+    }
+  }
+
+  /** `ns/name` of every Secret a Receiver in the cache references. */
+  private referencedKeys(): string[] {
+    const keys = new Set<string>();
+    for (const obj of this.receivers?.list() ?? []) {
+      const secretName = obj.spec?.secretRef?.name;
+      if (secretName) keys.add(`${obj.metadata?.namespace}/${secretName}`);
+    }
+    return [...keys];
+  }
+
+  /**
+   * GETs each Secret by name. 404 and 401/403 are answers (the Receiver is not ready with the
+   * API's message); other failures keep the last answer and are logged. With `prune`, answers
+   * for Secrets no longer in `keys` are dropped. Returns whether any answer changed.
+   */
+  private async readSecrets(keys: readonly string[], prune: boolean): Promise<boolean> {
+    const core = this.core;
+    if (!core) return false;
+    let changed = false;
+    await Promise.all(keys.map(async (key) => {
+      const [namespace, name] = key.split('/');
+      let next: NamedSecret;
+      try {
+        const secret = await core.readNamespacedSecret({ namespace, name });
+        next = { data: secret.data ?? {}, version: secret.metadata?.resourceVersion ?? '' };
+      } catch (err) {
+        const { status, message } = apiErrorDetails(err);
+        if (status === 404) {
+          next = { error: secretNotFoundApiError(name), version: '404' };
+        } else if (status === 401 || status === 403) {
+          next = { error: message, version: String(status) };
+          this.log.warn('cannot read a Secret a Receiver references', { secret: key, error: describeApiError(err), hint: `grant get on this Secret; ${DOCS_HINT}` });
+        } else {
+          this.log.error('cannot read a Secret a Receiver references; keeping the last answer', { secret: key, error: describeApiError(err) });
+          return;
+        }
+      }
+      const previous = this.namedSecrets.get(key);
+      if (!previous || previous.version !== next.version || previous.error !== next.error) changed = true;
+      this.namedSecrets.set(key, next);
+    }));
+    if (prune) {
+      const wanted = new Set(keys);
+      for (const key of [...this.namedSecrets.keys()]) {
+        if (!wanted.has(key)) {
+          this.namedSecrets.delete(key);
+          changed = true;
+        }
+      }
+    }
+    return changed;
   }
 
   private reconcileAll(): void {
@@ -342,19 +464,30 @@ export class ClusterReceiverSource implements ReceiverSource {
 
   private lookupSecret(namespace: string, secretName: string | undefined): { token: TokenLookup; secret?: ReceiverSecret } {
     if (!secretName) return { token: { kind: 'none' } };
-    const found = this.secrets?.get(secretName, namespace);
-    if (!found) {
-      return { token: { kind: 'error', message: secretReadErrorMessage(namespace, secretName, secretNotFoundApiError(secretName)) } };
+    let data: Record<string, string>;
+    if (this.secretReads === 'get') {
+      const named = this.namedSecrets.get(`${namespace}/${secretName}`);
+      if (!named || named.error !== undefined) {
+        return { token: { kind: 'error', message: secretReadErrorMessage(namespace, secretName, named?.error ?? secretNotFoundApiError(secretName)) } };
+      }
+      data = named.data ?? {};
+    } else {
+      const found = this.secrets?.get(secretName, namespace);
+      if (!found) {
+        return { token: { kind: 'error', message: secretReadErrorMessage(namespace, secretName, secretNotFoundApiError(secretName)) } };
+      }
+      data = found.data ?? {};
     }
-    const data = found.data ?? {};
     const bytes = (k: string): Buffer | undefined => (data[k] === undefined ? undefined : Buffer.from(data[k], 'base64'));
     const secret: ReceiverSecret = { token: bytes('token'), email: bytes('email'), audience: bytes('audience') };
     if (!secret.token) return { token: { kind: 'error', message: secretMissingTokenMessage(namespace, secretName) }, secret };
     return { token: { kind: 'found', token: secret.token }, secret };
   }
 
+  /** One key of the receiver's Secret, read the way `lookupSecret` reads it (a verification key). */
   private secretKey(namespace: string, secretName: string | undefined, key: string): Buffer | undefined {
-    const data = secretName ? this.secrets?.get(secretName, namespace)?.data : undefined;
+    if (!secretName) return undefined;
+    const data = this.secretReads === 'get' ? this.namedSecrets.get(`${namespace}/${secretName}`)?.data : this.secrets?.get(secretName, namespace)?.data;
     return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64');
   }
 

@@ -4,7 +4,7 @@
 // GitRepositories. Upstream's "/hook/" path is replaced by each receiver's real path.
 import { createHmac } from 'crypto';
 import { GoogleIdTokenVerifier } from '../../../server/verifiers';
-import { createTestNamespace } from '../../harness/kube';
+import { adminKubeConfig, createTestNamespace, kubeRequest } from '../../harness/kube';
 import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 import { FakeGoogleCerts } from '../verifiers/fake-key-servers';
 
@@ -126,6 +126,10 @@ describe('Test_handlePayload over HTTP (files mode, real apiserver)', () => {
     fixture = await ServerFixture.start({ noCrossNamespaceRefs: true, google: verifier });
     await createGitRepositories(ns, all.flatMap((c) => c.targets ?? []));
     // c23's object in another namespace carries a matching label and annotation but is not selected.
+    // c20's target exists in the other namespace: a 500 there can only be the refusal itself.
+    const another = await kubeRequest(adminKubeConfig(), 'POST', '/api/v1/namespaces', { metadata: { name: 'another-namespace' } });
+    expect([201, 409]).toContain(another.status);
+    await createGitRepositories('another-namespace', [{ name: 'c20-a' }]);
     const tested = await createTestNamespace('tested');
     await createGitRepositories(tested, [{ name: 'c23-other', labels: { label: 'production-c23' }, annotations: { 'update-image': 'hello-world' } }]);
     for (const c of all) {
@@ -154,6 +158,14 @@ describe('Test_handlePayload over HTTP (files mode, real apiserver)', () => {
       const annotated = (await requestedAt(ns, t.name)) !== undefined;
       expect([t.name, annotated]).toEqual([t.name, (c.annotated ?? []).includes(t.name)]);
     }
+  });
+
+  test('c20 the 500 is the cross-namespace refusal: the object in the other namespace exists and is not annotated', async () => {
+    const res = await send(fixture.url(receiverPath(TOKEN, 'c20', ns)), { body: 'null' });
+    expect(res.status).toBe(500);
+    const line = fixture.logs.filter((l) => l.receiver === `${ns}/c20`).pop();
+    expect(line!.error).toBe('unable to request reconciliation: resources[0]: cross-namespace references are not allowed');
+    expect(await requestedAt('another-namespace', 'c20-a')).toBeUndefined();
   });
 
   test('c12 no receiver configured: 404 with an empty body, nothing path-derived logged', async () => {

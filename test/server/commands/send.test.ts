@@ -83,6 +83,9 @@ describe('send (real receiver server, real apiserver)', () => {
     const out = await runCommand(runSend, [...named, '--name', 'r-github', '--token-file', path.join(fixture.dir, 'wrong-token')]);
     expect(out.code).toBe(1);
     expect(out.stdout).toContain('- the signature did not verify: the token used here is not the bytes in the receiver\'s Secret (a trailing newline counts)');
+    // send asks for a JSON answer, so the bundled server names the failed check.
+    expect(out.stdout).toContain('The receiver says: "unable to validate payload: the GitHub signature header is invalid, err: payload signature check failed"');
+    expect(out.stdout).not.toContain('probably came from a proxy');
   });
 
   test('404: a URL made from another token, explained', async () => {
@@ -97,6 +100,7 @@ describe('send (real receiver server, real apiserver)', () => {
     expect(out.code).toBe(1);
     expect(out.stdout).toContain('HTTP 500 Internal Server Error');
     expect(out.stdout).toContain('- a target in spec.resources does not exist');
+    expect(out.stdout).toContain(`The receiver says: "unable to request reconciliation: resources[0]: unable to read GitRepository \\"${ns}/does-not-exist\\" error: not found"`);
   });
 
   test('503: a suspended receiver', async () => {

@@ -47,7 +47,7 @@ describe('kube client connections (real apiserver)', () => {
         await kube.patchAnnotations(ref, { [RECONCILE_REQUESTED_AT_ANNOTATION]: `keep-alive-${i}` });
       }
       const list = await kube.listMetadata(ref, ns);
-      expect(list.items.map((i) => i.metadata.name)).toEqual(['hot']);
+      expect((list.items ?? []).map((i) => i.metadata.name)).toEqual(['hot']);
       expect(connections).toHaveBeenCalledTimes(1);
     } finally {
       kube.close();

@@ -43,7 +43,7 @@ describe('GoogleIdTokenVerifier', () => {
 
   test('an audience array is rejected (Google requires a string)', async () => {
     const token = await google.sign({ aud: [AUDIENCE] });
-    await expect(verifier.verify(token, expected)).rejects.toThrow(/must be a string/);
+    await expect(verifier.verify(token, expected)).rejects.toThrow(/cannot unmarshal array into Go struct field \.aud of type string/);
   });
 
   test('expired token is rejected', async () => {
@@ -54,7 +54,7 @@ describe('GoogleIdTokenVerifier', () => {
 
   test('unknown kid is rejected', async () => {
     const token = await google.sign({ aud: AUDIENCE }, { kid: 'not-published' });
-    await expect(verifier.verify(token, expected)).rejects.toThrow(/no applicable key|JWKSNoMatchingKey/);
+    await expect(verifier.verify(token, expected)).rejects.toThrow(/could not find matching cert keyId/);
   });
 
   test('a key published for the other algorithm is not used (kid + alg select the key)', async () => {

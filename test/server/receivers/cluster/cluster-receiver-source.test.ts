@@ -463,6 +463,68 @@ describe('ClusterReceiverSource with a ServiceAccount (RBAC)', () => {
     }
   });
 
+  describe("secretReads 'get': a Role that may only get the named Secrets", () => {
+    const namedSecretGet = { apiGroups: [''], resources: ['secrets'], resourceNames: ['named-token'], verbs: ['get'] };
+    let token: string;
+
+    beforeAll(async () => {
+      await putSecret(ns, 'named-token', { token: 'n1' });
+      await putSecret(ns, 'unnamed-token', { token: 'u1' });
+      await createReceiver(ns, receiverManifest('named'));
+      await createReceiver(ns, receiverManifest('unnamed'));
+      token = await serviceAccountWith('named-secrets', [receiverRead, statusPatch, namedSecretGet]);
+    });
+
+    test('serves the receiver whose Secret is named; the other one is not ready with the API\'s 403', async () => {
+      const running = await startSource({ kubeConfig: kubeConfigForToken(token), namespace: ns, statusWrites: 'never', secretReads: 'get' });
+      try {
+        // Ready from the first emission: start waits for the GETs.
+        expect(running.served(`${ns}/named`)).toMatchObject({ ready: true, webhookPath: hookPath('n1', 'named', ns) });
+        const unnamed = running.served(`${ns}/unnamed`);
+        expect(unnamed?.ready).toBe(false);
+        expect(unnamed?.webhookPath).toBeUndefined();
+        expect(unnamed?.notReadyReason).toMatch(new RegExp(`^TokenNotFound: unable to read token from secret '${ns}/unnamed-token' error: secrets "unnamed-token" is forbidden`));
+        const warning = running.logger.lines.find((l) => l.msg === 'cannot read a Secret a Receiver references');
+        expect(String(warning?.fields?.hint)).toMatch(/grant get on this Secret/);
+        // The watch mode's list of Secrets is exactly what this Role does not allow.
+        const list = await kubeRequest(kubeConfigForToken(token), 'GET', `/api/v1/namespaces/${ns}/secrets`);
+        expect(list.status).toBe(403);
+      } finally {
+        await running.source.stop();
+      }
+    });
+
+    test('a rotated Secret applies within the refresh interval; a changed Receiver re-reads its Secret at once', async () => {
+      const refreshMs = 1500;
+      const running = await startSource({ kubeConfig: kubeConfigForToken(token), namespace: ns, statusWrites: 'never', secretReads: 'get', secretRefreshIntervalMs: refreshMs });
+      try {
+        expect(running.served(`${ns}/named`)?.webhookPath).toBe(hookPath('n1', 'named', ns));
+        await putSecret(ns, 'named-token', { token: 'n2' });
+        const rotatedAt = Date.now();
+        await running.until('rotation picked up by the periodic read', (rs) => rs.find((r) => r.key === `${ns}/named` && r.webhookPath === hookPath('n2', 'named', ns)), 10_000);
+        const took = Date.now() - rotatedAt;
+        process.stdout.write(`secretReads get: rotated Secret served after ${took} ms (refresh interval ${refreshMs} ms)\n`);
+        // At most one interval plus a GET and a pass (slack for the shared machine).
+        expect(took).toBeLessThan(refreshMs + 1500);
+
+        await deleteSecret(ns, 'named-token');
+        await running.until('deleted Secret noticed', (rs) => rs.find((r) => r.key === `${ns}/named` && !r.ready && /not found/.test(r.notReadyReason ?? '')), 10_000);
+      } finally {
+        await running.source.stop();
+        await putSecret(ns, 'named-token', { token: 'n1' });
+      }
+
+      const slow = await startSource({ kubeConfig: kubeConfigForToken(token), namespace: ns, statusWrites: 'never', secretReads: 'get', secretRefreshIntervalMs: 600_000 });
+      try {
+        await putSecret(ns, 'named-token', { token: 'n3' });
+        await patchReceiver(ns, 'named', { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'rotate' } } });
+        await slow.until('re-read on the Receiver change', (rs) => rs.find((r) => r.key === `${ns}/named` && r.webhookPath === hookPath('n3', 'named', ns)), 5_000);
+      } finally {
+        await slow.source.stop();
+      }
+    });
+  });
+
   test('an invalid statusWrites value is rejected', () => {
     expect(() => new ClusterReceiverSource({ kubeConfig: admin(), statusWrites: 'sometimes' as never })).toThrow(/statusWrites must be 'auto', 'always' or 'never', got 'sometimes'/);
   });

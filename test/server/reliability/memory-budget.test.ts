@@ -1,0 +1,171 @@
+// Memory under many concurrent uploads (bundled process, RSS from /proc, real apiserver). Bodies
+// for paths no receiver serves are counted for the 413 but never held; bodies for real receivers
+// share one budget (64 MiB), past which the answer is 503 with Retry-After, logged and counted;
+// a signed delivery is still answered while uploads hold the server.
+import { createHmac } from 'crypto';
+import * as net from 'net';
+import { BundleProcess, sampleValue } from './bundle-process';
+import { hookPath } from '../../../src/model';
+import { createTestNamespace } from '../../harness/kube';
+import { createGitRepositories, receiver, send } from '../receiver-fixture';
+
+const MIB = 1024 * 1024;
+const FULL = 3 * MIB;
+
+/** Opens a connection that sends the head and all but the last byte of a `length`-byte body, then holds. */
+function holdUpload(port: number, path: string, length: number): Promise<{ socket: net.Socket; answer: Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    // The response head, or whatever came before the connection closed.
+    const answered = new Promise<string>((done) => {
+      socket.on('data', (c) => {
+        answer += c.toString('latin1');
+        if (answer.includes('\r\n\r\n')) {
+          done(answer);
+          socket.destroy();
+        }
+      });
+      socket.on('close', () => done(answer));
+      socket.on('error', () => undefined);
+    });
+    socket.on('connect', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`);
+      socket.write(Buffer.alloc(length - 1, 0x20), () => resolve({ socket, answer: answered }));
+    });
+    socket.on('error', reject);
+  });
+}
+
+function count(values: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+describe('request-body memory (bundled process)', () => {
+  let ns: string;
+  let server: BundleProcess;
+  const signedBody = '{"ref":"refs/heads/main"}';
+  const signed = () => send(server.url(hookPath('budget-token', 'h', ns)), {
+    headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${createHmac('sha256', 'budget-token').update(signedBody).digest('hex')}` },
+    body: signedBody,
+  });
+
+  beforeAll(async () => {
+    ns = await createTestNamespace('budget');
+    await createGitRepositories(ns, [{ name: 'app' }]);
+    server = await BundleProcess.start({
+      tokens: { h: 'budget-token', g: 'open-token' },
+      receivers: [
+        receiver('h', ns, { type: 'generic-hmac', secretRef: { name: 'h' }, resources: [{ kind: 'GitRepository', name: 'app' }] }),
+        receiver('g', ns, { type: 'generic', secretRef: { name: 'g' }, resources: [{ kind: 'GitRepository', name: 'app' }] }),
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('60 uploads of 3 MiB held on unknown /hook/<hex> paths hold no body bytes; RSS grows by less than 40 MiB', async () => {
+    expect((await signed()).status).toBe(200);
+    const before = server.rss();
+    const held = await Promise.all(Array.from({ length: 60 }, (_, i) => holdUpload(server.ports.webhook, `/hook/${i.toString(16).padStart(8, '0')}deadbeef`, FULL)));
+    await new Promise((r) => setTimeout(r, 300));
+    const during = server.rss();
+    expect(during - before).toBeLessThan(40 * MIB);
+    expect(sampleValue(await server.metric('flux_webhook_receiver_buffered_body_bytes'), 'flux_webhook_receiver_buffered_body_bytes')).toBe(0);
+    expect((await signed()).status).toBe(200);
+    // The last byte makes each a complete unknown path: 404, after the whole body was counted.
+    for (const h of held) h.socket.write(' ');
+    const answers = await Promise.all(held.map((h) => h.answer));
+    for (const a of answers) expect(a.startsWith('HTTP/1.1 404 ')).toBe(true);
+  });
+
+  test('an unknown path still gets 413 for one byte over 3 MiB (Flux checks the size before the lookup)', async () => {
+    const h = await holdUpload(server.ports.webhook, '/hook/0123456789abcdef', 3_145_729);
+    h.socket.write('  ');
+    expect(await h.answer).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  test('past 64 MiB of bodies held for a real receiver: 503 with Retry-After, logged and counted; the budget is given back', async () => {
+    const path = hookPath('open-token', 'g', ns);
+    // 21 bodies of 3 MiB fit in 64 MiB; the 22nd does not.
+    const held = [];
+    for (let i = 0; i < 21; i++) held.push(await holdUpload(server.ports.webhook, path, FULL));
+    await new Promise((r) => setTimeout(r, 300));
+    const buffered = sampleValue(await server.metric('flux_webhook_receiver_buffered_body_bytes'), 'flux_webhook_receiver_buffered_body_bytes');
+    // Each large body holds a whole 3 MiB slab.
+    expect(buffered).toBe(21 * 3_145_728);
+    const over = await holdUpload(server.ports.webhook, path, FULL);
+    const refused = await over.answer;
+    expect(refused).toMatch(/^HTTP\/1\.1 503 /);
+    expect(refused).toMatch(/\r\nRetry-After: 1\r\n/i);
+    // A small signed delivery still fits what is left.
+    expect((await signed()).status).toBe(200);
+    for (const h of held) h.socket.write(' ');
+    for (const h of held) expect(await h.answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(sampleValue(await server.metric('flux_webhook_receiver_buffered_body_bytes'), 'flux_webhook_receiver_buffered_body_bytes')).toBe(0);
+    expect((await signed()).status).toBe(200);
+    const deliveries = await server.metric('flux_webhook_receiver_deliveries_total');
+    expect(sampleValue(deliveries, 'flux_webhook_receiver_deliveries_total{namespace="",name="",type="",outcome="overloaded"}')).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    const logged = server.lines().filter((l) => l.outcome === 'overloaded');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', status: 503, error: 'request bodies held in memory would exceed 67108864 bytes' });
+  });
+
+  // UPLOADS=1000 for the figure in docs/reliability.md; CI runs 200.
+  const uploads = Number(process.env.UPLOADS ?? 200);
+  test(`${uploads} concurrent 3 MiB uploads, half to unknown paths, half to a receiver: peak RSS stays under 240 MiB (the pod limit is 320Mi), signed deliveries answered`, async () => {
+    const body = Buffer.alloc(FULL, 0x20);
+    const upload = (path: string) => new Promise<number>((resolve) => {
+      const socket = net.connect(server.ports.webhook, '127.0.0.1');
+      let text = '';
+      socket.on('connect', () => {
+        socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${FULL}\r\nConnection: close\r\n\r\n`);
+        socket.write(body);
+      });
+      socket.on('data', (c) => (text += c.toString('latin1')));
+      socket.on('close', () => resolve(Number(text.slice(9, 12)) || 0));
+      socket.on('error', () => undefined);
+    });
+    const open = hookPath('open-token', 'g', ns);
+    const started = Date.now();
+    const storm = Promise.all(Array.from({ length: uploads }, (_, i) => upload(i % 2 === 0 ? open : `/hook/${i.toString(16).padStart(12, '0')}`)));
+    const signedStatuses: number[] = [];
+    let done = false;
+    void storm.then(() => (done = true));
+    while (!done) {
+      signedStatuses.push((await signed()).status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const statuses = await storm;
+    const peak = server.peakRss();
+    process.stdout.write(`uploads=${uploads} peakRss=${(peak / MIB).toFixed(1)}MiB seconds=${((Date.now() - started) / 1000).toFixed(1)} statuses=${JSON.stringify(count(statuses))} signed=${JSON.stringify(count(signedStatuses))}\n`);
+    expect(peak).toBeLessThan(240 * MIB);
+    // Unknown paths: 404; the receiver: 200, or 503 once 64 MiB of its bodies are held.
+    expect(statuses.filter((s, i) => i % 2 === 1 && s !== 404)).toEqual([]);
+    expect(statuses.filter((s, i) => i % 2 === 0 && s !== 200 && s !== 503)).toEqual([]);
+    expect(signedStatuses.length).toBeGreaterThan(0);
+    expect(signedStatuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+  });
+
+  test('Content-Length: 99999999999 is answered 413 at once, not after the 30 s read timeout', async () => {
+    const sentAt = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(server.ports.webhook, '127.0.0.1', () => socket.write('POST /hook/x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n{}'));
+      let text = '';
+      socket.on('data', (c) => {
+        text += c.toString('latin1');
+        if (text.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(Date.now() - sentAt).toBeLessThan(1000);
+  });
+});
