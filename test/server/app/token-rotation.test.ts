@@ -168,7 +168,10 @@ async function api(method: string, apiPath: string, body: unknown, contentType?:
   if (res.status >= 300) throw new Error(`${method} ${apiPath}: HTTP ${res.status} ${res.text}`);
 }
 
-describe('token rotation in cluster mode (real apiserver)', () => {
+describe.each([
+  ['Secrets watched', 'watch' as const],
+  ['Secrets read by name (--secrets-by-name)', 'get' as const],
+])('token rotation in cluster mode, %s (real apiserver)', (_, secretReads) => {
   let ns: string;
   let server: ReceiverServer;
   const logs: Record<string, any>[] = [];
@@ -185,7 +188,7 @@ describe('token rotation in cluster mode (real apiserver)', () => {
     server = await ReceiverServer.start(
       { listen: '127.0.0.1:0', metricsListen: '127.0.0.1:0', healthListen: '127.0.0.1:0', policy: { noCrossNamespaceRefs: false } },
       {
-        source: new ClusterReceiverSource({ kubeConfig: adminKubeConfig(), namespace: ns, statusWrites: 'never', logger: log }),
+        source: new ClusterReceiverSource({ kubeConfig: adminKubeConfig(), namespace: ns, statusWrites: 'never', logger: log, secretReads, secretRefreshIntervalMs: 500 }),
         kube,
         providerFor,
         verifiers: { oidc: new OidcTokenVerifier(), google: new GoogleIdTokenVerifier() },
