@@ -3,6 +3,10 @@
 import { SUBCOMMANDS } from './commands';
 import { parseRateLimit, RateLimitSpec, SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
+import { parseGoDuration } from './wire/go-duration';
+
+/** Longer windows would only hold memory: senders redeliver within hours at most. */
+const MAX_DUPLICATE_WINDOW_MS = 24 * 3_600_000;
 
 export interface ServeOptions {
   readonly listen: string;
@@ -21,6 +25,8 @@ export interface ServeOptions {
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
+  /** Redelivery window in ms; 0: off. */
+  readonly duplicateWindowMs: number;
   /** Default limit of verified deliveries per receiver (undefined: off); a Receiver annotation overrides it. */
   readonly rateLimit?: RateLimitSpec;
   /** The same for `generic` receivers, which have no signature. */
@@ -56,6 +62,7 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
   logLevel: `log level: ${LOG_LEVELS.join(', ')}`,
+  duplicateWindow: 'answer copies of a succeeded delivery (same sender delivery id and body) within this window with 200 and no new patch; 0 turns it off',
   rateLimit: 'verified deliveries per receiver: <n>/<s|m|h>[,burst=<n>] or off; over it: 429 with Retry-After',
   genericRateLimit: 'the same for generic receivers (no signature: the URL is the only secret)',
   jsonAnswers: 'answer every delivery with a short JSON report (otherwise only requests with Accept: application/json)',
@@ -143,6 +150,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) {
     throw new UsageError(`${logLevel.source}: "${logLevel.value}" is not a log level (use one of ${LOG_LEVELS.join(', ')})`);
   }
+  const duplicateWindow = raw('duplicateWindow');
+  const duplicateWindowMs = parseGoDuration(duplicateWindow.value);
+  if (duplicateWindowMs === undefined || duplicateWindowMs > MAX_DUPLICATE_WINDOW_MS) {
+    throw new UsageError(`${duplicateWindow.source}: "${duplicateWindow.value}" is not a duration from 0 to 24h (use e.g. 5m, 30s or 0 to turn it off)`);
+  }
   const options: ServeOptions = {
     listen: address('listen'),
     metricsListen: address('metricsListen'),
@@ -155,6 +167,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
+    duplicateWindowMs,
     rateLimit: rateLimit('rateLimit'),
     genericRateLimit: rateLimit('genericRateLimit'),
     jsonAnswers: bool('jsonAnswers'),

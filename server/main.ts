@@ -44,6 +44,7 @@ async function _main(argv: readonly string[]): Promise<number> {
         metricsListen: options.metricsListen,
         healthListen: options.healthListen,
         policy: { noCrossNamespaceRefs: options.noCrossNamespaceRefs },
+        duplicateWindowMs: options.duplicateWindowMs,
         rateLimits: { signed: options.rateLimit, generic: options.genericRateLimit },
         jsonAnswers: options.jsonAnswers,
         recordEvents: options.recordEvents,

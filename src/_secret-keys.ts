@@ -14,7 +14,7 @@ function requiredKeys(type: ReceiverType): string[] {
  * When `secret` is defined in the app (not a reference by name), checks at synth time, once
  * every key has been added, that it holds the keys receiver `receiver` of `type` reads.
  */
-export function checkSecretKeysAtSynth(receiver: string, type: ReceiverType, secret: kplus.ISecret): void {
+export function checkSecretKeysAtSynth(receiver: string, type: ReceiverType, secret: kplus.ISecret, verificationKeys: string[] = []): void {
   const object = secret.node.defaultChild;
   if (!(object instanceof ApiObject) || object.kind !== 'Secret') return;
   secret.node.addValidation({
@@ -22,6 +22,12 @@ export function checkSecretKeysAtSynth(receiver: string, type: ReceiverType, sec
       const json = object.toJson();
       const present = new Set([...Object.keys(json.data ?? {}), ...Object.keys(json.stringData ?? {})]);
       const missing = requiredKeys(type).filter((k) => !present.has(k));
+      const unlisted = verificationKeys.filter((k) => !present.has(k));
+      if (missing.length === 0 && unlisted.length > 0) {
+        return [`Secret ${JSON.stringify(secret.name)} of ${type} receiver ${JSON.stringify(receiver)} lacks the verification key${unlisted.length > 1 ? 's' : ''} ${unlisted.map((k) => JSON.stringify(k)).join(', ')} named by verificationKeys `
+          + `(it has ${[...present].sort().map((k) => JSON.stringify(k)).join(', ')}), so deliveries signed with ${unlisted.length > 1 ? 'them' : 'it'} would be refused: `
+          + `add ${unlisted.map((k) => `addStringData(${JSON.stringify(k)}, …)`).join(' and ')}, or remove ${unlisted.length > 1 ? 'them' : 'it'} from verificationKeys`];
+      }
       if (missing.length === 0) return [];
       return [`Secret ${JSON.stringify(secret.name)} of ${type} receiver ${JSON.stringify(receiver)} lacks the key${missing.length > 1 ? 's' : ''} ${missing.map((k) => JSON.stringify(k)).join(', ')} `
         + `(it has ${present.size > 0 ? [...present].sort().map((k) => JSON.stringify(k)).join(', ') : 'none'}), so the receiver could not verify any webhook: `

@@ -4,6 +4,7 @@ import { assertFluxReceiverType } from './_flux-receiver-type';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
 import { assertNamespaceName } from './_validation';
+import { fluxVerificationKeysError } from './_verification-keys';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, WEBHOOK_PORT } from './model';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
@@ -64,6 +65,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
 
   /** Adds a Flux Receiver named `name` in this namespace; its child construct id is `name`. */
   public addReceiver(name: string, options: ReceiverOptions): ReceiverDefinition {
+    if (options.verificationKeys !== undefined) throw new Error(fluxVerificationKeysError(`FluxReceivers ${this.node.path}: receiver ${JSON.stringify(name)}`, options.verificationKeys));
     if (options.rateLimit !== undefined) {
       throw new Error(`FluxReceivers ${this.node.path}: receiver ${JSON.stringify(name)} rateLimit ${JSON.stringify(options.rateLimit?.value)} is an extension of the bundled server; notification-controller has no rate limit: remove rateLimit, or serve the receiver with WebhookReceiver`);
     }

@@ -4,6 +4,7 @@ import { assertCelFilter } from './_cel-check';
 import { fluxDuration } from './_flux-duration';
 import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
+import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { hookPath, RATE_LIMIT_ANNOTATION } from './model';
 import { RateLimit } from './rate-limit';
@@ -49,6 +50,18 @@ export interface ReceiverOptions {
    */
   readonly interval?: Duration;
   /**
+   * Secret keys whose values verify deliveries (HMAC key or shared token), tried in this order,
+   * so a sender's secret can be rotated without changing the URL: the webhook path stays derived
+   * from `token`. List the old and the new key while senders switch, then only the new one
+   * (`token` may be left out; it still derives the path). An extension of the bundled server
+   * (`WebhookReceiver`), for github, gitlab, bitbucket, generic-hmac, harbor and nexus; refused
+   * by `FluxReceivers`. See docs/server.md, "Token rotation without a URL change".
+   *
+   * @example ['token', 'token.next']
+   * @default - only `token`, as in Flux
+   */
+  readonly verificationKeys?: string[];
+  /**
    * Limit of verified deliveries for this receiver (an extension of the bundled server, written
    * as the Receiver annotation `cdk8s-flux-webhooks.io/rate-limit`); over it the sender gets 429
    * with `Retry-After`. `FluxReceivers` refuses it: notification-controller has no rate limit.
@@ -89,6 +102,8 @@ export class ReceiverDefinition {
   public readonly suspend: boolean;
   /** `spec.interval` in Flux syntax, when set. */
   public readonly interval?: string;
+  /** The Secret keys that verify deliveries, when not only `token`. */
+  public readonly verificationKeys?: string[];
   /** The receiver's own rate limit, when set. */
   public readonly rateLimit?: RateLimit;
   private readonly _targets: ReconcileTarget[];
@@ -143,10 +158,11 @@ export class ReceiverDefinition {
     this.resourceFilter = props.resourceFilter;
     this.suspend = props.suspend ?? false;
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
+    this.verificationKeys = checkVerificationKeys(what, type, props.verificationKeys);
     this.rateLimit = props.rateLimit;
     this._targets = [...props.targets];
     // Last, so a receiver refused above leaves no check behind on the Secret.
-    if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret);
+    if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret, this.verificationKeys);
   }
 
   /** The objects this receiver reconciles. */
@@ -177,12 +193,16 @@ export class ReceiverDefinition {
 
   /** @internal The Receiver as props of the generated L1. */
   public _toReceiverProps(): ReceiverProps {
+    const annotations = {
+      ...(this.rateLimit ? { [RATE_LIMIT_ANNOTATION]: this.rateLimit.value } : {}),
+      ...verificationKeysAnnotations(this.verificationKeys),
+    };
     return {
       metadata: {
         name: this.name,
         namespace: this.namespace,
-        // Only when set, so receivers without a limit render exactly as before.
-        ...(this.rateLimit ? { annotations: { [RATE_LIMIT_ANNOTATION]: this.rateLimit.value } } : {}),
+        // Only when set, so receivers without extensions render exactly as before.
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       },
       spec: {
         type: this.provider.type as string as ReceiverSpecType,

@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
-import { ApiObject, ApiObjectMetadata, Chart, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
+import { duplicateWindowFlag } from './_duplicate-window';
 import { assertNotFluxObject } from './_flux-install';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
@@ -77,6 +78,16 @@ export interface WebhookReceiverProps {
    * @default false
    */
   readonly noCrossNamespaceRefs?: boolean;
+  /**
+   * Redelivery window (an extension; Flux patches for every copy): a copy of a verified delivery
+   * (same sender delivery id — GitHub `X-GitHub-Delivery`, GitLab `Idempotency-Key` /
+   * `X-Gitlab-Event-UUID`, Bitbucket Cloud `X-Request-UUID` — and same body) arriving this long
+   * after a copy that succeeded is answered 200 without a new patch (e.g. `Duration.minutes(5)`).
+   * At most 24 hours; the server remembers at most 10,000 deliveries.
+   *
+   * @default - off (the server's default), as in Flux
+   */
+  readonly duplicateWindow?: Duration;
   /**
    * Where the server reads its receivers from. `ReceiverMode.cluster()` emits them as Flux
    * `Receiver` objects (so `kubectl get receiver` shows Ready and the webhook path), runs the
@@ -237,6 +248,9 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     if (props.rateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.rateLimit.flag, this.rateLimitText('rateLimit', props.rateLimit));
     if (props.genericRateLimit !== undefined) this.extensionArgs.push(SERVER_FLAGS.genericRateLimit.flag, this.rateLimitText('genericRateLimit', props.genericRateLimit));
     if (props.jsonAnswers) this.extensionArgs.push(SERVER_FLAGS.jsonAnswers.flag);
+    if (props.duplicateWindow !== undefined) {
+      this.extensionArgs.push(SERVER_FLAGS.duplicateWindow.flag, duplicateWindowFlag(`WebhookReceiver ${this.node.path}`, props.duplicateWindow));
+    }
     this.receiverSet = new ReceiverSet(`WebhookReceiver ${this.node.path}`, this.namespace);
     checkObjectsAtSynth(this);
 

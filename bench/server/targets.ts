@@ -78,6 +78,8 @@ export async function startReceiverServer(ctx: TargetContext): Promise<Target> {
     '--metrics-listen', `127.0.0.1:${metricsPort}`,
     '--health-listen', `127.0.0.1:${healthPort}`,
     '--log-level', ctx.serverLogLevel,
+    // Every accepted request repeats one delivery id and body; each must cost what a new delivery costs.
+    '--duplicate-window', '0',
     // The benchmark measures the pipeline, so its one hot receiver is not held to the default
     // per-receiver rate limit (20/s), which would answer nearly every accepted request with 429.
     '--rate-limit', 'off',

@@ -61,11 +61,14 @@ export class DeliveryRecorder implements WebhookObserver {
     http.size.observe(bytes);
     const r = result.receiver;
     this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
+    if (r && result.verificationKey) this.metrics.verificationKeys.inc({ namespace: r.namespace, name: r.name, key: result.verificationKey });
+    if (r && result.outcome === 'duplicate') this.metrics.duplicates.inc({ namespace: r.namespace, name: r.name, type: r.type });
     const fields = {
       receiver: r ? `${r.namespace}/${r.name}` : undefined,
       type: r?.type,
       event: boundLogValue(result.event),
       deliveryId: boundLogValue(result.deliveryId),
+      verificationKey: result.verificationKey,
       description: boundLogValue(result.description),
       method: delivery.method,
       outcome: result.outcome,

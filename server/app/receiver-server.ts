@@ -13,6 +13,7 @@ import { EventRecorder } from '../kube/event-recorder';
 import type { KubeClient } from '../kube/kube-client';
 import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
+import { DuplicateDeliveries } from '../pipeline/duplicate-deliveries';
 import { RateLimitDefaults, ReceiverRateLimiter } from '../pipeline/rate-limiter';
 import { ReceiverRegistry } from '../pipeline/receiver-registry';
 import { ReconcileEvents } from '../pipeline/reconcile-events';
@@ -31,6 +32,8 @@ export interface ReceiverServerOptions {
   readonly metricsListen: string;
   readonly healthListen: string;
   readonly policy: TargetPolicy;
+  /** Redelivery window (ms); undefined or 0: every copy of a delivery is handled, as in Flux. */
+  readonly duplicateWindowMs?: number;
   /** Per-receiver limits of verified deliveries; none when absent (main.ts passes the flags, which default on). */
   readonly rateLimits?: RateLimitDefaults;
   /** JSON answer to every delivery, not only to `Accept: application/json`. */
@@ -97,6 +100,7 @@ export class ReceiverServer {
       policy: options.policy,
       log: parts.log,
       metrics: this.metrics,
+      duplicates: options.duplicateWindowMs ? new DuplicateDeliveries({ windowMs: options.duplicateWindowMs }) : undefined,
       limiter: this.limiter,
       events: this.events && new ReconcileEvents(this.events),
     });

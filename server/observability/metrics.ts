@@ -18,6 +18,9 @@ export class ReceiverMetrics {
   readonly patches: Counter<'outcome'>;
   readonly coalesced: Counter;
   readonly receivers: Gauge<'state'>;
+  /** Token rotation and redelivery (extensions): which Secret key verified, and duplicates answered without a patch. */
+  readonly verificationKeys: Counter<'namespace' | 'name' | 'key'>;
+  readonly duplicates: Counter<'namespace' | 'name' | 'type'>;
   /**
    * Requests in the `/hook/` handler now, read at scrape time (the DeliveryRecorder sets it;
    * undefined until the first request, so the series appears with the first request as before).
@@ -91,6 +94,18 @@ export class ReceiverMetrics {
       name: 'flux_webhook_receiver_receivers',
       help: 'Loaded receivers by state (ready or not_ready).',
       labelNames: ['state'],
+      registers,
+    });
+    this.verificationKeys = new Counter({
+      name: 'flux_webhook_receiver_verification_key_matches_total',
+      help: 'Verified deliveries by receiver and the name of the Secret key that verified them (never its value).',
+      labelNames: ['namespace', 'name', 'key'],
+      registers,
+    });
+    this.duplicates = new Counter({
+      name: 'flux_webhook_receiver_duplicate_deliveries_total',
+      help: 'Redelivered copies (same delivery id and body) answered 200 without a patch, because a patch after the first copy had succeeded.',
+      labelNames: ['namespace', 'name', 'type'],
       registers,
     });
   }

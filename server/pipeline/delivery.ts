@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'http';
 /** What happened to a delivery, as a bounded label. */
 export type Outcome =
   | 'triggered' // 200
+  | 'duplicate' // 200: a copy of a delivery that already succeeded (no new patch)
   | 'not_found' // 404
   | 'too_large' // 413
   | 'bad_request' // 400: body read error
@@ -49,6 +50,8 @@ export interface DeliveryResult {
   readonly deliveryId?: string;
   /** The provider's description ("handling GitHub event: push"). */
   readonly description?: string;
+  /** The Secret key whose value verified the delivery (`token`, or a listed verification key); its name only. */
+  readonly verificationKey?: string;
   /** Why the request was not fully successful. */
   readonly reason?: string;
   readonly entries?: readonly EntryReport[];

@@ -1,7 +1,9 @@
 // The receiver pipeline, in Flux's order (docs/flux-behaviour.md, "Request pipeline"): find the receiver by path → refuse
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
+import { KeyedVerdict, validateWithKeys } from './_verification-keys';
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
+import type { DuplicateDeliveries } from './duplicate-deliveries';
 import type { ReceiverRateLimiter } from './rate-limiter';
 import type { ReceiverRegistry } from './receiver-registry';
 import type { ReconcileEvents } from './reconcile-events';
@@ -11,7 +13,7 @@ import { CelMap, toCelMap } from '../filters/cel-values';
 import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
-import type { Accepted, Provider, ProviderContext, Verdict } from '../providers/provider';
+import type { Accepted, Provider, ProviderContext } from '../providers/provider';
 import { unsupportedTypeReason } from '../providers/registry';
 import type { ServedReceiver } from '../receivers/receiver-source';
 import type { TargetCaches } from '../targets/target-caches';
@@ -42,6 +44,8 @@ export interface PipelineDependencies {
   readonly policy: TargetPolicy;
   readonly log: Logger;
   readonly metrics?: ReceiverMetrics;
+  /** Redelivery window; undefined: every copy is handled (Flux). */
+  readonly duplicates?: DuplicateDeliveries;
   /** Per-receiver limit of verified deliveries (an extension); none when absent. */
   readonly limiter?: ReceiverRateLimiter;
   /** Kubernetes Events for targets and (cluster mode) failed patches; undefined: none (`--record-events` off). */
@@ -70,9 +74,13 @@ export class WebhookPipeline {
     if (served.object.spec?.suspend) return { status: 503, outcome: 'unavailable', receiver, reason: 'receiver is suspended' };
     if (!served.ready) return { status: 503, outcome: 'unavailable', receiver, reason: `receiver is not ready: ${served.notReadyReason ?? 'unknown'}` };
 
-    const verdict = await this._validate(served, delivery);
+    const { verdict, key: verificationKey } = await this._validate(served, delivery);
     if (!verdict.ok) return { status: 400, outcome: 'rejected', receiver, reason: `unable to validate payload: ${verdict.reason}` };
-    const seen = { receiver, event: verdict.event, deliveryId: verdict.deliveryId, description: verdict.description };
+    const seen = { receiver, event: verdict.event, deliveryId: verdict.deliveryId, description: verdict.description, verificationKey };
+
+    // Redelivery: only a verified copy of a delivery that already succeeded skips the patch.
+    const duplicateKey = this.deps.duplicates?.keyOf(served.key, receiver.type, delivery.headers, delivery.body);
+    if (duplicateKey !== undefined && this.deps.duplicates!.hasSucceeded(duplicateKey)) return { ...seen, status: 200, outcome: 'duplicate' };
 
     // Rate limit (extension): after the provider check, so forged requests cannot spend a real sender's tokens.
     const rate = this.deps.limiter?.take(served);
@@ -92,6 +100,7 @@ export class WebhookPipeline {
     if (failed.length > 0) {
       return { ...seen, status: 500, outcome: 'target_error', entries, reason: `unable to request reconciliation: ${failed.map((e) => `resources[${e.index}]: ${e.error}`).join('; ')}` };
     }
+    if (duplicateKey !== undefined) this.deps.duplicates!.recordSuccess(duplicateKey, delivery.arrivedAt);
     return { ...seen, status: 200, outcome: 'triggered', entries };
   }
 
@@ -113,12 +122,13 @@ export class WebhookPipeline {
     this.compiled = new Map([...this.compiled].filter(([k]) => used.has(k)));
   }
 
-  private async _validate(served: ServedReceiver, delivery: Delivery): Promise<Verdict> {
+  private async _validate(served: ServedReceiver, delivery: Delivery): Promise<KeyedVerdict> {
     const type = String(served.object.spec.type);
     const provider = this.deps.providerFor(type);
-    if (!provider) return { ok: false, reason: unsupportedTypeReason(type) };
+    if (!provider) return { verdict: { ok: false, reason: unsupportedTypeReason(type) } };
     try {
-      return await provider.validate(
+      return await validateWithKeys(
+        provider,
         { method: delivery.method, headers: delivery.headers, body: delivery.body },
         {
           name: served.object.metadata.name,
@@ -127,9 +137,10 @@ export class WebhookPipeline {
           secret: served.secret,
           verifiers: this.deps.verifiers,
         },
+        served.verificationKeys,
       );
     } catch (err) {
-      return { ok: false, reason: (err as Error).message };
+      return { verdict: { ok: false, reason: (err as Error).message } };
     }
   }
 

@@ -1,5 +1,6 @@
 // Where receivers come from (files or the cluster) and what the HTTP pipeline needs to know
 // about each. Sources keep the registry current; the hot path only reads the registry.
+import type { VerificationKey } from './verification-keys';
 import type { ReceiverObject } from '../../src/model';
 import type { ReceiverSecret } from '../providers/provider';
 
@@ -10,6 +11,8 @@ export interface ServedReceiver {
   /** `/hook/<sha256>`; undefined while the secret cannot be read (Flux clears the path: 404). */
   readonly webhookPath?: string;
   readonly secret?: ReceiverSecret;
+  /** The keys that verify deliveries when the Receiver names them (token rotation); undefined: `token`, as in Flux. */
+  readonly verificationKeys?: readonly VerificationKey[];
   /** False while the receiver cannot serve (invalid definition, missing secret, bad CEL): 503. */
   readonly ready: boolean;
   /** Why it is not ready, for logs and status (e.g. "TokenNotFound: …"). */

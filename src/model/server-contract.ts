@@ -30,6 +30,8 @@ export const SERVER_FLAGS = {
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },
+  // Extension (redelivery): copies of a succeeded delivery within this window get 200 without a patch; 0 turns it off.
+  duplicateWindow: { flag: '--duplicate-window', env: 'RECEIVER_DUPLICATE_WINDOW', default: '0' },
   // Extensions beyond Flux (docs/compatibility.md, "Extensions"). The limits apply to verified
   // deliveries per receiver; `generic` has no signature (the URL is its only secret), hence lower.
   rateLimit: { flag: '--rate-limit', env: 'RECEIVER_RATE_LIMIT', default: '20/s,burst=200' },

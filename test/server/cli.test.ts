@@ -18,6 +18,7 @@ describe('command line', () => {
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
+        duplicateWindowMs: 0, // redelivery window off by default, as Flux
         // Extensions: the rate limit is on by default (20/s, burst 200; generic 2/s, burst 20), JSON answers are not.
         rateLimit: { perSecond: 20, burst: 200 },
         genericRateLimit: { perSecond: 2, burst: 20 },
@@ -25,6 +26,23 @@ describe('command line', () => {
         recordEvents: false,
       },
     });
+  });
+
+  test('--duplicate-window takes a Go duration up to 24h; 0 turns it off', () => {
+    const window = (value: string) => {
+      const cmd = parseCommandLine(['serve', '--receivers', 'r', '--duplicate-window', value], {});
+      return cmd.kind === 'serve' ? cmd.options.duplicateWindowMs : undefined;
+    };
+    expect(window('90s')).toBe(90_000);
+    expect(window('1h30m')).toBe(5_400_000);
+    expect(window('1.5s')).toBe(1500);
+    expect(window('0')).toBe(0);
+    expect(window('24h')).toBe(86_400_000);
+    const fromEnv = parseCommandLine(['serve', '--receivers', 'r'], { RECEIVER_DUPLICATE_WINDOW: '10m' });
+    expect(fromEnv.kind === 'serve' && fromEnv.options.duplicateWindowMs).toBe(600_000);
+    for (const bad of ['25h', '5', '-1m', '5 m', 'forever']) {
+      expect(() => window(bad)).toThrow(new UsageError(`--duplicate-window: "${bad}" is not a duration from 0 to 24h (use e.g. 5m, 30s or 0 to turn it off)`));
+    }
   });
 
   test('rate limits: flags and variables in <n>/<s|m|h>[,burst=<n>] form, "off", and a bad value named with its source', () => {

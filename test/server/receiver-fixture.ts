@@ -23,6 +23,8 @@ export interface FixtureOptions {
   readonly kubeConfig?: KubeConfig;
   readonly defaultNamespace?: string;
   readonly google?: TokenVerifier;
+  /** Redelivery window (ms); off when unset. */
+  readonly duplicateWindowMs?: number;
   /** Server-wide rate limits (none unless given, unlike the CLI). */
   readonly rateLimits?: RateLimitDefaults;
   readonly jsonAnswers?: boolean;
@@ -33,6 +35,8 @@ export interface FixtureOptions {
 export class CountingPatcher implements AnnotationPatcher {
   readonly calls: ObjectRef[] = [];
   readonly started: number[] = [];
+  /** When set, patches wait for it before reaching the apiserver (to keep a delivery in flight). */
+  hold?: Promise<void>;
   /** When each call succeeded (same index as `started`); undefined while pending or after a failure. */
   readonly succeeded: (number | undefined)[] = [];
   /** Extra time each patch takes before it is sent (tests that need bursts to overlap a patch). */
@@ -42,6 +46,7 @@ export class CountingPatcher implements AnnotationPatcher {
     const index = this.calls.push(ref) - 1;
     this.started.push(Date.now());
     this.succeeded.push(undefined);
+    if (this.hold) await this.hold;
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     await this.inner.patchAnnotations(ref, annotations, signal);
     this.succeeded[index] = Date.now();
@@ -104,6 +109,7 @@ export class ServerFixture {
         rateLimits: this.options.rateLimits,
         jsonAnswers: this.options.jsonAnswers,
         recordEvents: this.options.recordEvents,
+        duplicateWindowMs: this.options.duplicateWindowMs,
       },
       {
         source: this.source,
@@ -193,4 +199,17 @@ export async function requestedAt(namespace: string, name: string): Promise<stri
 
 export function receiver(name: string, namespace: string | undefined, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { apiVersion: 'notification.toolkit.fluxcd.io/v1', kind: 'Receiver', metadata: { name, ...(namespace ? { namespace } : {}), ...extra }, spec };
+}
+
+/** Writes files the way the kubelet projects a ConfigMap/Secret: `..data` → timestamped dir, names → `..data/<name>`. */
+export function projectAtomically(dir: string, files: Record<string, string | Buffer>, generation: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const target = `..${generation}_${Date.now()}`;
+  fs.mkdirSync(path.join(dir, target));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, target, name), content);
+  fs.symlinkSync(target, path.join(dir, '..data_tmp'));
+  fs.renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+  for (const name of Object.keys(files)) {
+    if (!fs.existsSync(path.join(dir, name))) fs.symlinkSync(path.join('..data', name), path.join(dir, name));
+  }
 }

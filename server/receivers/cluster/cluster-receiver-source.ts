@@ -42,6 +42,7 @@ import { createLogger, type Logger } from '../../observability/logger';
 import type { ReceiverSecret } from '../../providers/provider';
 import { clusterModeRefusal } from '../extension-types';
 import { validateReceiverSpec } from '../receiver-spec-check';
+import { readVerificationKeys } from '../verification-keys';
 
 export type StatusWrites = 'auto' | 'always' | 'never';
 
@@ -419,13 +420,16 @@ export class ClusterReceiverSource implements ReceiverSource {
 
       const { token, secret } = this.lookupSecret(namespace, secretName);
       const evaluation = evaluateReceiver({ object, token, problem: this.validate(key, object), now });
+      // Verification keys are this server's extension: a problem with them keeps the receiver from serving, not Flux's status.
+      const keys = readVerificationKeys(object, (k) => this.secretKey(namespace, secretName, k));
       served.push({
         key,
         object,
         webhookPath: evaluation.webhookPath,
         secret,
-        ready: evaluation.ready,
-        notReadyReason: evaluation.notReadyReason,
+        verificationKeys: keys.ok ? keys.keys : undefined,
+        ready: evaluation.ready && keys.ok,
+        notReadyReason: evaluation.notReadyReason ?? (keys.ok ? undefined : keys.reason),
         origin: 'cluster',
       });
       this.logTransition(key, evaluation.notReadyReason);
@@ -479,6 +483,13 @@ export class ClusterReceiverSource implements ReceiverSource {
     const secret: ReceiverSecret = { token: bytes('token'), email: bytes('email'), audience: bytes('audience') };
     if (!secret.token) return { token: { kind: 'error', message: secretMissingTokenMessage(namespace, secretName) }, secret };
     return { token: { kind: 'found', token: secret.token }, secret };
+  }
+
+  /** One key of the receiver's Secret, read the way `lookupSecret` reads it (a verification key). */
+  private secretKey(namespace: string, secretName: string | undefined, key: string): Buffer | undefined {
+    if (!secretName) return undefined;
+    const data = this.secretReads === 'get' ? this.namedSecrets.get(`${namespace}/${secretName}`)?.data : this.secrets?.get(secretName, namespace)?.data;
+    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64');
   }
 
   /** CEL compilation is the costly part; a spec only changes with its generation (or a re-created object). */

@@ -4,12 +4,13 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readMountedSecret } from './mounted-secrets';
+import { readMountedSecret, readMountedSecretKey } from './mounted-secrets';
 import { checkReceiverDefinition } from './receiver-document-check';
 import { definitionFiles, parseDefinitionFile } from './receiver-files';
 import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject } from '../../../src/model';
 import type { Logger } from '../../observability/logger';
 import type { ReceiverSource, ServedReceiver } from '../receiver-source';
+import { readVerificationKeys } from '../verification-keys';
 
 export interface FileReceiverSourceOptions {
   /** A file or a directory of definitions. */
@@ -197,7 +198,9 @@ function _served(
     return { key, object, origin, webhookPath: knownPaths.get(key), ready: false, notReadyReason: invalid ?? `TokenNotFound: ${read.reason}` };
   }
   const webhookPath = hookPath(read.secret.token!, name, namespace);
-  return { key, object, origin, secret: read.secret, webhookPath, ready: valid, notReadyReason: invalid };
+  const keys = readVerificationKeys(object, (k) => readMountedSecretKey(options.secretsDir!, secretName, k));
+  if (!keys.ok) return { key, object, origin, secret: read.secret, webhookPath, ready: false, notReadyReason: invalid ?? keys.reason };
+  return { key, object, origin, secret: read.secret, verificationKeys: keys.keys, webhookPath, ready: valid, notReadyReason: invalid };
 }
 
 function _fingerprint(result: LoadResult): string {
@@ -205,6 +208,7 @@ function _fingerprint(result: LoadResult): string {
   for (const r of result.receivers) {
     hash.update(JSON.stringify([r.key, r.origin, r.webhookPath, r.ready, r.notReadyReason, r.object]));
     for (const v of [r.secret?.token, r.secret?.email, r.secret?.audience]) hash.update(v ? createHash('sha256').update(v).digest('hex') : '-');
+    for (const k of r.verificationKeys ?? []) hash.update(`${k.name}=${createHash('sha256').update(k.value).digest('hex')}`);
   }
   hash.update(JSON.stringify(result.problems));
   return hash.digest('hex');

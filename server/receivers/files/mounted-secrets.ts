@@ -25,3 +25,12 @@ export function readMountedSecret(secretsDir: string | undefined, namespace: str
   if (!token) return { ok: false, reason: `invalid '${namespace}/${name}' secret data: required fields 'token' (no file ${path.join(dir, SECRET_KEYS.token)})` };
   return { ok: true, secret: { token, email: read(SECRET_KEYS.email), audience: read(SECRET_KEYS.audience) } };
 }
+
+/** One key of a mounted Secret (a verification key named by the Receiver); undefined when absent. */
+export function readMountedSecretKey(secretsDir: string, name: string, key: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(path.join(secretsDir, name, key));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,27 +1,13 @@
 // The receiver server end to end in files mode against the real apiserver: routing and limits,
 // targets, RBAC, file reloads (including Kubernetes' `..data` symlink swaps), invalid documents,
 // metrics and logs.
-import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { createGitRepositories, projectAtomically, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const gitRepo = (name: string, extra: Record<string, unknown> = {}) => ({ kind: 'GitRepository', name, ...extra });
-
-/** Writes files the way the kubelet projects a ConfigMap/Secret: `..data` → timestamped dir, names → `..data/<name>`. */
-function projectAtomically(dir: string, files: Record<string, string | Buffer>, generation: number): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const target = `..${generation}_${Date.now()}`;
-  fs.mkdirSync(path.join(dir, target));
-  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, target, name), content);
-  fs.symlinkSync(target, path.join(dir, '..data_tmp'));
-  fs.renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
-  for (const name of Object.keys(files)) {
-    if (!fs.existsSync(path.join(dir, name))) fs.symlinkSync(path.join('..data', name), path.join(dir, name));
-  }
-}
 
 async function statusOf(url: string, timeoutMs: number, expected: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
