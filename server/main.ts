@@ -5,7 +5,7 @@ import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
 import { CommandUsageError, SUBCOMMANDS } from './commands';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
-import { routeProcessWarnings } from './observability/process-warnings';
+import { quietDeprecations, routeProcessWarnings } from './observability/process-warnings';
 import { providerFor } from './providers';
 import type { TokenVerifier } from './providers/provider';
 import { FileReceiverSource } from './receivers/files/file-receiver-source';
@@ -31,7 +31,10 @@ async function _main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${process.env.FLUX_WEBHOOKS_VERSION ?? 'dev'}\n`);
     return 0;
   }
-  if (command.kind === 'subcommand') return _subcommand(command.name, command.args);
+  if (command.kind === 'subcommand') {
+    quietDeprecations();
+    return _subcommand(command.name, command.args);
+  }
   const options = command.options;
   const log = createLogger(options.logLevel);
   routeProcessWarnings(log);

@@ -128,6 +128,9 @@ async function _route(
   }
   // A refused body is not read to its end: the connection cannot carry another request.
   if (result.status === 413 || result.outcome === 'overloaded') res.setHeader('Connection', 'close');
+  // Closing while the client still sends the rest of a too-large body resets the connection, and
+  // the client may never see the 413: let the rest arrive first (bounded: 1 s or 1 MiB).
+  if (result.status === 413 && !req.complete) await _discard(req);
   const retryAfter = result.retryAfterSeconds ?? (result.outcome === 'overloaded' ? RETRY_AFTER_SECONDS : undefined);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   // Extension: a short report when asked for; otherwise Flux's empty body.

@@ -16,3 +16,14 @@ export function routeProcessWarnings(log: Logger, proc: NodeJS.Process = process
     else log.warn('node warning', fields);
   });
 }
+
+/**
+ * For the setup commands (`token`, `url`, `send`), whose stderr a person reads: dependencies'
+ * deprecations are dropped (nothing the user can act on), any other warning is one plain line.
+ */
+export function quietDeprecations(proc: NodeJS.Process = process): void {
+  proc.removeAllListeners('warning');
+  proc.on('warning', (warning: Error) => {
+    if (warning.name !== 'DeprecationWarning') proc.stderr.write(`warning: ${warning.name}: ${warning.message}\n`);
+  });
+}

@@ -68,13 +68,15 @@ describe('request-body memory (bundled process)', () => {
     await server?.stop();
   });
 
-  test('60 uploads of 3 MiB held on unknown /hook/<hex> paths hold no body bytes; RSS grows by less than 40 MiB', async () => {
+  test('60 uploads of 3 MiB held on unknown /hook/<hex> paths hold no body bytes; RSS grows by less than half of what holding them would take', async () => {
     expect((await signed()).status).toBe(200);
     const before = server.rss();
     const held = await Promise.all(Array.from({ length: 60 }, (_, i) => holdUpload(server.ports.webhook, `/hook/${i.toString(16).padStart(8, '0')}deadbeef`, FULL)));
     await new Promise((r) => setTimeout(r, 300));
     const during = server.rss();
-    expect(during - before).toBeLessThan(40 * MIB);
+    // Holding the bodies would take 60 × 3 MiB = 180 MiB; sockets and parser buffers alone cost
+    // 25-40 MiB on Node 20 and 55-65 MiB on Node 24 (the image's Node).
+    expect(during - before).toBeLessThan(90 * MIB);
     expect(sampleValue(await server.metric('flux_webhook_receiver_buffered_body_bytes'), 'flux_webhook_receiver_buffered_body_bytes')).toBe(0);
     expect((await signed()).status).toBe(200);
     // The last byte makes each a complete unknown path: 404, after the whole body was counted.
@@ -118,7 +120,7 @@ describe('request-body memory (bundled process)', () => {
 
   // UPLOADS=1000 for the figure in docs/reliability.md; CI runs 200.
   const uploads = Number(process.env.UPLOADS ?? 200);
-  test(`${uploads} concurrent 3 MiB uploads, half to unknown paths, half to a receiver: peak RSS stays under 240 MiB (the pod limit is 320Mi), signed deliveries answered`, async () => {
+  test(`${uploads} concurrent 3 MiB uploads, half to unknown paths, half to a receiver: peak RSS stays under 270 MiB (the pod limit is 320Mi: a 50 MiB margin), signed deliveries answered`, async () => {
     const body = Buffer.alloc(FULL, 0x20);
     const upload = (path: string) => new Promise<number>((resolve) => {
       const socket = net.connect(server.ports.webhook, '127.0.0.1');
@@ -144,7 +146,8 @@ describe('request-body memory (bundled process)', () => {
     const statuses = await storm;
     const peak = server.peakRss();
     process.stdout.write(`uploads=${uploads} peakRss=${(peak / MIB).toFixed(1)}MiB seconds=${((Date.now() - started) / 1000).toFixed(1)} statuses=${JSON.stringify(count(statuses))} signed=${JSON.stringify(count(signedStatuses))}\n`);
-    expect(peak).toBeLessThan(240 * MIB);
+    // Measured peaks: 190-206 MiB on Node 20, about 252 MiB on Node 24 (docs/reliability.md).
+    expect(peak).toBeLessThan(270 * MIB);
     // Unknown paths: 404; the receiver: 200, or 503 once 64 MiB of its bodies are held.
     expect(statuses.filter((s, i) => i % 2 === 1 && s !== 404)).toEqual([]);
     expect(statuses.filter((s, i) => i % 2 === 0 && s !== 200 && s !== 503)).toEqual([]);
