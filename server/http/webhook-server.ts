@@ -48,7 +48,39 @@ export function createWebhookServer(
   );
   // No limit on requests per keep-alive connection, like Go (Node's default is none either).
   server.maxRequestsPerSocket = 0;
+  server.on('clientError', _answerClientError);
   return server;
+}
+
+/** Node's answers to a request it cannot parse (its default `clientError` handling). */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * The answers Node gives by default (431 for headers over the limit, 408, else 400), but the
+ * socket is half-closed and the rest the client sends is read and dropped (at most 1 MiB or 1 s)
+ * before it is destroyed: destroying it on unread bytes resets the connection, and a client still
+ * sending its oversized head would see ECONNRESET instead of the 431.
+ */
+function _answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || socket.bytesWritten > 0) {
+    socket.destroy(err);
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  let dropped = 0;
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > 1024 * 1024) socket.destroy();
+  });
+  socket.once('close', () => clearTimeout(timer));
+  socket.resume();
 }
 
 async function _route(
@@ -101,7 +133,9 @@ async function _route(
       res.setHeader('Connection', 'close');
       res.writeHead(413, { 'Content-Length': 0 });
       res.flushHeaders();
-      await _discard(req);
+      // Read the rest before closing (closing on unread bytes resets the connection, and the client
+      // may lose the 413): all of it when the body is at most twice the cap, else 1 MiB.
+      await (declared <= 2 * MAX_BODY_BYTES ? _discard(req, declared, 5000) : _discard(req));
       res.end();
       observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
       return;
@@ -160,10 +194,10 @@ function _untilSocketCloses(socket: Socket, create = false): Set<() => void> | u
 }
 
 /** Reads and drops what the client still sends: until it ends, 1 MiB, or 1 s, whichever comes first. */
-function _discard(req: http.IncomingMessage): Promise<void> {
+function _discard(req: http.IncomingMessage, maxBytes = 1024 * 1024, maxMs = 1000): Promise<void> {
   return new Promise((resolve) => {
     let size = 0;
-    const timer = setTimeout(done, 1000);
+    const timer = setTimeout(done, maxMs);
     function done(): void {
       clearTimeout(timer);
       req.removeListener('data', onData);
@@ -171,7 +205,7 @@ function _discard(req: http.IncomingMessage): Promise<void> {
     }
     function onData(chunk: Buffer): void {
       size += chunk.length;
-      if (size > 1024 * 1024) done();
+      if (size > maxBytes) done();
     }
     req.on('data', onData);
     req.once('end', done);
