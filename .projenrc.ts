@@ -147,10 +147,11 @@ project.preCompileTask.spawn(bundle);
 project.tasks.tryFind('package:js')?.prependSpawn(bundle);
 project.tasks.tryFind('package:python')?.prependSpawn(bundle);
 
-// Loopback benchmark of the bundled server against a bare node:http baseline and adnanh/webhook
-// (bench/README.md). Extra arguments go to the benchmark, e.g. `-- --rounds 1 --duration 2`.
+// Loopback benchmark of the bundled server against a bare node:http baseline, adnanh/webhook and
+// Flux's notification-controller (bench/README.md). Extra arguments go to the benchmark, e.g.
+// `-- --rounds 1 --duration 2`.
 const benchServer = project.addTask('bench:server', {
-  description: 'Benchmark the receiver server against a bare node:http baseline and adnanh/webhook (writes bench/results/server/results.md)',
+  description: 'Benchmark the receiver server against a bare node:http baseline, adnanh/webhook and notification-controller (writes bench/results/server/results.md)',
 });
 benchServer.spawn(bundle);
 benchServer.exec('ts-node --transpile-only --project test/tsconfig.json bench/server/run.ts', { receiveArgs: true });

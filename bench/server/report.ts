@@ -3,12 +3,14 @@
 import * as fs from 'fs';
 import type { CaseId, LoadResult } from './load';
 
-export type TargetId = 'receiver' | 'baseline' | 'webhook';
+export type TargetId = 'receiver' | 'baseline' | 'webhook' | 'nc';
 
 export interface CaseRuns {
   readonly target: TargetId;
   readonly label: string;
   readonly caseId: CaseId;
+  /** The status every response must have for the case to count (adnanh/webhook rejects with 500). */
+  readonly expectedStatus: number;
   readonly runs: LoadResult[];
   /** Per run: what the server said it accepted / patched, and the watch's count of object updates. */
   readonly accounting: RunAccounting[];
@@ -20,10 +22,12 @@ export interface RunAccounting {
   readonly serverAccepted?: number;
   readonly patches?: number;
   readonly patchErrors?: number;
+  readonly patchesCanceled?: number;
   readonly updatesSeen?: number;
 }
 
 export interface MemoryRow {
+  readonly target: TargetId;
   readonly label: string;
   readonly idleRssBytes: number;
   readonly peakRssBytes: number;
@@ -40,6 +44,8 @@ export interface RunFacts {
   readonly kubernetes: string;
   readonly etcd: string;
   readonly webhookVersion: string;
+  /** Flux notification-controller version and the Go that built it, or 'not run'. */
+  readonly notificationController: string;
   readonly connections: number;
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
@@ -85,6 +91,8 @@ export interface Verdict {
   readonly measured: string;
   readonly target: string;
   readonly met: boolean | undefined;
+  /** A side-by-side figure the issue asks for, with no target to meet. */
+  readonly comparison?: boolean;
 }
 
 /** The issue's targets, measured; `met` is undefined when a side is missing. */
@@ -98,7 +106,11 @@ export function verdicts(cases: readonly CaseRuns[], memory: readonly MemoryRow[
     const r = a / b;
     return { name, measured: `${r.toFixed(2)}×`, target: `≥ ${min}×`, met: r >= min };
   };
-  const receiverMemory = memory.find((m) => m.label === 'this server');
+  const receiverMemory = memory.find((m) => m.target === 'receiver');
+  const ncMemory = memory.find((m) => m.target === 'nc');
+  const versus = (name: string, a: number | undefined, b: number | undefined): Verdict => ({
+    name, measured: a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`, target: '—', met: undefined, comparison: true,
+  });
   return [
     ratio('Rejected: this server / baseline (req/s)', rps('receiver', 'rejected'), rps('baseline', 'rejected'), TARGETS.rejectedVsBaseline),
     ratio('Accepted, hot target: this server / baseline (req/s)', rps('receiver', 'accepted'), rps('baseline', 'accepted'), TARGETS.acceptedVsBaseline),
@@ -106,13 +118,20 @@ export function verdicts(cases: readonly CaseRuns[], memory: readonly MemoryRow[
     receiverMemory
       ? { name: 'Idle RSS of this server', measured: _mb(receiverMemory.idleRssBytes), target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: receiverMemory.idleRssBytes <= TARGETS.idleRssBytes }
       : { name: 'Idle RSS of this server', measured: 'n/a', target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: undefined },
+    versus('Rejected: this server / notification-controller (req/s)', rps('receiver', 'rejected'), rps('nc', 'rejected')),
+    versus('Accepted: this server / notification-controller (req/s)', rps('receiver', 'accepted'), rps('nc', 'accepted')),
+    {
+      ...versus('Idle RSS: this server / notification-controller', receiverMemory?.idleRssBytes, ncMemory?.idleRssBytes),
+      ...(receiverMemory && ncMemory ? { measured: `${_mb(receiverMemory.idleRssBytes)} / ${_mb(ncMemory.idleRssBytes)} = ${(receiverMemory.idleRssBytes / ncMemory.idleRssBytes).toFixed(2)}×` } : {}),
+    },
   ];
 }
 
 /** A case is comparable only if every response had the expected status and nothing failed. */
 function _clean(c: CaseRuns): boolean {
-  const expected = c.caseId === 'accepted' ? '200' : '400';
-  return c.runs.every((r) => r.errors === 0 && r.timeouts === 0 && Object.keys(r.statusCodes).every((code) => code === expected));
+  const expected = String(c.expectedStatus);
+  return c.runs.length > 0 &&
+    c.runs.every((r) => r.errors === 0 && r.timeouts === 0 && Object.keys(r.statusCodes).every((code) => code === expected));
 }
 
 export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memory: readonly MemoryRow[]): string {
@@ -120,7 +139,7 @@ export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memo
   lines.push(
     `Measured ${facts.date} with \`${facts.command}\` at commit ${facts.commit}.`,
     '',
-    `Machine: ${facts.nproc} CPUs (${facts.cpuModel}), Node ${facts.node}, kube-apiserver ${facts.kubernetes} + etcd ${facts.etcd} (test harness, same machine), adnanh/webhook ${facts.webhookVersion}. ` +
+    `Machine: ${facts.nproc} CPUs (${facts.cpuModel}), Node ${facts.node}, kube-apiserver ${facts.kubernetes} + etcd ${facts.etcd} (test harness, same machine), adnanh/webhook ${facts.webhookVersion}, Flux notification-controller ${facts.notificationController}. ` +
       `Load average before/after: ${facts.loadBefore} / ${facts.loadAfter}. Load generator, servers, kube-apiserver and etcd share these CPUs: compare ratios, not absolute numbers.`,
     '',
     `Load: autocannon, ${facts.connections} connections, ${facts.durationSeconds} s per run after a ${facts.warmupSeconds} s warm-up of each case, ${facts.rounds} rounds (targets interleaved), ` +
@@ -143,7 +162,8 @@ export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memo
 
   lines.push('', '| Issue target | Measured | Target | Met |', '|---|---:|---:|---|');
   for (const v of verdicts(cases, memory)) {
-    lines.push(`| ${v.name} | ${v.measured} | ${v.target} | ${v.met === undefined ? 'not measured' : v.met ? 'yes' : '**no**'} |`);
+    const met = v.measured === 'n/a' ? 'not measured' : v.comparison ? '—' : v.met ? 'yes' : '**no**';
+    lines.push(`| ${v.name} | ${v.measured} | ${v.target} | ${met} |`);
   }
 
   lines.push(
@@ -161,11 +181,12 @@ export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memo
     };
     const patches = sum((a) => a.patches);
     const patchErrors = sum((a) => a.patchErrors);
+    const patchesCanceled = sum((a) => a.patchesCanceled);
     const updates = sum((a) => a.updatesSeen);
     // The server's own count also includes the requests still in flight when autocannon stopped.
     const accepted = sum((a) => a.serverAccepted);
     const perPatch = patches ? ((accepted ?? ok) / patches).toFixed(1) : c.target === 'webhook' ? 'no PATCH (runs /bin/true)' : 'n/a';
-    lines.push(`| ${c.label} | ${ok} | ${_opt(accepted)} | ${_opt(patches)}${patchErrors ? ` (+${patchErrors} failed)` : ''} | ${_opt(updates)} | ${perPatch} |`);
+    lines.push(`| ${c.label} | ${ok} | ${_opt(accepted)} | ${_opt(patches)}${patchErrors ? ` (+${patchErrors} failed)` : ''}${patchesCanceled ? ` (+${patchesCanceled} canceled)` : ''} | ${_opt(updates)} | ${perPatch} |`);
   }
 
   lines.push('', '| Target | Idle RSS (after start-up and settling) | Peak RSS (VmHWM, end of run) |', '|---|---:|---:|');

@@ -1,11 +1,12 @@
 // Receiver server benchmark: one command, loopback only. Starts a real kube-apiserver (test
-// harness), one hot GitRepository, this server, a bare node:http baseline and adnanh/webhook;
+// harness), one hot GitRepository, this server, a bare node:http baseline, adnanh/webhook and
+// Flux's notification-controller;
 // loads each with signed-wrong and signed-right GitHub push deliveries (autocannon, bounded
 // runs, several interleaved rounds, medians), counts PATCHes against accepted requests, reads
 // idle RSS from /proc, and writes a markdown report. Everything it starts is stopped at the end.
 //
 //   npx projen bench:server [--duration 6] [--rounds 3] [--connections 20] [--warmup 2]
-//     [--settle 5] [--targets receiver,baseline,webhook] [--cases rejected,accepted]
+//     [--settle 5] [--targets receiver,baseline,webhook,nc] [--cases rejected,accepted]
 //     [--log-level info] [--write-docs] [--cpu-prof]
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -17,6 +18,7 @@ import { stopAllChildren, waitUntilQuiet } from './child-process';
 import { newestProfile, renderHotspots } from './cpu-profile';
 import { countHotTargetUpdates, createHotTarget } from './hot-target';
 import { CaseId, githubPushDelivery, probe, runLoad } from './load';
+import { BuildFailed, ensureNotificationController, startNotificationController } from './notification-controller-target';
 import { CaseRuns, MemoryRow, renderMarkdown, RunAccounting, TargetId, verdicts, writeDocsSection } from './report';
 import {
   adnanhWebhookVersion, ensureAdnanhWebhook,
@@ -28,7 +30,7 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'github-push.json');
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results', 'server');
 const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks.md');
 const ALL_CASES: readonly CaseId[] = ['rejected', 'accepted'];
-const ALL_TARGETS: readonly TargetId[] = ['receiver', 'baseline', 'webhook'];
+const ALL_TARGETS: readonly TargetId[] = ['receiver', 'baseline', 'webhook', 'nc'];
 
 /** A bad command-line flag: printed without a stack trace. */
 class UsageError extends Error {}
@@ -143,6 +145,8 @@ async function main(): Promise<void> {
 
   try {
     const webhookBinary = options.targets.includes('webhook') ? ensureAdnanhWebhook() : undefined;
+    // Built before anything starts, so a failed build costs no API server start-up.
+    const ncBuild = options.targets.includes('nc') ? ensureNotificationController() : undefined;
     _log('starting kube-apiserver + etcd (test harness)');
     api = await startTestApiServer({ logDir });
     await createHotTarget(api);
@@ -162,6 +166,7 @@ async function main(): Promise<void> {
       if (id === 'receiver') targets.push(await startReceiverServer(ctx));
       if (id === 'baseline') targets.push(await startBaseline(ctx));
       if (id === 'webhook') targets.push(await startAdnanhWebhook(ctx, webhookBinary!));
+      if (id === 'nc') targets.push(await startNotificationController(ctx, ncBuild!));
     }
 
     _log(`settling ${options.settleSeconds} s before reading idle RSS`);
@@ -191,7 +196,9 @@ async function main(): Promise<void> {
 
     const results: CaseRuns[] = [];
     for (const t of targets) {
-      for (const c of options.cases) results.push({ target: t.id, label: t.label, caseId: c, runs: [], accounting: [], quietSeconds: [] });
+      for (const c of options.cases) {
+        results.push({ target: t.id, label: t.label, caseId: c, expectedStatus: t.expectedStatus[c], runs: [], accounting: [], quietSeconds: [] });
+      }
     }
     for (let round = 1; round <= options.rounds; round++) {
       for (const t of targets) {
@@ -210,6 +217,8 @@ async function main(): Promise<void> {
             serverAccepted: before && after ? after.accepted - before.accepted : undefined,
             patches: before && after ? after.patches - before.patches : undefined,
             patchErrors: before && after ? after.patchErrors - before.patchErrors : undefined,
+            patchesCanceled: before?.patchesCanceled !== undefined && after?.patchesCanceled !== undefined
+              ? after.patchesCanceled - before.patchesCanceled : undefined,
           };
           entry.runs.push(result);
           entry.quietSeconds.push(quietSeconds);
@@ -221,7 +230,9 @@ async function main(): Promise<void> {
       }
     }
 
-    const memory: MemoryRow[] = targets.map((t) => ({ label: t.label, idleRssBytes: idleRss.get(t.id)!, peakRssBytes: t.child.peakRss() }));
+    const memory: MemoryRow[] = targets.map((t) => ({
+      target: t.id, label: t.label, idleRssBytes: idleRss.get(t.id)!, peakRssBytes: t.child.peakRss(),
+    }));
     const markdown = renderMarkdown({
       command,
       date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -232,6 +243,7 @@ async function main(): Promise<void> {
       kubernetes: api.versions.kubernetes,
       etcd: api.versions.etcd,
       webhookVersion: webhookBinary ? adnanhWebhookVersion(webhookBinary) : 'not run',
+      notificationController: ncBuild ? `${ncBuild.version} (${ncBuild.goVersion})` : 'not run',
       connections: options.connections,
       durationSeconds: options.durationSeconds,
       warmupSeconds: options.warmupSeconds,
@@ -265,7 +277,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  const detail = e instanceof UsageError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
+  const detail = e instanceof UsageError || e instanceof BuildFailed ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
   process.stderr.write(`bench:server failed: ${detail}\n`);
   process.exitCode = 1;
 });

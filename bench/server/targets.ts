@@ -1,7 +1,8 @@
-// The three servers under test, each started as its own process on 127.0.0.1:
+// The servers under test, each started as its own process on 127.0.0.1:
 //   receiver  - this project's bundle (assets/receiver-server/server.cjs), files mode;
 //   baseline  - bench/server/baseline-server.ts, bundled here with esbuild;
-//   webhook   - adnanh/webhook (Debian package), payload-hmac-sha256 rule, runs /bin/true.
+//   webhook   - adnanh/webhook (Debian package), payload-hmac-sha256 rule, runs /bin/true;
+//   nc        - Flux's notification-controller (notification-controller-target.ts).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -21,14 +22,18 @@ export interface PatchCounts {
   readonly accepted: number;
   readonly patches: number;
   readonly patchErrors: number;
+  /** PATCHes that got no answer because the request was canceled (its client went away). */
+  readonly patchesCanceled?: number;
 }
 
 export interface Target {
-  readonly id: 'receiver' | 'baseline' | 'webhook';
+  readonly id: 'receiver' | 'baseline' | 'webhook' | 'nc';
   readonly label: string;
   /** Full URL of the webhook endpoint. */
   readonly hookUrl: string;
   readonly child: BenchChild;
+  /** The status a run of each case must answer with to count (200 and 400 except where noted). */
+  readonly expectedStatus: { readonly accepted: number; readonly rejected: number };
   /** Cumulative counters, when the server exposes them. */
   counts(): Promise<PatchCounts | undefined>;
 }
@@ -91,8 +96,9 @@ export async function startReceiverServer(ctx: TargetContext): Promise<Target> {
     label: 'this server',
     hookUrl: `http://127.0.0.1:${port}${hookPath(ctx.token, RECEIVER_NAME, HOT_NAMESPACE)}`,
     child,
+    expectedStatus: { accepted: 200, rejected: 400 },
     counts: async () => {
-      const text = await _getText(metricsUrl);
+      const text = await getText(metricsUrl);
       return {
         accepted: sumMetric(text, 'flux_webhook_receiver_deliveries_total', { outcome: 'triggered' }),
         patches: sumMetric(text, 'flux_webhook_receiver_patches_total', { outcome: 'ok' }),
@@ -138,8 +144,9 @@ export async function startBaseline(ctx: TargetContext): Promise<Target> {
     label: 'bare node:http baseline',
     hookUrl: `http://127.0.0.1:${port}${hook}`,
     child,
+    expectedStatus: { accepted: 200, rejected: 400 },
     counts: async () => {
-      const stats = JSON.parse(await _getText(statsUrl));
+      const stats = JSON.parse(await getText(statsUrl));
       return { accepted: stats.accepted, patches: stats.patches, patchErrors: stats.patchErrors };
     },
   };
@@ -180,6 +187,8 @@ export async function startAdnanhWebhook(ctx: TargetContext, binary: string): Pr
     label: 'adnanh/webhook',
     hookUrl: `http://127.0.0.1:${port}/hooks/flux`,
     child,
+    // A wrong signature is a rule evaluation error for it, not a mismatch (bench/README.md).
+    expectedStatus: { accepted: 200, rejected: 500 },
     counts: async () => undefined,
   };
 }
@@ -197,7 +206,7 @@ export function sumMetric(text: string, name: string, labels: Readonly<Record<st
   return sum;
 }
 
-function _getText(url: string): Promise<string> {
+export function getText(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { timeout: 5000 }, (res) => {
       const chunks: Buffer[] = [];

@@ -237,7 +237,7 @@ export function kubeconfigYaml(server: string, caPem: string, token: string): st
 }
 
 /** Creates every CRD in `dir` and waits until each is Established. */
-async function installCrds(url: string, token: string, ca: string, dir: string): Promise<void> {
+export async function installCrds(url: string, token: string, ca: string, dir: string): Promise<void> {
   if (!fs.existsSync(dir)) throw new Error(`CRD directory not found: ${dir} (set FLUX_WEBHOOKS_CRD_DIR)`);
   const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('legacy-')).sort();
   const names: string[] = [];

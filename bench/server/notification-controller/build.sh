@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds Flux's notification-controller from the Go module proxy (no release downloads, no source
+# in this repository) into a cache outside the repository, for `npx projen bench:server`. A second
+# run with the same inputs reuses the binary.
+#   NC_CACHE  cache root (default: $XDG_CACHE_HOME or ~/.cache, then /cdk8s-flux-webhooks/notification-controller)
+# Also copies the module's Alert and Provider CRDs next to it (the controller will not start
+# without them; the Receiver CRD is in the repository's crds/ already).
+# Prints the directory holding the binary and crds/ on its last line.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache_root="${NC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-flux-webhooks/notification-controller}"
+version="$(awk '$1 == "github.com/fluxcd/notification-controller" { print $2 }' "$here/go.mod" | head -n1)"
+key="$(cat "$here/build.sh" "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
+out="$cache_root/$version-$key"
+
+if [[ -x "$out/notification-controller" && -d "$out/crds" ]]; then
+  echo "notification-controller: reusing $version from $out" >&2
+  echo "$out"
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "notification-controller: Go is required to build it (see bench/README.md), or leave it out with --targets" >&2; exit 1; }
+echo "notification-controller: building $version (several minutes the first time)" >&2
+start=$(date +%s)
+tmp="$out.tmp.$$"
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+# The flags of the upstream image build (its Dockerfile): static, trimmed paths. The main package
+# is the module root; go.mod lists it as a `tool` so that `go mod tidy` keeps the requirement.
+(cd "$here" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$tmp/notification-controller" github.com/fluxcd/notification-controller)
+module_dir="$(cd "$here" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/fluxcd/notification-controller)"
+mkdir -p "$tmp/crds"
+cp "$module_dir"/config/crd/bases/notification.toolkit.fluxcd.io_{alerts,providers}.yaml "$tmp/crds/"
+rm -rf "$out"
+mv "$tmp" "$out"
+trap - EXIT
+echo "notification-controller: built in $(( $(date +%s) - start ))s into $out" >&2
+echo "$out"
