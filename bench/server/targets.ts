@@ -11,11 +11,11 @@ import { buildSync } from 'esbuild';
 import { BenchChild, startChild, waitForHttp } from './child-process';
 import { HOT_NAME, HOT_NAMESPACE, hotTargetUrl } from './hot-target';
 import { hookPath } from '../../src/model';
-import { freePort, REPO_ROOT, TestApiServer } from '../../test/harness/apiserver';
+import { freePort, TestApiServer } from '../../test/harness/apiserver';
+import { SERVER_BUNDLE } from '../../test/harness/server-bundle';
 
 export const RECEIVER_NAME = 'github-push';
 export const SECRET_NAME = 'github-webhook-token';
-export const SERVER_BUNDLE = path.join(REPO_ROOT, 'assets', 'receiver-server', 'server.cjs');
 
 /** What a server says about the deliveries it accepted and the PATCHes it sent. */
 export interface PatchCounts {

@@ -3,10 +3,9 @@
 // with the Deployment's own args under that ServiceAccount's token. `kubectl get receiver` shows
 // Ready and the path, a signed delivery reconciles the targets, and the ServiceAccount can do
 // exactly what the docs say: read Receivers, patch their status, get the named Secrets.
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import { join } from 'path';
@@ -16,27 +15,16 @@ import { receiverApp } from './scenario';
 import { ReceiverMode } from '../../src';
 import { hookPath, SERVER_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
+import { statusOf } from '../harness/http';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
 } from '../harness/kube';
+import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
 
 type Manifest = ManifestObject & { spec?: any; rules?: any };
 
-const ROOT = join(__dirname, '..', '..');
-const BUNDLE = join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 const TOKEN = 'cluster-mode-token';
 const RECEIVERS = '/apis/notification.toolkit.fluxcd.io/v1';
-
-function request(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end(body);
-  });
-}
 
 /** What `kubectl get` prints: the apiserver renders the CRD's printer columns as a Table. */
 async function getTable(kc: KubeConfig, apiPath: string): Promise<any> {
@@ -64,7 +52,7 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
   const requestedAt = async (path: string) => (await kubeRequest(admin, 'GET', path)).body?.metadata?.annotations?.['reconcile.fluxcd.io/requestedAt'];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    buildServerBundle();
     ns = await createTestNamespace('cr-cluster');
     appsNs = await createTestNamespace('cr-cluster-apps');
     manifests = Testing.synth(receiverApp(ns, appsNs, 'server', { mode: ReceiverMode.cluster() }).chart) as Manifest[];
@@ -101,10 +89,10 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
     dir = fs.mkdtempSync(join(os.tmpdir(), 'cr-cluster-'));
     asServer = kubeConfigForToken(await serviceAccountToken(ns, of('ServiceAccount')[0].metadata.name));
     const kubeconfig = writeKubeconfig(asServer, join(dir, 'kubeconfig'));
-    child = spawn(process.execPath, [BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
-    await eventually('the server to be ready', async () => ((await request(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 30_000)
+    await eventually('the server to be ready', async () => ((await statusOf(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 30_000)
       .catch((e) => {
         throw new Error(`${(e as Error).message}\n${output}`);
       });
@@ -140,12 +128,12 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
     const url = `http://127.0.0.1:${webhookPort}${hookPath(TOKEN, 'webapp', ns)}`;
     expect(await requestedAt(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).toBeUndefined();
-    expect(await request(url, 'POST', { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature }, body)).toBe(200);
+    expect(await statusOf(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature }, body })).toBe(200);
     expect(await requestedAt(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).toBeDefined();
     expect(await requestedAt(`/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${appsNs}/kustomizations/apps`)).toBeDefined();
     // A wrong signature is refused.
     const wrong = `sha256=${createHmac('sha256', 'not-the-token').update(body).digest('hex')}`;
-    expect(await request(url, 'POST', { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': wrong }, body)).toBe(400);
+    expect(await statusOf(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': wrong }, body })).toBe(400);
   });
 
   test('RBAC is exactly as documented: Receivers read, status patch, named Secrets get; nothing more', async () => {

@@ -2,36 +2,24 @@
 // describes it (same args, the ConfigMap and Secrets laid out as the kubelet mounts them),
 // authenticated as the construct's ServiceAccount with the construct's RBAC, against the real
 // apiserver. A signed GitHub push must reconcile every target; nothing may leak to the logs.
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
 import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
+import { statusOf } from '../harness/http';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
 } from '../harness/kube';
+import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
 
 type Manifest = ManifestObject & { spec?: any; data?: any };
 
-const ROOT = join(__dirname, '..', '..');
-const BUNDLE = join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 const TOKEN = 'construct-token\n';
-
-function request(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request(url, { method, headers: body ? { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } : headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end(body);
-  });
-}
 
 describe('WebhookReceiver running the bundled server', () => {
   let ns: string;
@@ -45,7 +33,7 @@ describe('WebhookReceiver running the bundled server', () => {
   const requestedAt = async (path: string) => (await kubeRequest(admin, 'GET', path)).body?.metadata?.annotations?.['reconcile.fluxcd.io/requestedAt'];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    buildServerBundle();
     ns = await createTestNamespace('cr-srv');
     appsNs = await createTestNamespace('cr-srv-apps');
     const manifests = Testing.synth(receiverApp(ns, appsNs, 'server').chart) as Manifest[];
@@ -94,10 +82,10 @@ describe('WebhookReceiver running the bundled server', () => {
     const args = (container.args as string[]).map((a, i, all) => replace[all[i - 1]] ?? (mounted.includes(a) ? local(a) : a));
     expect(args.slice(0, 5)).toEqual(['serve', '--receivers', local(RECEIVERS_MOUNT_PATH), '--secrets-dir', local(SECRETS_MOUNT_PATH)]);
     const kubeconfig = writeKubeconfig(kubeConfigForToken(await serviceAccountToken(ns, of('ServiceAccount')[0].metadata.name)), join(dir, 'kubeconfig'));
-    child = spawn(process.execPath, [BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
-    await eventually('the server to be ready', async () => ((await request(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 20_000);
+    await eventually('the server to be ready', async () => ((await statusOf(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 20_000);
   });
 
   afterAll(() => {
@@ -110,7 +98,7 @@ describe('WebhookReceiver running the bundled server', () => {
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
     const url = `http://127.0.0.1:${webhookPort}${hookPath(TOKEN, 'webapp', ns)}`;
     const headers = { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature };
-    expect(await request(url, 'POST', headers, body)).toBe(200);
+    expect(await statusOf(url, { method: 'POST', headers, body })).toBe(200);
 
     const src = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}`;
     await eventually('GitRepository webapp to be annotated', () => requestedAt(`${src}/gitrepositories/webapp`));
@@ -123,9 +111,9 @@ describe('WebhookReceiver running the bundled server', () => {
     const body = JSON.stringify({ ref: 'refs/heads/master' });
     const url = `http://127.0.0.1:${webhookPort}${hookPath(TOKEN, 'webapp', ns)}`;
     const wrong = `sha256=${createHmac('sha256', 'not-the-token').update(body).digest('hex')}`;
-    expect(await request(url, 'POST', { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': wrong }, body)).toBe(400);
+    expect(await statusOf(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': wrong }, body })).toBe(400);
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
-    expect(await request(url, 'POST', { 'Content-Type': 'application/json', 'X-GitHub-Event': 'issues', 'X-Hub-Signature-256': signature }, body)).toBe(400);
+    expect(await statusOf(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'issues', 'X-Hub-Signature-256': signature }, body })).toBe(400);
   });
 
   test('the logs hold neither the token nor any webhook path', async () => {

@@ -2,26 +2,15 @@
 // delivery through the bundled executable still reaches the real verifier.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { hookPath } from '../../src/model';
 import { freePort } from '../harness/apiserver';
+import { statusOf } from '../harness/http';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
+import { SERVER_BUNDLE } from '../harness/server-bundle';
 
-const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'receiver-server', 'server.cjs');
-
-function post(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end('{}');
-  });
-}
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -37,7 +26,7 @@ test('a generic-oidc delivery loads the OIDC verifier on demand and is judged by
   }));
   const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
   const proc = spawn(process.execPath, [
-    BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--kubeconfig', adminKubeconfigPath(),
+    SERVER_BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--kubeconfig', adminKubeconfigPath(),
     '--listen', `127.0.0.1:${ports.webhook}`, '--metrics-listen', `127.0.0.1:${ports.metrics}`, '--health-listen', `127.0.0.1:${ports.health}`,
   ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -47,7 +36,7 @@ test('a generic-oidc delivery loads the OIDC verifier on demand and is judged by
     const token = `${b64url({ alg: 'RS256', kid: 'k' })}.${b64url({ iss: issuer, aud: 'flux', exp: Math.floor(Date.now() / 1000) + 600 })}.c2ln`;
     const url = `http://127.0.0.1:${ports.webhook}${hookPath('', 'oidc', 'default')}`;
     const status = await eventually('receiver served', async () => {
-      const s = await post(url, { 'Authorization': `Bearer ${token}`, 'Content-Type': 'application/json' });
+      const s = await statusOf(url, { headers: { 'Authorization': `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
       return s === 400 ? s : undefined;
     }, 20_000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${output}`);

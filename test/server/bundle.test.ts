@@ -1,6 +1,6 @@
 // The bundled executable (assets/receiver-server/server.cjs) as a process: command line, exit
 // codes, serving from files with a kubeconfig, and PID-1 style SIGTERM draining.
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
@@ -10,9 +10,8 @@ import { createGitRepositories, receiver, requestedAt } from './receiver-fixture
 import { hookPath, SERVER_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../harness/kube';
+import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
 
-const ROOT = path.join(__dirname, '..', '..');
-const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 
 function get(url: string): Promise<number> {
   return new Promise((resolve) => {
@@ -25,11 +24,11 @@ function get(url: string): Promise<number> {
 
 describe('bundled server', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    buildServerBundle();
   });
 
   test('--help documents every flag and its environment variable', () => {
-    const out = spawnSync(process.execPath, [BUNDLE, '--help'], { encoding: 'utf8' });
+    const out = spawnSync(process.execPath, [SERVER_BUNDLE, '--help'], { encoding: 'utf8' });
     expect(out.status).toBe(0);
     for (const def of Object.values(SERVER_FLAGS)) {
       expect(out.stdout).toContain(def.flag);
@@ -44,21 +43,21 @@ describe('bundled server', () => {
     [['serve', '--receivers', '/x', '--log-level', 'loud'], /"loud" is not a log level/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('bad command line %j exits 2 with a clear error', (args, message) => {
-    const out = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const out = spawnSync(process.execPath, [SERVER_BUNDLE, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(out.status).toBe(2);
     expect(out.stderr).toMatch(message);
     expect(out.stderr).toContain('--help');
   });
 
   test('a --receivers location that does not exist stops the start with exit code 1 and names it', () => {
-    const out = spawnSync(process.execPath, [BUNDLE, 'serve', '--receivers', '/nonexistent/receivers', '--kubeconfig', adminKubeconfigPath(),
+    const out = spawnSync(process.execPath, [SERVER_BUNDLE, 'serve', '--receivers', '/nonexistent/receivers', '--kubeconfig', adminKubeconfigPath(),
       '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--health-listen', '127.0.0.1:0'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     expect(out.status).toBe(1);
     expect(out.stdout).toContain('cannot read receiver definitions from /nonexistent/receivers');
   });
 
   test('an environment variable sets a flag (a bad value names the variable)', () => {
-    const out = spawnSync(process.execPath, [BUNDLE, 'serve'], { encoding: 'utf8', env: { PATH: process.env.PATH, RECEIVER_RECEIVERS: '/x', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'maybe' } });
+    const out = spawnSync(process.execPath, [SERVER_BUNDLE, 'serve'], { encoding: 'utf8', env: { PATH: process.env.PATH, RECEIVER_RECEIVERS: '/x', RECEIVER_NO_CROSS_NAMESPACE_REFS: 'maybe' } });
     expect(out.status).toBe(2);
     expect(out.stderr).toContain('environment variable RECEIVER_NO_CROSS_NAMESPACE_REFS: "maybe" is not a boolean');
   });
@@ -72,7 +71,7 @@ describe('bundled server', () => {
     await apply([receiver('watched', ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name: 'watched' }] })]);
     const port = { webhook: await freePort(), health: await freePort() };
     const proc = spawn(process.execPath, [
-      BUNDLE, 'serve', '--watch-receivers', '--namespace', ns, '--kubeconfig', adminKubeconfigPath(),
+      SERVER_BUNDLE, 'serve', '--watch-receivers', '--namespace', ns, '--kubeconfig', adminKubeconfigPath(),
       '--listen', `127.0.0.1:${port.webhook}`, '--health-listen', `127.0.0.1:${port.health}`, '--metrics-listen', `127.0.0.1:${port.health}`,
     ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -119,7 +118,7 @@ describe('bundled server', () => {
       fs.writeFileSync(path.join(dir, 'receivers.yaml'), stringify(receiver('app', ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name: 'app' }] })));
       ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
       child = spawn(process.execPath, [
-        BUNDLE, 'serve',
+        SERVER_BUNDLE, 'serve',
         '--listen', `127.0.0.1:${ports.webhook}`,
         '--metrics-listen', `127.0.0.1:${ports.metrics}`,
         `--health-listen=127.0.0.1:${ports.health}`,

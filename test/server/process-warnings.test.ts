@@ -7,8 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { freePort } from '../harness/apiserver';
 import { adminKubeconfigPath } from '../harness/kube';
+import { SERVER_BUNDLE } from '../harness/server-bundle';
 
-const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'receiver-server', 'server.cjs');
 
 test('process warnings become JSON log lines (deprecations at debug), each once, and stderr stays empty', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warnings-'));
@@ -23,7 +23,7 @@ test('process warnings become JSON log lines (deprecations at debug), each once,
       setTimeout(() => process.kill(process.pid, 'SIGTERM'), 300);
     }, 1500);\n`);
     const ports = [await freePort(), await freePort(), await freePort()];
-    const proc = spawn(process.execPath, ['--require', path.join(dir, 'emit.js'), BUNDLE, 'serve',
+    const proc = spawn(process.execPath, ['--require', path.join(dir, 'emit.js'), SERVER_BUNDLE, 'serve',
       '--receivers', path.join(dir, 'receivers.yaml'), '--kubeconfig', adminKubeconfigPath(), '--log-level', 'debug',
       '--listen', `127.0.0.1:${ports[0]}`, '--metrics-listen', `127.0.0.1:${ports[1]}`, '--health-listen', `127.0.0.1:${ports[2]}`], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

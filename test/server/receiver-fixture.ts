@@ -1,7 +1,6 @@
 // Runs the real receiver server in-process for tests: files mode over a temporary directory,
 // the real kube client against the harness's apiserver, logs captured as parsed JSON lines.
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -17,6 +16,8 @@ import { FileReceiverSource } from '../../server/receivers/files/file-receiver-s
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../server/verifiers';
 import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
 import { adminKubeConfig, apply, kubeRequest } from '../harness/kube';
+
+export { send, type Sent } from '../harness/http';
 
 export interface FixtureOptions {
   readonly noCrossNamespaceRefs?: boolean;
@@ -144,27 +145,6 @@ export class ServerFixture {
     await this.server?.shutdown(1000);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export interface Sent {
-  readonly status: number;
-  readonly body: string;
-  readonly headers: http.IncomingHttpHeaders;
-}
-
-/** One HTTP/1.1 request with exactly these headers and body. */
-export function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Sent> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? 'POST', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
-  });
 }
 
 export function receiverPath(token: string, name: string, namespace: string): string {

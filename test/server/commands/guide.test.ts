@@ -16,10 +16,9 @@ import { stringify } from 'yaml';
 import { FluxReceivers, GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
 import { freePort } from '../../harness/apiserver';
 import { adminKubeconfigPath, adminKubeConfig, apply, createTestNamespace, eventually, kubeRequest, ManifestObject } from '../../harness/kube';
+import { buildServerBundle, SERVER_BUNDLE } from '../../harness/server-bundle';
 import { requestedAt } from '../receiver-fixture';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 const sha = (...parts: (string | Buffer)[]): string => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
 
 interface Run {
@@ -31,7 +30,7 @@ interface Run {
 /** The bin as a user runs it: its own process, nothing from this process's environment but PATH. */
 function bin(args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -71,7 +70,7 @@ async function storedToken(ns: string): Promise<Buffer> {
 async function startServer(args: readonly string[]): Promise<{ child: ChildProcess; base: string; output: () => string }> {
   const webhook = await freePort();
   const health = await freePort();
-  const child = spawn(process.execPath, [BUNDLE, 'serve', ...args, '--kubeconfig', adminKubeconfigPath(),
+  const child = spawn(process.execPath, [SERVER_BUNDLE, 'serve', ...args, '--kubeconfig', adminKubeconfigPath(),
     '--listen', `127.0.0.1:${webhook}`, '--health-listen', `127.0.0.1:${health}`, '--metrics-listen', `127.0.0.1:${await freePort()}`], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
@@ -88,7 +87,7 @@ describe('the guide with the bundled bin', () => {
   let dir: string;
 
   beforeAll(() => {
-    execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    buildServerBundle();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guide-'));
   });
 

@@ -1,0 +1,37 @@
+// Plain HTTP/1.1 requests for tests that talk to a running receiver server: exactly the given
+// headers and body, a fresh connection each time (no agent), and the whole answer read.
+import * as http from 'http';
+
+export interface Sent {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+export interface SendOptions {
+  /** @default 'POST' */
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+}
+
+/** One HTTP/1.1 request with exactly these headers and body. */
+export function send(url: string, options: SendOptions = {}): Promise<Sent> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'POST', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    // With the body in end(), Node sends Content-Length (as webhook senders do) unless the
+    // headers say otherwise.
+    req.end(options.body);
+  });
+}
+
+/** The status of one request, or 0 when no answer came (not listening yet, connection reset). */
+export function statusOf(url: string, options: SendOptions = { method: 'GET' }): Promise<number> {
+  return send(url, options).then((sent) => sent.status, () => 0);
+}

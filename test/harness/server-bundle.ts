@@ -1,0 +1,16 @@
+// The bundled receiver server (`node server/build.mjs`): the file the package's bin and the
+// image run, which tests start as a real process.
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { REPO_ROOT } from './apiserver';
+
+export const SERVER_BUNDLE = path.join(REPO_ROOT, 'assets', 'receiver-server', 'server.cjs');
+
+let built = false;
+
+/** Builds the bundle from the current sources, once per test file. */
+export function buildServerBundle(): void {
+  if (built) return;
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'server', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'pipe' });
+  built = true;
+}
