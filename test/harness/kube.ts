@@ -174,6 +174,33 @@ export async function serviceAccountToken(namespace: string, serviceAccount: str
   return res.body.status.token;
 }
 
+/** An RBAC rule as a Role holds it. */
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+/**
+ * A ServiceAccount `name` in `namespace` bound to a Role of the same name holding `rules`; returns
+ * a token for it, to run a client with exactly these rights.
+ */
+export async function serviceAccountWithRole(namespace: string, name: string, rules: readonly PolicyRule[]): Promise<string> {
+  const admin = adminKubeConfig();
+  const created = async (path: string, body: unknown): Promise<void> => {
+    const res = await kubeRequest(admin, 'POST', path, body);
+    if (res.status !== 201) throw new Error(`POST ${path}: HTTP ${res.status} ${res.text}`);
+  };
+  await created(`/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name } });
+  await created(`/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, { metadata: { name }, rules });
+  await created(`/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
+    metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name, namespace }],
+  });
+  return serviceAccountToken(namespace, name);
+}
+
 /** Polls `check` until it returns a value other than undefined. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

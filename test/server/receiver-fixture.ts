@@ -15,7 +15,9 @@ import type { TokenVerifier } from '../../server/providers/provider';
 import { FileReceiverSource } from '../../server/receivers/files/file-receiver-source';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../server/verifiers';
 import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
+import { send } from '../harness/http';
 import { adminKubeConfig, apply, kubeRequest } from '../harness/kube';
+
 
 export { send, type Sent } from '../harness/http';
 
@@ -141,10 +143,22 @@ export class ServerFixture {
     return `http://127.0.0.1:${this.server!.ports.webhook}${p}`;
   }
 
+  /** What the metrics endpoint serves now (Prometheus text format). */
+  metrics(): Promise<string> {
+    return metricsText(this.server!.ports.metrics);
+  }
+
   async stop(): Promise<void> {
     await this.server?.shutdown(1000);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** What the metrics endpoint on `port` serves now (Prometheus text format). */
+export async function metricsText(port: number): Promise<string> {
+  const sent = await send(`http://127.0.0.1:${port}/metrics`, { method: 'GET' });
+  if (sent.status !== 200) throw new Error(`GET /metrics: HTTP ${sent.status}`);
+  return sent.body;
 }
 
 export function receiverPath(token: string, name: string, namespace: string): string {

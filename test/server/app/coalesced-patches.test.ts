@@ -3,33 +3,28 @@
 // patch that started after the request was sent, and a patch failure (RBAC revoked mid-test) is 500.
 import { createHmac } from 'crypto';
 import * as net from 'net';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountWithRole } from '../../harness/kube';
 import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const BURST = 40;
 
+/** The receiver's Role (its ServiceAccount and RoleBinding share the name); tests change its verbs. */
+const role = (verbs: string[]) => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'Role',
+  metadata: { name: 'receiver' },
+  rules: [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs }],
+});
+
 describe('coalesced triggers (real apiserver)', () => {
   let ns: string;
   let fixture: ServerFixture;
-  const role = (verbs: string[]) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'sources' },
-    rules: [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs }],
-  });
 
   beforeAll(async () => {
     ns = await createTestNamespace('coalesce');
     await createGitRepositories(ns, [{ name: 'hot' }]);
-    const admin = adminKubeConfig();
-    await kubeRequest(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'receiver' } });
-    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, role(['get', 'list', 'watch', 'patch']));
-    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      metadata: { name: 'receiver' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sources' },
-      subjects: [{ kind: 'ServiceAccount', name: 'receiver', namespace: ns }],
-    });
-    fixture = await ServerFixture.start({ defaultNamespace: ns, kubeConfig: kubeConfigForToken(await serviceAccountToken(ns, 'receiver')) });
+    const token = await serviceAccountWithRole(ns, 'receiver', role(['get', 'list', 'watch', 'patch']).rules);
+    fixture = await ServerFixture.start({ defaultNamespace: ns, kubeConfig: kubeConfigForToken(token) });
     fixture.writeSecret('hmac', { token: 'burst-token' });
     fixture.writeReceivers('r.yaml', [receiver('burst', ns, { type: 'generic-hmac', secretRef: { name: 'hmac' }, resources: [{ kind: 'GitRepository', name: 'hot' }] })]);
     await fixture.listen();
@@ -94,7 +89,7 @@ describe('coalesced triggers (real apiserver)', () => {
   });
 
   test('a patch failure (patch permission revoked mid-test) answers 500, for every request of a burst', async () => {
-    const res = await kubeRequest(adminKubeConfig(), 'PUT', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/sources`, role(['get', 'list', 'watch']));
+    const res = await kubeRequest(adminKubeConfig(), 'PUT', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/receiver`, role(['get', 'list', 'watch']));
     expect(res.status).toBe(200);
     await eventually('patch forbidden', async () => ((await deliver(-1)).status === 500 ? true : undefined));
     const annotation = await requestedAt(ns, 'hot');

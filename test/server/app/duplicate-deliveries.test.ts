@@ -3,8 +3,7 @@
 // whose predecessor is in flight or failed, a copy with another body, an unverified copy and a
 // copy after the window are all handled like new deliveries.
 import { createHmac } from 'crypto';
-import * as http from 'http';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountWithRole } from '../../harness/kube';
 import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const TOKEN = 'dup-token';
@@ -17,23 +16,17 @@ const github = (body: string, id: string, key = TOKEN) => ({
   'Content-Type': 'application/json',
 });
 
-async function scrape(port: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => http.get(`http://127.0.0.1:${port}/metrics`, (r) => {
-    let text = '';
-    r.on('data', (c) => (text += c));
-    r.on('end', () => resolve(text));
-  }).on('error', reject));
-}
+/** The receiver's Role (its ServiceAccount and RoleBinding share the name); tests change its verbs. */
+const role = (verbs: string[]) => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'Role',
+  metadata: { name: 'receiver' },
+  rules: [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs }],
+});
 
 describe('redelivery window (real apiserver)', () => {
   let ns: string;
   let fixture: ServerFixture;
-  const role = (verbs: string[]) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'sources' },
-    rules: [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs }],
-  });
   const patches = () => fixture.patcher.calls.filter((c) => c.namespace === ns).length;
   const deliver = (body: string, id: string, key?: string) => send(fixture.url(receiverPath(TOKEN, 'hub', ns)), { headers: github(body, id, key), body });
   const outcomeOf = (id: string) => fixture.logs.filter((l) => l.receiver === `${ns}/hub` && l.deliveryId === id).map((l) => l.outcome);
@@ -41,18 +34,11 @@ describe('redelivery window (real apiserver)', () => {
   beforeAll(async () => {
     ns = await createTestNamespace('dup');
     await createGitRepositories(ns, [{ name: 'app' }]);
-    const admin = adminKubeConfig();
-    await kubeRequest(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'receiver' } });
-    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, role(['get', 'list', 'watch', 'patch']));
-    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      metadata: { name: 'receiver' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sources' },
-      subjects: [{ kind: 'ServiceAccount', name: 'receiver', namespace: ns }],
-    });
+    const token = await serviceAccountWithRole(ns, 'receiver', role(['get', 'list', 'watch', 'patch']).rules);
     fixture = await ServerFixture.start({
       defaultNamespace: ns,
       duplicateWindowMs: WINDOW_MS,
-      kubeConfig: kubeConfigForToken(await serviceAccountToken(ns, 'receiver')),
+      kubeConfig: kubeConfigForToken(token),
     });
     fixture.writeSecret('gh', { token: TOKEN });
     fixture.writeReceivers('r.yaml', [receiver('hub', ns, { type: 'github', secretRef: { name: 'gh' }, resources: [{ kind: 'GitRepository', name: 'app' }] })]);
@@ -74,7 +60,7 @@ describe('redelivery window (real apiserver)', () => {
     expect(patches()).toBe(1);
     expect(await requestedAt(ns, 'app')).toBe(annotation);
     expect(outcomeOf('id-1')).toEqual(['triggered', 'duplicate', 'duplicate', 'duplicate']);
-    const metrics = await scrape(fixture.server!.ports.metrics);
+    const metrics = await fixture.metrics();
     expect(metrics).toContain(`flux_webhook_receiver_duplicate_deliveries_total{namespace="${ns}",name="hub",type="github"} 3`);
     expect(metrics).toContain(`flux_webhook_receiver_deliveries_total{namespace="${ns}",name="hub",type="github",outcome="duplicate"} 3`);
   });
@@ -119,7 +105,7 @@ describe('redelivery window (real apiserver)', () => {
 
   test('a copy of a failed delivery is handled again, and its success then answers later copies', async () => {
     const admin = adminKubeConfig();
-    const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/sources`;
+    const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/receiver`;
     expect((await kubeRequest(admin, 'PUT', path, role(['get', 'list', 'watch']))).status).toBe(200);
     await eventually('patch forbidden', async () => ((await deliver(`{"probe":${Date.now()}}`, `probe-${Date.now()}`)).status === 500 ? true : undefined));
     expect((await deliver('{"after":"c5"}', 'id-5')).status).toBe(500);

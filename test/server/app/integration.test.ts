@@ -1,7 +1,6 @@
 // The receiver server end to end in files mode against the real apiserver: routing and limits,
 // targets, RBAC, file reloads (including Kubernetes' `..data` symlink swaps), invalid documents,
 // metrics and logs.
-import * as http from 'http';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
@@ -65,11 +64,7 @@ describe('receiver server (files mode, real apiserver)', () => {
     const logs = JSON.stringify(fixture.logs);
     expect(logs).not.toContain(hook.slice(6));
     expect(logs).not.toContain('gh-token');
-    const metrics = await new Promise<string>((resolve, reject) => http.get(`http://127.0.0.1:${fixture.server!.ports.metrics}/metrics`, (r) => {
-      let text = '';
-      r.on('data', (c) => (text += c));
-      r.on('end', () => resolve(text));
-    }).on('error', reject));
+    const metrics = await fixture.metrics();
     expect(metrics).toContain('gotk_receiver_http_request_duration_seconds_count{service="",handler="/hook/",method="POST",code="200"}');
     expect(metrics).toContain('gotk_receiver_http_requests_inflight');
     expect(metrics).toMatch(new RegExp(`flux_webhook_receiver_deliveries_total\\{namespace="${ns}",name="webapp",type="generic",outcome="triggered"\\} [1-9]`));

@@ -2,7 +2,6 @@
 // per-receiver rate limit (429 + Retry-After after the provider check, no API call for limited or
 // forged requests) and the JSON answer a sender gets with `Accept: application/json` or --json-answers.
 import { createHmac } from 'crypto';
-import * as http from 'http';
 import { createTestNamespace } from '../../harness/kube';
 import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
@@ -18,14 +17,6 @@ function signedPush(body = PUSH, token = TOKEN, extra: Record<string, string> = 
 
 function forgedPush(extra: Record<string, string> = {}) {
   return signedPush(PUSH, 'not-the-token', extra);
-}
-
-function metricsText(fixture: ServerFixture): Promise<string> {
-  return new Promise((resolve, reject) => http.get(`http://127.0.0.1:${fixture.server!.ports.metrics}/metrics`, (r) => {
-    let text = '';
-    r.on('data', (c) => (text += c));
-    r.on('end', () => resolve(text));
-  }).on('error', reject));
 }
 
 describe('rate limit and JSON answers (files mode, real apiserver)', () => {
@@ -73,7 +64,7 @@ describe('rate limit and JSON answers (files mode, real apiserver)', () => {
     const logs = JSON.stringify(fixture.logs);
     expect(logs).not.toContain(receiverPath(TOKEN, 'gh', ns).slice(6));
     expect(logs).not.toContain(TOKEN);
-    const metrics = await metricsText(fixture);
+    const metrics = await fixture.metrics();
     expect(metrics).toContain(`flux_webhook_receiver_deliveries_total{namespace="${ns}",name="gh",type="github",outcome="rate_limited"} 1`);
     expect(metrics).toContain('gotk_receiver_http_request_duration_seconds_count{service="",handler="/hook/",method="POST",code="429"}');
   });

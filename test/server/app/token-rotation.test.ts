@@ -4,7 +4,6 @@
 // (kubelet-style atomic swaps of the mounted Secret and ConfigMap) and cluster mode (the Secret
 // and Receiver objects updated through the API).
 import { createHmac } from 'crypto';
-import * as http from 'http';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { ReceiverServer } from '../../../server/app/receiver-server';
@@ -14,7 +13,7 @@ import { providerFor } from '../../../server/providers';
 import { ClusterReceiverSource } from '../../../server/receivers/cluster/cluster-receiver-source';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
 import { adminKubeConfig, createTestNamespace, eventually, kubeRequest } from '../../harness/kube';
-import { createGitRepositories, projectAtomically, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
+import { createGitRepositories, metricsText, projectAtomically, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
 
 const OLD = 'old-hmac-key';
 const NEW = 'new-hmac-key';
@@ -62,14 +61,6 @@ class Load {
     await Promise.all(this.workers);
     return this.results;
   }
-}
-
-async function scrape(port: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => http.get(`http://127.0.0.1:${port}/metrics`, (r) => {
-    let text = '';
-    r.on('data', (c) => (text += c));
-    r.on('end', () => resolve(text));
-  }).on('error', reject));
 }
 
 function counter(metrics: string, ns: string, name: string, key: string): number {
@@ -135,7 +126,7 @@ describe('token rotation in files mode (real apiserver)', () => {
     const fresh = await send(url, { headers: github(body, NEW), body });
     expect(fresh.status).toBe(200);
 
-    const metrics = await scrape(fixture.server!.ports.metrics);
+    const metrics = await fixture.metrics();
     expect(counter(metrics, ns, 'rotating', 'token')).toBeGreaterThanOrEqual(40);
     expect(counter(metrics, ns, 'rotating', 'token.next')).toBeGreaterThanOrEqual(61);
     const handled = fixture.logs.filter((l) => l.receiver === `${ns}/rotating` && l.status === 200);
@@ -232,7 +223,7 @@ describe.each([
     const body = '{}';
     expect((await send(url, { headers: genericHmac(body, OLD), body })).status).toBe(400);
     expect((await send(url, { headers: genericHmac(body, NEW), body })).status).toBe(200);
-    const metrics = await scrape(server.ports.metrics);
+    const metrics = await metricsText(server.ports.metrics);
     expect(counter(metrics, ns, 'hmac', 'token.v2')).toBeGreaterThanOrEqual(51);
     expect(JSON.stringify(logs) + metrics).not.toContain(NEW);
   }, 120_000);

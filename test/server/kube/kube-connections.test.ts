@@ -4,7 +4,7 @@
 import * as https from 'https';
 import { KubeApiError, KubeClient, ObjectRef } from '../../../server/kube/kube-client';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../../src/model';
-import { adminKubeConfig, createTestNamespace, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
+import { adminKubeConfig, createTestNamespace, kubeConfigForToken, serviceAccountWithRole } from '../../harness/kube';
 import { createGitRepositories, requestedAt } from '../receiver-fixture';
 
 const PATCHES = 12;
@@ -18,18 +18,7 @@ describe('kube client connections (real apiserver)', () => {
   beforeAll(async () => {
     ns = await createTestNamespace('kube-conn');
     await createGitRepositories(ns, [{ name: 'hot' }]);
-    const admin = adminKubeConfig();
-    await kubeRequest(admin, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'patcher' } });
-    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
-      metadata: { name: 'sources' },
-      rules: [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs: ['get', 'list', 'patch'] }],
-    });
-    await kubeRequest(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      metadata: { name: 'patcher' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sources' },
-      subjects: [{ kind: 'ServiceAccount', name: 'patcher', namespace: ns }],
-    });
-    patcherToken = await serviceAccountToken(ns, 'patcher');
+    patcherToken = await serviceAccountWithRole(ns, 'patcher', [{ apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories'], verbs: ['get', 'list', 'patch'] }]);
     ref = { group: 'source.toolkit.fluxcd.io', version: 'v1', kind: 'GitRepository', plural: 'gitrepositories', namespace: ns, name: 'hot' };
   });
 
