@@ -3,7 +3,7 @@
 // unmatched request by nothing at all.
 import type { Logger } from '../observability/logger';
 import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
-import type { DeliveryResult, WebhookObserver } from '../pipeline/delivery';
+import { targetSummary, type DeliveryResult, type WebhookObserver } from '../pipeline/delivery';
 
 /**
  * The longest value a request can put in its log line: event names, delivery ids, descriptions
@@ -76,15 +76,7 @@ export class DeliveryRecorder implements WebhookObserver {
       durationMs: Math.round(seconds * 1e6) / 1e3,
       error: boundLogValue(result.reason),
       retryAfterSeconds: result.retryAfterSeconds,
-      targets: result.entries?.map((e) => ({
-        kind: e.kind,
-        namespace: e.namespace,
-        name: e.name,
-        selected: e.selected,
-        patched: e.patched,
-        filteredOut: e.filteredOut,
-        error: boundLogValue(e.error),
-      })),
+      targets: result.entries?.map((e) => targetSummary(e, boundLogValue)),
     };
     // 503 (not ready, suspended, body budget spent) is a refusal, not a failure: warn, as documented.
     if (result.status >= 500 && result.status !== 503) this.log.error('webhook failed', fields);

@@ -2,7 +2,7 @@
 // the server is started with `--json-answers` (an extension; Flux answers with an empty body). It
 // is built only from the result's receiver name, outcome, refusal reason and target reports:
 // never the request path, a header, the body, the Secret or a token.
-import type { DeliveryResult } from '../pipeline/delivery';
+import { targetSummary, type DeliveryResult } from '../pipeline/delivery';
 
 /** Whether an Accept header names `application/json` with a non-zero quality. Wildcards do not count. */
 export function acceptsJson(accept: string | string[] | undefined): boolean {
@@ -26,15 +26,6 @@ export function jsonAnswer(result: DeliveryResult): string {
     event: result.event,
     reason: result.reason,
     retryAfterSeconds: result.retryAfterSeconds,
-    targets: result.entries?.map((e) => ({
-      kind: e.kind,
-      namespace: e.namespace,
-      name: e.name,
-      selected: e.selected,
-      patched: e.patched,
-      filteredOut: e.filteredOut,
-      result: e.error === undefined ? 'ok' : 'failed',
-      error: e.error,
-    })),
+    targets: result.entries?.map((e) => targetSummary(e)),
   }) + '\n';
 }

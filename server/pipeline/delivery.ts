@@ -41,6 +41,20 @@ export interface EntryReport {
   readonly error?: string;
 }
 
+/** One target's report as the log line and the JSON answer show it; `text` may bound the error text. */
+export function targetSummary(e: EntryReport, text: (value: string | undefined) => string | undefined = (value) => value) {
+  return {
+    kind: e.kind,
+    namespace: e.namespace,
+    name: e.name,
+    selected: e.selected,
+    patched: e.patched,
+    filteredOut: e.filteredOut,
+    result: e.error === undefined ? 'ok' : 'failed',
+    error: text(e.error),
+  };
+}
+
 export interface DeliveryResult {
   readonly status: number;
   readonly outcome: Outcome;
