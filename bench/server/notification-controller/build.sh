@@ -13,26 +13,16 @@ version="$(awk '$1 == "github.com/fluxcd/notification-controller" { print $2 }' 
 key="$(cat "$here/build.sh" "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
 out="$cache_root/$version-$key"
 
-if [[ -x "$out/notification-controller" && -d "$out/crds" ]]; then
-  echo "notification-controller: reusing $version from $out" >&2
-  echo "$out"
-  exit 0
-fi
+build() {
+  # The flags of the upstream image build (its Dockerfile): static, trimmed paths. The main package
+  # is the module root; go.mod lists it as a `tool` so that `go mod tidy` keeps the requirement.
+  (cd "$here" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$1/notification-controller" github.com/fluxcd/notification-controller)
+  local module_dir
+  module_dir="$(cd "$here" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/fluxcd/notification-controller)"
+  mkdir -p "$1/crds"
+  cp "$module_dir"/config/crd/bases/notification.toolkit.fluxcd.io_{alerts,providers}.yaml "$1/crds/"
+}
 
-command -v go >/dev/null || { echo "notification-controller: Go is required to build it (see bench/README.md), or leave it out with --targets" >&2; exit 1; }
-echo "notification-controller: building $version (several minutes the first time)" >&2
-start=$(date +%s)
-tmp="$out.tmp.$$"
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-# The flags of the upstream image build (its Dockerfile): static, trimmed paths. The main package
-# is the module root; go.mod lists it as a `tool` so that `go mod tidy` keeps the requirement.
-(cd "$here" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$tmp/notification-controller" github.com/fluxcd/notification-controller)
-module_dir="$(cd "$here" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/fluxcd/notification-controller)"
-mkdir -p "$tmp/crds"
-cp "$module_dir"/config/crd/bases/notification.toolkit.fluxcd.io_{alerts,providers}.yaml "$tmp/crds/"
-rm -rf "$out"
-mv "$tmp" "$out"
-trap - EXIT
-echo "notification-controller: built in $(( $(date +%s) - start ))s into $out" >&2
-echo "$out"
+# shellcheck source=../../../tools/go-build-cache.sh
+source "$here/../../../tools/go-build-cache.sh"
+GO_BUILD_HINT="see bench/README.md, or leave it out with --targets" cached_go_build "notification-controller $version" "$out" build notification-controller crds

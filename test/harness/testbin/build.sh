@@ -11,24 +11,14 @@ etcd_version="$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2 }' "$here/go.s
 key="$(cat "$here/build.sh" "$here/go.mod" "$here/go.sum" "$here/kube-apiserver/main.go" "$here/etcd/main.go" | sha256sum | cut -c1-16)"
 out="$cache_root/k8s-$k8s_version-etcd-$etcd_version-$key"
 
-if [[ -x "$out/kube-apiserver" && -x "$out/etcd" ]]; then
-  echo "testbin: reusing kube-apiserver $k8s_version and etcd $etcd_version from $out" >&2
-  echo "$out"
-  exit 0
-fi
+build() {
+  local minor
+  minor="$(echo "$k8s_version" | cut -d. -f2)"
+  # Stamp the version the way Kubernetes' release build does, so /version reports it.
+  local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  (cd "$here" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$1/" ./kube-apiserver ./etcd)
+}
 
-command -v go >/dev/null || { echo "testbin: Go is required to build kube-apiserver and etcd (see README prerequisites)" >&2; exit 1; }
-echo "testbin: building kube-apiserver $k8s_version and etcd $etcd_version (a few minutes the first time)" >&2
-start=$(date +%s)
-tmp="$out.tmp.$$"
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-minor="$(echo "$k8s_version" | cut -d. -f2)"
-# Stamp the version the way Kubernetes' release build does, so /version reports it.
-ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-(cd "$here" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$tmp/" ./kube-apiserver ./etcd)
-rm -rf "$out"
-mv "$tmp" "$out"
-trap - EXIT
-echo "testbin: built in $(( $(date +%s) - start ))s into $out" >&2
-echo "$out"
+# shellcheck source=../../../tools/go-build-cache.sh
+source "$here/../../../tools/go-build-cache.sh"
+GO_BUILD_HINT="see README prerequisites" cached_go_build "testbin (kube-apiserver $k8s_version, etcd $etcd_version)" "$out" build kube-apiserver etcd
