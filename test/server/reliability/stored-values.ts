@@ -59,7 +59,7 @@ export class StoredValues {
     let lo = 0;
     let hi = values.length;
     while (lo < hi) {
-      const mid = (lo + hi) >> 1;
+      const mid = Math.floor((lo + hi) / 2);
       if (requestedAtMs(values[mid]) < fromMs - 1) lo = mid + 1;
       else hi = mid;
     }

@@ -2,8 +2,7 @@
 // of different types (one with a CEL resourceFilter, two sharing a target), their tokens, signed
 // deliveries built the way `flux-webhook-receiver send` builds them, the bundled server started
 // over them, and the ledger that checks each answer against what the apiserver stored.
-import { randomBytes, randomUUID } from 'crypto';
-import { createHmac } from 'crypto';
+import { createHmac, randomBytes, randomUUID } from 'crypto';
 import { deliveryBuilder } from '../../../../server/commands/deliveries';
 import { hookPath } from '../../../../src/model';
 import type { TestApiServer } from '../../../harness/apiserver';
@@ -11,7 +10,7 @@ import { apply, createTestNamespace } from '../../../harness/kube';
 import { gitRepository, receiver } from '../../receiver-fixture';
 import { BundleProcess } from '../bundle-process';
 import { StoredValues } from '../stored-values';
-import { encodeRequest, RawConnection, RawRequest } from './raw-http';
+import { encodeRequest, RawAnswer, RawConnection, RawRequest } from './raw-http';
 
 /** What every part gets from the command. */
 export interface PartContext {
@@ -118,6 +117,20 @@ export async function sendOnce(port: number, request: RawRequest, meta: Pick<Out
   const a = await conn.send(encodeRequest(request), { timeoutMs });
   conn.destroy();
   return { ...meta, status: a.status, closedBeforeBytes: a.closedBeforeBytes, truncated: a.truncated, retryAfter: a.headers['retry-after'], sentAt: a.sentAt, answeredAt: a.answeredAt };
+}
+
+/** A slow client: a signed delivery to `r`, the headers at once, the body in ten pieces 400 ms apart. Undefined: refused. */
+export async function slowDelivery(port: number, fleet: Fleet, r: FleetReceiver): Promise<RawAnswer | undefined> {
+  const bytes = encodeRequest(signedRequest(fleet, r));
+  const headerEnd = bytes.indexOf('\r\n\r\n') + 4;
+  const body = bytes.subarray(headerEnd);
+  const pieces = [bytes.subarray(0, headerEnd)];
+  for (let i = 0; i < 10; i++) pieces.push(body.subarray(Math.floor((i * body.length) / 10), Math.floor(((i + 1) * body.length) / 10)));
+  const conn = await RawConnection.open(port).catch(() => undefined);
+  if (!conn) return undefined;
+  const answer = await conn.send(pieces, { gapMs: 400 });
+  conn.destroy();
+  return answer;
 }
 
 /** The signature header value a github (`sha256=`) or generic-hmac receiver expects for `body`. */

@@ -20,7 +20,11 @@ export class LogAudit {
   /** Random hex path segments the load sent (only those are looked up). */
   readonly sentHex = new Set<string>();
 
-  constructor(private readonly proc: BundleProcess, private readonly secrets: ReadonlyArray<{ kind: string; value: string }>, private readonly keep: readonly string[] = []) {}
+  constructor(
+    private readonly proc: BundleProcess,
+    private readonly secrets: ReadonlyArray<{ kind: string; value: string }>,
+    private readonly keep: readonly string[] = [],
+  ) {}
 
   /** Audits every complete line written so far. */
   scan(): void {

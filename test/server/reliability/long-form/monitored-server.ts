@@ -36,6 +36,7 @@ export class MonitoredServer {
   readonly startedAt = Date.now();
   readonly samples: Sample[] = [];
   readonly startRss: number;
+  private lastPeak = 0;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(readonly proc: BundleProcess, readonly audit: LogAudit) {
@@ -89,8 +90,6 @@ export class MonitoredServer {
       .filter((l) => l.startsWith(name) && l.includes(label))
       .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   }
-
-  private lastPeak = 0;
 
   /** VmHWM; the last value read once the process is gone. */
   peakRss(): number {

@@ -128,12 +128,10 @@ export class RawConnection {
       }
       const bodyStart = end + 4;
       let bodyEnd: number | undefined;
-      if (this.waiting.head || status === 204 || status === 304) bodyEnd = bodyStart;
-      else if (headers['transfer-encoding']?.toLowerCase().includes('chunked')) bodyEnd = _chunkedEnd(this.buffer, bodyStart);
-      else if (headers['content-length'] !== undefined) {
+      if (this.waiting.head || status === 204 || status === 304) {bodyEnd = bodyStart;} else if (headers['transfer-encoding']?.toLowerCase().includes('chunked')) {bodyEnd = _chunkedEnd(this.buffer, bodyStart);} else if (headers['content-length'] !== undefined) {
         const n = bodyStart + Number(headers['content-length']);
         if (this.buffer.length >= n) bodyEnd = n;
-      } else if (ended) bodyEnd = this.buffer.length;
+      } else if (ended) {bodyEnd = this.buffer.length;}
       if (bodyEnd === undefined) {
         if (ended) this._finish({ status, headers, closedBeforeBytes: false, truncated: true, error: this.reason ?? 'closed' });
         return;

@@ -3,7 +3,7 @@
 // process must drain (log "shut down" with drained: true) within the 25 s grace and exit 0;
 // every client sees an answer or a connection closed before any byte of one (counted apart),
 // never half an answer; every 2xx was patched; the slow clients in flight get their 2xx.
-import { Ledger, PartContext, signedRequest } from './fleet';
+import { Ledger, PartContext, signedRequest, slowDelivery } from './fleet';
 import { INFLIGHT, mib, MonitoredServer } from './monitored-server';
 import { encodeRequest, RawConnection } from './raw-http';
 import { Check, PartResult } from './report';
@@ -44,17 +44,11 @@ export async function sigtermPart(ctx: PartContext, options: { loadSecondsBefore
     const slow = async (): Promise<void> => {
       const hm = fleet.receiver('hm');
       for (;;) {
-        const bytes = encodeRequest(signedRequest(fleet, hm));
-        const headerEnd = bytes.indexOf('\r\n\r\n') + 4;
-        const body = bytes.subarray(headerEnd);
-        const pieces = [bytes.subarray(0, headerEnd), ...Array.from({ length: 10 }, (_, i) => body.subarray(Math.floor((i * body.length) / 10), Math.floor(((i + 1) * body.length) / 10)))];
-        const conn = await RawConnection.open(port).catch(() => undefined);
-        if (!conn) {
+        const a = await slowDelivery(port, fleet, hm);
+        if (!a) {
           counts.refused++;
           return;
         }
-        const a = await conn.send(pieces, { gapMs: 400 });
-        conn.destroy();
         const inFlightAtSignal = a.sentAt < signalledAt && a.answeredAt > signalledAt;
         if (inFlightAtSignal) counts.slowInFlight++;
         if (inFlightAtSignal && a.status === 200) counts.slowInFlightOk++;

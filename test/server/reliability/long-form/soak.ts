@@ -4,11 +4,11 @@
 // event-loop delay and open fds are sampled every 5 s.
 import { randomBytes } from 'crypto';
 import * as net from 'net';
-import { forgeable, Ledger, PartContext, sendOnce, signedRequest, signature } from './fleet';
-import { Rng } from './fuzz';
+import { forgeable, Ledger, PartContext, sendOnce, signedRequest, signature, slowDelivery } from './fleet';
 import { mib, MonitoredServer, Sample } from './monitored-server';
 import { encodeRequest, RawConnection, RawRequest } from './raw-http';
 import { Check, int, PartResult } from './report';
+import { Rng } from './rng';
 
 export interface SoakOptions {
   readonly durationSeconds: number;
@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[sorted.length >> 1] : NaN;
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
 }
 
 /** RSS may not grow by more than this between the first and the last minute (medians). */
@@ -80,14 +80,8 @@ export async function soakPart(ctx: PartContext, options: SoakOptions): Promise<
     const slow = async (): Promise<void> => {
       const hm = fleet.receiver('hm');
       while (running()) {
-        const bytes = encodeRequest(signedRequest(fleet, hm));
-        const headerEnd = bytes.indexOf('\r\n\r\n') + 4;
-        const body = bytes.subarray(headerEnd);
-        const pieces = [bytes.subarray(0, headerEnd), ...Array.from({ length: 10 }, (_, i) => body.subarray(Math.floor((i * body.length) / 10), Math.floor(((i + 1) * body.length) / 10)))];
-        const conn = await RawConnection.open(port).catch(() => undefined);
-        if (!conn) break;
-        const a = await conn.send(pieces, { gapMs: 400 });
-        conn.destroy();
+        const a = await slowDelivery(port, fleet, hm);
+        if (!a) break;
         counts.slow++;
         if (a.status === 200) counts.slowOk++;
         ledger.record({ status: a.status, closedBeforeBytes: a.closedBeforeBytes, truncated: a.truncated, receiver: hm, sentAt: a.sentAt, answeredAt: a.answeredAt, what: 'soak slow hm' });
