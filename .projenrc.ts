@@ -156,6 +156,15 @@ const benchServer = project.addTask('bench:server', {
 benchServer.spawn(bundle);
 benchServer.exec('ts-node --transpile-only --project test/tsconfig.json bench/server/run.ts', { receiveArgs: true });
 
+// The long form of the reliability suite (docs/reliability.md): fuzzing, a mixed soak, an API
+// server outage and restart, SIGTERM under load, each checked against what the apiserver stored.
+// It builds the bundle itself; extra arguments go to it, e.g. `--parts fuzz --fuzz-requests 5000`.
+project.addTask('reliability', {
+  description: 'Long-form reliability run of the bundled receiver server (writes bench/results/reliability/results.md)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json test/server/reliability/long-form/run.ts',
+  receiveArgs: true,
+});
+
 const testbin = project.addTask('testbin', {
   description: 'Build (or reuse from cache) kube-apiserver and etcd for the test harness',
   exec: 'bash test/harness/testbin/build.sh',

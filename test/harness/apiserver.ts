@@ -21,6 +21,13 @@ export interface StartOptions {
   readonly crdDir?: string;
   /** Where the process logs go. @default a file in the server's temporary directory */
   readonly logDir?: string;
+  /**
+   * kube-apiserver's watch cache. Without it watches are served from etcd, so a watch resumed
+   * after an apiserver restart still gets every change since its resourceVersion (the cache of a
+   * restarted apiserver starts at the current revision and answers 410 for older ones).
+   * @default true
+   */
+  readonly watchCache?: boolean;
 }
 
 export interface TestApiServer {
@@ -33,7 +40,19 @@ export interface TestApiServer {
   readonly kubeconfigPath: string;
   readonly workDir: string;
   readonly versions: { readonly kubernetes: string; readonly etcd: string };
+  /** The kube-apiserver process alone (etcd keeps running), for outage tests. */
+  readonly apiserverProcess: ApiServerProcess;
   stop(): Promise<void>;
+}
+
+export interface ApiServerProcess {
+  readonly pid: number;
+  /** Sends `signal` (e.g. SIGSTOP, SIGCONT) to kube-apiserver only. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILLs kube-apiserver and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts kube-apiserver again with the same flags (port, etcd, certificates, token) and waits for /readyz. */
+  restart(): Promise<void>;
 }
 
 /** Builds the binaries if they are not cached yet (see testbin/build.sh) and returns their directory. */
@@ -174,7 +193,7 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
     fs.writeFileSync(tokenFile, `${adminToken},test-admin,test-admin,"system:masters"\n`, { mode: 0o600 });
 
     const apiLog = path.join(logDir, 'kube-apiserver.log');
-    const apiserver = launch(path.join(bin, 'kube-apiserver'), [
+    const apiArgs = [
       '--etcd-servers', `http://127.0.0.1:${etcdClientPort}`,
       '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
       '--tls-cert-file', certs.cert, '--tls-private-key-file', certs.key, '--cert-dir', path.join(workDir, 'certs'),
@@ -185,7 +204,9 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
       '--service-cluster-ip-range', '10.96.0.0/16',
       '--disable-admission-plugins', 'ServiceAccount',
       '--profiling=false', '--v', '1',
-    ], apiLog);
+      ...(options.watchCache === false ? ['--watch-cache=false'] : []),
+    ];
+    let apiserver = launch(path.join(bin, 'kube-apiserver'), apiArgs, apiLog);
     children.push(apiserver);
 
     const caPem = fs.readFileSync(certs.cert, 'utf8');
@@ -196,7 +217,8 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
       }
       return undefined;
     };
-    await waitUntil('kube-apiserver /readyz', 60_000, async () => (await request(`${url}/readyz`, { token: adminToken, ca: caPem })).status === 200, died);
+    const apiReady = () => waitUntil('kube-apiserver /readyz', 60_000, async () => (await request(`${url}/readyz`, { token: adminToken, ca: caPem })).status === 200, died);
+    await apiReady();
 
     const versionInfo = JSON.parse((await request(`${url}/version`, { token: adminToken, ca: caPem })).body);
     const kubeconfigPath = path.join(workDir, 'kubeconfig');
@@ -211,6 +233,25 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
       kubeconfigPath,
       workDir,
       versions: { kubernetes: versionInfo.gitVersion, etcd: etcdVersion(bin) },
+      apiserverProcess: {
+        get pid() {
+          return apiserver.pid!;
+        },
+        signal: (signal) => void apiserver.kill(signal),
+        kill: async () => {
+          if (apiserver.exitCode !== null || apiserver.signalCode !== null) return;
+          const exited = new Promise<void>((resolve) => apiserver.once('exit', () => resolve()));
+          apiserver.kill('SIGKILL');
+          await exited;
+        },
+        restart: async () => {
+          await server.apiserverProcess.kill();
+          const next = launch(path.join(bin, 'kube-apiserver'), apiArgs, apiLog);
+          children.splice(children.indexOf(apiserver), 1, next);
+          apiserver = next;
+          await apiReady();
+        },
+      },
       stop,
     };
     return server;

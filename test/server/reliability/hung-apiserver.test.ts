@@ -3,57 +3,22 @@
 // never goes backwards once it resumes, even though patches were sent, timed out and retried
 // meanwhile; every 2xx is backed by a stored value newer than the request; and every delivery is
 // answered within the documented 10 s, also one that joined a trailing patch.
-import * as https from 'https';
-import { createInterface } from 'readline';
 import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 import { StallingProxy } from './stalling-proxy';
-import { adminKubeConfig, createTestNamespace } from '../../harness/kube';
-
-const ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
-
-/** Every requestedAt value the apiserver stored for one object, in resourceVersion order. */
-class StoredValues {
-  readonly values: string[] = [];
-  private request?: ReturnType<typeof https.request>;
-
-  async start(namespace: string, name: string): Promise<void> {
-    const kc = adminKubeConfig();
-    const url = new URL(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${namespace}/gitrepositories?watch=true&fieldSelector=metadata.name%3D${name}`, kc.getCurrentCluster()!.server);
-    const options: https.RequestOptions = { headers: { Accept: 'application/json' } };
-    await kc.applyToHTTPSOptions(options);
-    await new Promise<void>((resolve, reject) => {
-      this.request = https.request(url, options, (res) => {
-        // stop() destroys the watch: the response then errors with "aborted", which must not
-        // escape as an uncaught exception into whichever test file this worker runs next.
-        res.on('error', () => undefined);
-        const lines = createInterface({ input: res });
-        lines.on('error', () => undefined);
-        lines.on('line', (line) => {
-          const value = JSON.parse(line).object?.metadata?.annotations?.[ANNOTATION];
-          if (value !== undefined && value !== this.values[this.values.length - 1]) this.values.push(value);
-        });
-        resolve();
-      });
-      this.request.on('error', reject);
-      this.request.end();
-    });
-  }
-
-  stop(): void {
-    this.request?.destroy();
-  }
-}
+import { StoredValues } from './stored-values';
+import { createTestNamespace } from '../../harness/kube';
 
 describe('a hung API server (stalling proxy)', () => {
   let ns: string;
   let fixture: ServerFixture;
   let proxy: StallingProxy;
-  const stored = new StoredValues();
+  let stored: StoredValues;
 
   beforeAll(async () => {
     ns = await createTestNamespace('hung');
     await createGitRepositories(ns, [{ name: 'app' }, { name: 'other' }]);
-    await stored.start(ns, 'app');
+    stored = new StoredValues(ns, undefined, 'app');
+    await stored.start();
     proxy = await StallingProxy.start();
     fixture = await ServerFixture.start({ defaultNamespace: ns, kubeConfig: proxy.kubeConfig() });
     fixture.writeSecret('s', { token: 'hung-token' });
@@ -66,7 +31,7 @@ describe('a hung API server (stalling proxy)', () => {
   });
 
   afterAll(async () => {
-    stored.stop();
+    stored?.stop();
     await fixture?.stop();
     await proxy?.stop();
   });
@@ -102,7 +67,7 @@ describe('a hung API server (stalling proxy)', () => {
     while (after.status !== 200 && Date.now() < deadline) after = await deliver();
     expect(after.status).toBe(200);
     await new Promise((r) => setTimeout(r, 1500));
-    const values = stored.values;
+    const values = stored.values('app');
     expect(values.length).toBeGreaterThanOrEqual(2);
     expect([...values].sort()).toEqual(values);
     expect(await requestedAt(ns, 'app')).toBe(values[values.length - 1]);
