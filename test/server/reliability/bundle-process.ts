@@ -1,35 +1,15 @@
 // The bundled server (assets/receiver-server/server.cjs) as a child process, for tests that need
 // what only a real process shows: flushed stdout, RSS, signals. Files mode over a temporary
 // directory, against the harness's apiserver (or any kubeconfig given).
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { freePort } from '../../harness/apiserver';
+import { send, statusOf } from '../../harness/http';
 import { adminKubeconfigPath } from '../../harness/kube';
-
-const ROOT = path.join(__dirname, '..', '..', '..');
-const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
-
-let built = false;
-
-/** Builds the bundle once per test file. */
-export function buildBundle(): void {
-  if (built) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
-  built = true;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { buildServerBundle, SERVER_BUNDLE } from '../../harness/server-bundle';
 
 export interface BundleOptions {
   readonly receivers: readonly unknown[];
@@ -42,7 +22,7 @@ export interface BundleOptions {
 
 export class BundleProcess {
   static async start(options: BundleOptions): Promise<BundleProcess> {
-    buildBundle();
+    buildServerBundle();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-process-'));
     for (const [name, token] of Object.entries(options.tokens)) {
       fs.mkdirSync(path.join(dir, 'secrets', name), { recursive: true });
@@ -52,7 +32,7 @@ export class BundleProcess {
     const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
     const child = spawn(process.execPath, [
       ...(options.nodeArgs ?? []),
-      BUNDLE, 'serve',
+      SERVER_BUNDLE, 'serve',
       '--listen', `127.0.0.1:${ports.webhook}`,
       '--metrics-listen', `127.0.0.1:${ports.metrics}`,
       '--health-listen', `127.0.0.1:${ports.health}`,
@@ -101,7 +81,7 @@ export class BundleProcess {
   }
 
   async metric(name: string): Promise<string> {
-    const text = await httpGet(`http://127.0.0.1:${this.ports.metrics}/metrics`);
+    const text = (await send(`http://127.0.0.1:${this.ports.metrics}/metrics`, { method: 'GET' })).body;
     return text.split('\n').filter((l) => l.startsWith(name)).join('\n');
   }
 
@@ -109,7 +89,7 @@ export class BundleProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`server exited ${this.child.exitCode}:\n${this.stdout}`);
-      if ((await httpStatus(`http://127.0.0.1:${this.ports.health}/readyz`)) === 200) return;
+      if ((await statusOf(`http://127.0.0.1:${this.ports.health}/readyz`)) === 200) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`server not ready:\n${this.stdout}`);
@@ -122,25 +102,6 @@ export class BundleProcess {
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export function httpStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    http.get(url, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', () => resolve(0));
-  });
-}
-
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
 }
 
 /** The value of one sample line of the Prometheus text format, e.g. `name{a="b"} 3`. */

@@ -70,7 +70,7 @@ describe('receivers whose targets do not exist yet (real apiserver)', () => {
     const res = await send(hook('no-objects'));
     expect(res.status).toBe(200);
     const line = fixture.logs.filter((l) => l.receiver === `${ns}/no-objects`).pop()!;
-    expect(line.targets).toEqual([{ kind: 'Bucket', namespace: ns, name: '*', selected: 0, patched: 0, filteredOut: 0 }]);
+    expect(line.targets).toEqual([{ kind: 'Bucket', namespace: ns, name: '*', selected: 0, patched: 0, filteredOut: 0, result: 'ok' }]);
   });
 
   test('a kind the apiserver does not serve answers 500 for its own receiver only', async () => {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { Ledger, Outcome, PartContext, sendOnce, signedRequest } from './fleet';
 import { MonitoredServer } from './monitored-server';
 import { Check, histogram, PartResult } from './report';
-import { httpStatus } from '../bundle-process';
+import { statusOf } from '../../../harness/http';
 
 export interface OutageOptions {
   /** How long the apiserver stays stopped (longer than the 10 s patch timeout). */
@@ -80,7 +80,7 @@ export async function outagePart(ctx: PartContext, options: OutageOptions): Prom
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      const status = await httpStatus(`http://127.0.0.1:${server.proc.ports.health}/readyz`);
+      const status = await statusOf(`http://127.0.0.1:${server.proc.ports.health}/readyz`);
       if (phase) phase.readiness.set(String(status), (phase.readiness.get(String(status)) ?? 0) + 1);
       await sleep(500);
     }

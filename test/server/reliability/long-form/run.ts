@@ -19,7 +19,7 @@ import { sigtermPart } from './sigterm';
 import { soakPart } from './soak';
 import { REPO_ROOT, startTestApiServer, TestApiServer } from '../../../harness/apiserver';
 import { KUBECONFIG_ENV } from '../../../harness/kube';
-import { buildBundle } from '../bundle-process';
+import { buildServerBundle } from '../../../harness/server-bundle';
 import type { StoredValues } from '../stored-values';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results', 'reliability');
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   }
   try {
     _log('building the bundle (node server/build.mjs)');
-    buildBundle();
+    buildServerBundle();
     _log('starting kube-apiserver + etcd (test harness)');
     // Without the watch cache a watch resumed after the restart reads what it missed from etcd.
     api = await startTestApiServer({ logDir, watchCache: false });
