@@ -3,7 +3,7 @@
 // the same facts (test/image/dockerfile.test.ts compares the two).
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { DEFAULT_IMAGE_REPOSITORY, HEALTH_PORT, IMAGE_USER_ID, METRICS_PORT, SERVER_BINARY, WEBHOOK_PORT } from '../src/model';
+import { DEFAULT_IMAGE_REPOSITORY, HEALTH_PORT, IMAGE_USER_ID, METRICS_PORT, SERVER_BINARY, SERVER_NODE_FLAGS, WEBHOOK_PORT } from '../src/model';
 
 export const REPO_ROOT = join(__dirname, '..');
 
@@ -14,7 +14,7 @@ export const APP_BUNDLE_PATH = `${APP_DIR}/server.cjs`;
 export const IMAGE_USER = `${IMAGE_USER_ID}:${IMAGE_USER_ID}`;
 export const IMAGE_USER_NAME = 'nonroot';
 export const IMAGE_HOME = '/home/nonroot';
-export const ENTRYPOINT = [NODE_PATH, APP_BUNDLE_PATH];
+export const ENTRYPOINT = [NODE_PATH, ...SERVER_NODE_FLAGS, APP_BUNDLE_PATH];
 export const CMD = ['serve'];
 export const EXPOSED_PORTS = [WEBHOOK_PORT, METRICS_PORT, HEALTH_PORT];
 export const IMAGE_ENV = ['PATH=/nodejs/bin:/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production'];

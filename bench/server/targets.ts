@@ -10,7 +10,7 @@ import * as path from 'path';
 import { buildSync } from 'esbuild';
 import { BenchChild, startChild, waitForHttp } from './child-process';
 import { HOT_NAME, HOT_NAMESPACE, hotTargetUrl } from './hot-target';
-import { hookPath } from '../../src/model';
+import { hookPath, SERVER_NODE_FLAGS } from '../../src/model';
 import { freePort, TestApiServer } from '../../test/harness/apiserver';
 import { SERVER_BUNDLE } from '../../test/harness/server-bundle';
 
@@ -74,6 +74,8 @@ export async function startReceiverServer(ctx: TargetContext): Promise<Target> {
   ].join('\n'));
   const [port, metricsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
   const child = startChild('receiver server', process.execPath, [
+    // The image's Node flags, then the benchmark's own (--cpu-prof).
+    ...SERVER_NODE_FLAGS,
     ...ctx.serverNodeFlags,
     SERVER_BUNDLE, 'serve',
     '--receivers', receiversFile,

@@ -15,7 +15,7 @@ export type Outcome =
   | 'filter_error' // 500: CEL filters could not be built
   | 'target_error' // 500: some resource entry failed
   | 'rate_limited' // 429: over the receiver's rate limit (an extension, see pipeline/rate-limiter.ts)
-  | 'overloaded'; // 503: the request-body memory budget is spent (http/body-budget.ts)
+  | 'overloaded'; // 503: the request-body budget is spent (http/body-budget.ts), or the decode budget stayed spent (pipeline/decode-budget.ts)
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {

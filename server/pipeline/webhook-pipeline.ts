@@ -2,6 +2,7 @@
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
 import { KeyedVerdict, validateWithKeys } from './_verification-keys';
+import { DecodeBudget } from './decode-budget';
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
 import type { DuplicateDeliveries } from './duplicate-deliveries';
 import type { ReceiverRateLimiter } from './rate-limiter';
@@ -50,6 +51,8 @@ export interface PipelineDependencies {
   readonly limiter?: ReceiverRateLimiter;
   /** Kubernetes Events for targets and (cluster mode) failed patches; undefined: none (`--record-events` off). */
   readonly events?: ReconcileEvents;
+  /** How many body bytes are decoded at once; the default budget when absent. */
+  readonly decoding?: DecodeBudget;
 }
 
 interface Filters {
@@ -61,8 +64,11 @@ interface Filters {
 
 export class WebhookPipeline {
   private compiled = new Map<string, CompiledFilter>();
+  private readonly decoding: DecodeBudget;
 
-  constructor(private readonly deps: PipelineDependencies) {}
+  constructor(private readonly deps: PipelineDependencies) {
+    this.decoding = deps.decoding ?? new DecodeBudget();
+  }
 
   async handle(delivery: Delivery): Promise<DeliveryResult> {
     // Before the first load a miss would be a false 404: say "not yet" instead.
@@ -74,6 +80,25 @@ export class WebhookPipeline {
     if (served.object.spec?.suspend) return { status: 503, outcome: 'unavailable', receiver, reason: 'receiver is suspended' };
     if (!served.ready) return { status: 503, outcome: 'unavailable', receiver, reason: `receiver is not ready: ${served.notReadyReason ?? 'unknown'}` };
 
+    // Decoded, a body costs several times its size until its patches are done: a bounded amount at a time.
+    const release = await this.decoding.enter(delivery.body.length);
+    if (!release) {
+      return {
+        status: 503,
+        outcome: 'overloaded',
+        receiver,
+        reason: `bodies being decoded would exceed ${this.decoding.limit} bytes for ${this.decoding.maxWaitMs / 1000} s; retry`,
+      };
+    }
+    try {
+      return await this._handle(served, receiver, delivery);
+    } finally {
+      release();
+    }
+  }
+
+  /** The provider check and everything after it, for a ready receiver. */
+  private async _handle(served: ServedReceiver, receiver: NonNullable<DeliveryResult['receiver']>, delivery: Delivery): Promise<DeliveryResult> {
     const { verdict, key: verificationKey } = await this._validate(served, delivery);
     if (!verdict.ok) return { status: 400, outcome: 'rejected', receiver, reason: `unable to validate payload: ${verdict.reason}` };
     const seen = { receiver, event: verdict.event, deliveryId: verdict.deliveryId, description: verdict.description, verificationKey };

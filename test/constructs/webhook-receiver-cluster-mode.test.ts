@@ -13,7 +13,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
 import { ReceiverMode } from '../../src';
-import { hookPath, SERVER_FLAGS } from '../../src/model';
+import { hookPath, SERVER_FLAGS, SERVER_NODE_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { statusOf } from '../harness/http';
 import {
@@ -89,7 +89,7 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
     dir = fs.mkdtempSync(join(os.tmpdir(), 'cr-cluster-'));
     asServer = kubeConfigForToken(await serviceAccountToken(ns, of('ServiceAccount')[0].metadata.name));
     const kubeconfig = writeKubeconfig(asServer, join(dir, 'kubeconfig'));
-    child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
     await eventually('the server to be ready', async () => ((await statusOf(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 30_000)

@@ -9,7 +9,7 @@ import * as os from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
-import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS } from '../../src/model';
+import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, SERVER_NODE_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { statusOf } from '../harness/http';
 import {
@@ -82,7 +82,7 @@ describe('WebhookReceiver running the bundled server', () => {
     const args = (container.args as string[]).map((a, i, all) => replace[all[i - 1]] ?? (mounted.includes(a) ? local(a) : a));
     expect(args.slice(0, 5)).toEqual(['serve', '--receivers', local(RECEIVERS_MOUNT_PATH), '--secrets-dir', local(SECRETS_MOUNT_PATH)]);
     const kubeconfig = writeKubeconfig(kubeConfigForToken(await serviceAccountToken(ns, of('ServiceAccount')[0].metadata.name)), join(dir, 'kubeconfig'));
-    child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
     await eventually('the server to be ready', async () => ((await statusOf(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 20_000);

@@ -208,7 +208,8 @@ describe('the amd64 image runs like the pod the construct renders', () => {
   test('node and the bundle sit at the paths of the entrypoint; passwd knows nonroot; no shell', () => {
     expect(fs.statSync(join(rootfs, NODE_PATH)).mode % 0o1000).toBe(0o755);
     expect(fs.existsSync(join(rootfs, APP_BUNDLE_PATH))).toBe(true);
-    expect(ENTRYPOINT).toEqual([NODE_PATH, APP_BUNDLE_PATH]);
+    // The heap limit keeps decoded bodies' garbage from growing into the pod limit (src/model/server-contract.ts).
+    expect(ENTRYPOINT).toEqual([NODE_PATH, '--max-old-space-size=160', APP_BUNDLE_PATH]);
     expect(fs.readFileSync(join(rootfs, 'etc/passwd'), 'utf8')).toMatch(new RegExp(`^nonroot:x:${IMAGE_USER_ID}:${IMAGE_USER_ID}:`, 'm'));
     expect(fs.readFileSync(join(rootfs, 'etc/group'), 'utf8')).toMatch(new RegExp(`^nonroot:x:${IMAGE_USER_ID}:`, 'm'));
     expect(fs.statSync(join(rootfs, 'tmp')).mode % 0o10000).toBe(0o1777);

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { SERVER_NODE_FLAGS } from '../../../src/model';
 import { freePort } from '../../harness/apiserver';
 import { send, statusOf } from '../../harness/http';
 import { adminKubeconfigPath } from '../../harness/kube';
@@ -31,6 +32,8 @@ export class BundleProcess {
     fs.writeFileSync(path.join(dir, 'receivers.yaml'), options.receivers.map((r) => stringify(r)).join('---\n'));
     const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
     const child = spawn(process.execPath, [
+      // As the image runs it.
+      ...SERVER_NODE_FLAGS,
       ...(options.nodeArgs ?? []),
       SERVER_BUNDLE, 'serve',
       '--listen', `127.0.0.1:${ports.webhook}`,
@@ -73,6 +76,11 @@ export class BundleProcess {
   /** Peak resident set size so far, in bytes. */
   peakRss(): number {
     return this._status('VmHWM');
+  }
+
+  /** Starts the peak (VmHWM) over from the current RSS (Linux `clear_refs` 5). */
+  resetPeakRss(): void {
+    fs.writeFileSync(`/proc/${this.child.pid}/clear_refs`, '5');
   }
 
   private _status(field: string): number {
