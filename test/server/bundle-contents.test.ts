@@ -3,7 +3,9 @@
 // token verifiers load on demand). client-node's generated typed API (every model, ObjectSerializer,
 // every *Api class) costs about 30 MB of idle RSS and files mode does not use it: this fails when
 // an import brings it back into start-up (e.g. importing KubeConfig from the package index, or a
-// client-node update that server/build.mjs's config-slice plugin no longer covers).
+// client-node update that server/build.mjs's config-slice plugin no longer covers). Likewise ajv's
+// schema compiler: the bundle carries its validators precompiled (bundle-validators.test.ts checks
+// they judge as the sources do).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -72,5 +74,10 @@ describe('bundle contents', () => {
     expect(startUp.has('server/receivers/cluster/cluster-receiver-source.ts')).toBe(false);
     expect(startUp.has('server/commands/_cluster.ts')).toBe(false);
     expect(startUp.has(`${CLIENT_NODE}gen/models/ObjectSerializer.js`)).toBe(false);
+  });
+
+  test("start-up loads no ajv compiler: only the precompiled validators' runtime helpers", () => {
+    const ajvFiles = [...startUpModules(meta, 'server/main.ts')].filter((f) => /node_modules\/ajv(-formats)?\//.test(f)).sort();
+    expect(ajvFiles).toEqual(['node_modules/ajv-formats/dist/formats.js', 'node_modules/ajv/dist/runtime/ucs2length.js']);
   });
 });
