@@ -100,6 +100,20 @@ const clientNodeConfigSlice = {
   },
 };
 
+// node-fetch 2 (client-node's HTTP library) takes its URL class from Node's `url` module and falls
+// back to the whatwg-url package only where Node has none (`Url.URL || whatwgUrl.URL`). Node 20+
+// always has one, so whatwg-url and tr46 (whose Unicode mapping table alone costs several MB of idle
+// RSS, loaded at start-up with KubeConfig) would be dead weight: the bundle gets Node's URL in their place.
+const nodeUrlForNodeFetch = {
+  name: 'node-url-for-node-fetch',
+  setup(b) {
+    b.onResolve({ filter: /^whatwg-url$/ }, (args) => (/[\\/]node_modules[\\/]node-fetch[\\/]/.test(args.importer)
+      ? { path: 'whatwg-url', namespace: 'node-url-for-node-fetch' }
+      : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'node-url-for-node-fetch' }, () => ({ contents: "module.exports = { URL: require('url').URL };\n", loader: 'js' }));
+  },
+};
+
 const result = await build({
   entryPoints: [join(root, 'server', 'main.ts')],
   outfile,
@@ -117,11 +131,12 @@ const result = await build({
     'process.env.FLUX_WEBHOOKS_VERSION': JSON.stringify(version),
     'process.env.FLUX_WEBHOOKS_RECEIVER_SCHEMA': JSON.stringify(JSON.stringify(receiverSchema)),
   },
-  // client-node 1.x reaches Node's deprecated built-in punycode (through node-fetch's whatwg-url);
-  // on Node 22+ that prints a DEP0040 warning, a non-JSON line on stderr. Bundle the userland
-  // package of the same code instead (the trailing slash skips the built-in).
+  // A require of Node's deprecated built-in punycode prints a DEP0040 warning on Node 22+, a
+  // non-JSON line on stderr; any dependency reaching it gets the userland package of the same code
+  // (the trailing slash skips the built-in). client-node's route to it, node-fetch's whatwg-url,
+  // is replaced above, so today nothing does.
   alias: { punycode: 'punycode/' },
-  plugins: [clientNodeConfigSlice, precompiledValidators],
+  plugins: [clientNodeConfigSlice, precompiledValidators, nodeUrlForNodeFetch],
   metafile: true,
   logLevel: 'warning',
   // Written below, each file through a rename: test files bundle in parallel, and a reader must

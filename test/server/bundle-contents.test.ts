@@ -80,4 +80,10 @@ describe('bundle contents', () => {
     const ajvFiles = [...startUpModules(meta, 'server/main.ts')].filter((f) => /node_modules\/ajv(-formats)?\//.test(f)).sort();
     expect(ajvFiles).toEqual(['node_modules/ajv-formats/dist/formats.js', 'node_modules/ajv/dist/runtime/ucs2length.js']);
   });
+
+  test("node-fetch gets Node's URL class, not whatwg-url and tr46's mapping table", () => {
+    const bundled = Object.keys(Object.values(meta.outputs).find((o) => o.entryPoint === 'server/main.ts')!.inputs);
+    expect(bundled).toContain('node_modules/node-fetch/lib/index.js');
+    expect(bundled.filter((f) => /node_modules\/(whatwg-url|tr46|punycode)\//.test(f))).toEqual([]);
+  });
 });
