@@ -114,19 +114,13 @@ const nodeUrlForNodeFetch = {
   },
 };
 
-const result = await build({
-  entryPoints: [join(root, 'server', 'main.ts')],
-  outfile,
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
   minify: true,
   keepNames: true,
-  // External: written for local debugging, referenced by nothing and not packaged.
-  sourcemap: 'external',
-  legalComments: 'linked',
-  banner: { js: '#!/usr/bin/env node' },
   define: {
     'process.env.FLUX_WEBHOOKS_VERSION': JSON.stringify(version),
     'process.env.FLUX_WEBHOOKS_RECEIVER_SCHEMA': JSON.stringify(JSON.stringify(receiverSchema)),
@@ -136,12 +130,94 @@ const result = await build({
   // (the trailing slash skips the built-in). client-node's route to it, node-fetch's whatwg-url,
   // is replaced above, so today nothing does.
   alias: { punycode: 'punycode/' },
-  plugins: [clientNodeConfigSlice, precompiledValidators, nodeUrlForNodeFetch],
   metafile: true,
   logLevel: 'warning',
+  write: false,
+};
+
+// What `serve` in files mode never runs: cluster mode and the CLI commands, with client-node's
+// generated typed API (over half of the bundle). Bundled apart and embedded in server.cjs as a
+// string that is compiled on the first use, so start-up does not parse it (V8 parses every
+// function of a script it loads, used or not; about 8 MB of idle RSS). The modules it shares with
+// the rest by identity (SHARED_WITH_ON_DEMAND) are handed over instead of bundled twice.
+const ON_DEMAND = {
+  cluster: join(root, 'server', 'receivers', 'cluster', 'cluster-receiver-source.ts'),
+  token: join(root, 'server', 'commands', 'token.ts'),
+  url: join(root, 'server', 'commands', 'url.ts'),
+  send: join(root, 'server', 'commands', 'send.ts'),
+};
+// CommandUsageError is thrown by the commands and recognised (instanceof) by server/main.ts.
+const SHARED_WITH_ON_DEMAND = { flags: join(root, 'server', 'commands', '_flags.ts') };
+const onDemand = await build({
+  ...common,
+  stdin: {
+    contents: Object.entries(ON_DEMAND).map(([name, file]) => `export * as ${name} from ${JSON.stringify(file)};`).join('\n'),
+    resolveDir: root,
+    loader: 'ts',
+  },
+  outfile: join(dirname(outfile), 'on-demand.cjs'),
+  legalComments: 'eof',
+  plugins: [clientNodeConfigSlice, precompiledValidators, nodeUrlForNodeFetch, {
+    name: 'shared-with-on-demand',
+    setup(b) {
+      const shared = new Map(Object.entries(SHARED_WITH_ON_DEMAND).map(([name, file]) => [file, name]));
+      b.onLoad({ filter: /\.ts$/ }, (args) => (shared.has(args.path)
+        ? { contents: `module.exports = onDemandShared.${shared.get(args.path)};\n`, loader: 'js' }
+        : undefined));
+    },
+  }],
+});
+const onDemandCode = onDemand.outputFiles.find((f) => f.path.endsWith('.cjs')).text;
+const onDemandChunk = {
+  name: 'on-demand-chunk',
+  setup(b) {
+    const names = new Map(Object.entries(ON_DEMAND).map(([name, file]) => [file.replace(/\.ts$/, ''), name]));
+    b.onResolve({ filter: /^\./ }, (args) => {
+      const name = args.kind === 'dynamic-import' ? names.get(join(args.resolveDir, args.path)) : undefined;
+      return name ? { path: name, namespace: 'on-demand' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => ({
+      contents: `module.exports = require('on-demand-chunk')().${args.path};\n`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^on-demand-chunk$/ }, () => ({ path: 'on-demand-chunk', namespace: 'on-demand-chunk' }));
+    b.onLoad({ filter: /.*/, namespace: 'on-demand-chunk' }, () => ({
+      contents: [
+        "const { runInThisContext } = require('vm');",
+        ...Object.entries(SHARED_WITH_ON_DEMAND).map(([name, file]) => `const ${name} = require(${JSON.stringify(file)});`),
+        'let chunk;',
+        'module.exports = () => {',
+        '  if (!chunk) {',
+        '    const module = { exports: {} };',
+        "    const wrapper = `(function (exports, require, module, __filename, __dirname, onDemandShared) {${source()}\\n})`;",
+        "    runInThisContext(wrapper, { filename: `${__filename} (on demand)` })(module.exports, require, module, __filename, __dirname, { "
+          + Object.keys(SHARED_WITH_ON_DEMAND).join(', ') + ' });',
+        '    chunk = module.exports;',
+        '  }',
+        '  return chunk;',
+        '};',
+        '// A function, so the string is only created when called: at start-up V8 merely skips over it.',
+        `function source() {\n  return ${JSON.stringify(onDemandCode)};\n}`,
+        '',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
+const result = await build({
+  ...common,
+  entryPoints: [join(root, 'server', 'main.ts')],
+  outfile,
+  // External: written for local debugging, referenced by nothing and not packaged.
+  sourcemap: 'external',
+  legalComments: 'linked',
+  banner: { js: '#!/usr/bin/env node' },
+  plugins: [clientNodeConfigSlice, precompiledValidators, nodeUrlForNodeFetch, onDemandChunk],
   // Written below, each file through a rename: test files bundle in parallel, and a reader must
   // never see a half-written server.cjs.
-  write: false,
 });
 mkdirSync(dirname(outfile), { recursive: true });
 for (const file of result.outputFiles) {
@@ -151,6 +227,6 @@ for (const file of result.outputFiles) {
 }
 // `--metafile <file>`: what went into the bundle, from which import (test/server/bundle-contents.test.ts).
 const metafileArg = process.argv.indexOf('--metafile');
-if (metafileArg > 0) writeFileSync(resolve(process.argv[metafileArg + 1]), JSON.stringify(result.metafile));
+if (metafileArg > 0) writeFileSync(resolve(process.argv[metafileArg + 1]), JSON.stringify({ server: result.metafile, onDemand: onDemand.metafile }));
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 console.log(`bundled ${outfile} (${(bytes / 1024).toFixed(0)} KiB, version ${version})`);
