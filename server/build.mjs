@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { brotliCompressSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -136,15 +137,18 @@ const common = {
 };
 
 // What `serve` in files mode never runs: cluster mode and the CLI commands, with client-node's
-// generated typed API (over half of the bundle). Bundled apart and embedded in server.cjs as a
-// string that is compiled on the first use, so start-up does not parse it (V8 parses every
-// function of a script it loads, used or not; about 8 MB of idle RSS). The modules it shares with
-// the rest by identity (SHARED_WITH_ON_DEMAND) are handed over instead of bundled twice.
+// generated typed API (over half of the bundle), and the SOCKS proxy agent client-node's KubeConfig
+// constructs only for a cluster whose proxy-url is socks://. Bundled apart and embedded in
+// server.cjs, compressed, as a string that is compiled on the first use, so start-up does not parse
+// it (V8 parses every function of a script it loads, used or not; about 9 MB of idle RSS). The
+// modules it shares with the rest by identity (SHARED_WITH_ON_DEMAND) are handed over instead of
+// bundled twice.
 const ON_DEMAND = {
   cluster: join(root, 'server', 'receivers', 'cluster', 'cluster-receiver-source.ts'),
   token: join(root, 'server', 'commands', 'token.ts'),
   url: join(root, 'server', 'commands', 'url.ts'),
   send: join(root, 'server', 'commands', 'send.ts'),
+  socks: 'socks-proxy-agent',
 };
 // CommandUsageError is thrown by the commands and recognised (instanceof) by server/main.ts.
 const SHARED_WITH_ON_DEMAND = { flags: join(root, 'server', 'commands', '_flags.ts') };
@@ -181,10 +185,27 @@ const onDemandChunk = {
       resolveDir: root,
       loader: 'js',
     }));
+    // config.js's `new SocksProxyAgent(proxyUrl, options)` gets the chunk's class.
+    b.onResolve({ filter: /^socks-proxy-agent$/ }, (args) => (/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/.test(args.importer)
+      ? { path: 'socks-proxy-agent', namespace: 'on-demand-socks' }
+      : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'on-demand-socks' }, () => ({
+      contents: [
+        'export class SocksProxyAgent {',
+        '  constructor(...args) {',
+        "    return new (require('on-demand-chunk')().socks.SocksProxyAgent)(...args);",
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
     b.onResolve({ filter: /^on-demand-chunk$/ }, () => ({ path: 'on-demand-chunk', namespace: 'on-demand-chunk' }));
     b.onLoad({ filter: /.*/, namespace: 'on-demand-chunk' }, () => ({
       contents: [
         "const { runInThisContext } = require('vm');",
+        "const { brotliDecompressSync } = require('zlib');",
         ...Object.entries(SHARED_WITH_ON_DEMAND).map(([name, file]) => `const ${name} = require(${JSON.stringify(file)});`),
         'let chunk;',
         'module.exports = () => {',
@@ -197,8 +218,9 @@ const onDemandChunk = {
         '  }',
         '  return chunk;',
         '};',
+        // Compressed: the script's source text stays in memory as long as the process runs.
         '// A function, so the string is only created when called: at start-up V8 merely skips over it.',
-        `function source() {\n  return ${JSON.stringify(onDemandCode)};\n}`,
+        `function source() {\n  return brotliDecompressSync(Buffer.from(${JSON.stringify(brotliCompressSync(onDemandCode).toString('base64'))}, 'base64')).toString('utf8');\n}`,
         '',
       ].join('\n'),
       resolveDir: root,
