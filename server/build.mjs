@@ -137,8 +137,9 @@ const common = {
 };
 
 // What `serve` in files mode never runs: cluster mode and the CLI commands, with client-node's
-// generated typed API (over half of the bundle), and the SOCKS proxy agent client-node's KubeConfig
-// constructs only for a cluster whose proxy-url is socks://. Bundled apart and embedded in
+// generated typed API (over half of the bundle); node-fetch, which client-node's KubeConfig and
+// typed API import but only those use; and the SOCKS proxy agent KubeConfig constructs only for a
+// cluster whose proxy-url is socks://. Bundled apart and embedded in
 // server.cjs, compressed, as a string that is compiled on the first use, so start-up does not parse
 // it (V8 parses every function of a script it loads, used or not; about 9 MB of idle RSS). The
 // modules it shares with the rest by identity (SHARED_WITH_ON_DEMAND) are handed over instead of
@@ -149,6 +150,7 @@ const ON_DEMAND = {
   url: join(root, 'server', 'commands', 'url.ts'),
   send: join(root, 'server', 'commands', 'send.ts'),
   socks: 'socks-proxy-agent',
+  nodeFetch: 'node-fetch',
 };
 // CommandUsageError is thrown by the commands and recognised (instanceof) by server/main.ts.
 const SHARED_WITH_ON_DEMAND = { flags: join(root, 'server', 'commands', '_flags.ts') };
@@ -201,11 +203,29 @@ const onDemandChunk = {
       resolveDir: root,
       loader: 'js',
     }));
+    // config.js's `new Headers()` and the typed API's `fetch(...)` get the chunk's node-fetch.
+    b.onResolve({ filter: /^node-fetch$/ }, (args) => (/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/](config|gen[\\/]http[\\/]isomorphic-fetch)\.js$/.test(args.importer)
+      ? { path: 'node-fetch', namespace: 'on-demand-node-fetch' }
+      : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'on-demand-node-fetch' }, () => ({
+      contents: [
+        'export class Headers {',
+        '  constructor(...args) {',
+        "    return new (require('on-demand-chunk')().nodeFetch.Headers)(...args);",
+        '  }',
+        '}',
+        'export default function fetch(...args) {',
+        "  return require('on-demand-chunk')().nodeFetch.default(...args);",
+        '}',
+        '',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
     b.onResolve({ filter: /^on-demand-chunk$/ }, () => ({ path: 'on-demand-chunk', namespace: 'on-demand-chunk' }));
     b.onLoad({ filter: /.*/, namespace: 'on-demand-chunk' }, () => ({
       contents: [
         "const { runInThisContext } = require('vm');",
-        "const { brotliDecompressSync } = require('zlib');",
         ...Object.entries(SHARED_WITH_ON_DEMAND).map(([name, file]) => `const ${name} = require(${JSON.stringify(file)});`),
         'let chunk;',
         'module.exports = () => {',
@@ -220,7 +240,7 @@ const onDemandChunk = {
         '};',
         // Compressed: the script's source text stays in memory as long as the process runs.
         '// A function, so the string is only created when called: at start-up V8 merely skips over it.',
-        `function source() {\n  return brotliDecompressSync(Buffer.from(${JSON.stringify(brotliCompressSync(onDemandCode).toString('base64'))}, 'base64')).toString('utf8');\n}`,
+        `function source() {\n  return require('zlib').brotliDecompressSync(Buffer.from(${JSON.stringify(brotliCompressSync(onDemandCode).toString('base64'))}, 'base64')).toString('utf8');\n}`,
         '',
       ].join('\n'),
       resolveDir: root,

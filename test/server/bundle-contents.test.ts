@@ -81,9 +81,11 @@ describe('bundle contents', () => {
     }
     const server = Object.keys(Object.values(meta.outputs).find((o) => o.entryPoint === 'server/main.ts')!.inputs);
     expect(server.filter((f) => isGeneratedApi(f) || f.startsWith('server/receivers/cluster/') || /^server\/commands\/(token|url|send|_cluster)\.ts$/.test(f))).toEqual([]);
-    // Likewise the SOCKS proxy agent (only for a socks:// proxy-url; bundle-socks-proxy.test.ts).
+    // Likewise node-fetch (only the typed API and watches use it) and the SOCKS proxy agent (only
+    // for a socks:// proxy-url; bundle-socks-proxy.test.ts).
+    expect(chunk['node_modules/node-fetch/lib/index.js']?.bytesInOutput).toBeGreaterThan(0);
     expect(chunk['node_modules/socks-proxy-agent/dist/index.js']?.bytesInOutput).toBeGreaterThan(0);
-    expect(server.filter((f) => /node_modules\/(socks|socks-proxy-agent|ip-address|smart-buffer)\//.test(f))).toEqual([]);
+    expect(server.filter((f) => /node_modules\/(node-fetch|socks|socks-proxy-agent|ip-address|smart-buffer)\//.test(f))).toEqual([]);
     // The commands' usage error is handed to the chunk, not bundled twice: server/main.ts recognises it by class.
     expect(server).toContain('server/commands/_flags.ts');
     // (in the chunk, that module is one line taking the bundle's copy)
