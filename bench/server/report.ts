@@ -62,7 +62,7 @@ export const TARGETS = {
   rejectedVsBaseline: 0.8,
   acceptedVsBaseline: 0.6,
   acceptedVsWebhook: 5,
-  idleRssBytes: 50e6,
+  idleRssBytes: 60e6,
 } as const;
 
 export function median(values: readonly number[]): number {

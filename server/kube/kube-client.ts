@@ -1,11 +1,18 @@
-// The one object that talks to the Kubernetes API. Writes (the requestedAt merge patch) go through
-// @kubernetes/client-node's typed API; metadata-only list/watch use the same KubeConfig's
-// credentials with the PartialObjectMetadata content negotiation client-node has no call for.
+// The one object that talks to the Kubernetes API in files mode. @kubernetes/client-node's
+// KubeConfig does everything about credentials (kubeconfig files, in-cluster ServiceAccount,
+// exec and auth-provider plugins, client certificates, proxies) and is applied to every call;
+// the calls themselves (the requestedAt merge patch, metadata-only list/watch with the
+// PartialObjectMetadata content negotiation client-node has no call for, Events) are plain
+// node:https requests with those options. KubeConfig comes from its own module, not the package
+// index: the index also loads the generated typed API (every model, ObjectSerializer, every *Api
+// class; about 15 MB of RSS), which none of these calls needs. server/build.mjs keeps
+// config.js's own import of that layer down to the two modules KubeConfig uses, and
+// test/server/bundle-contents.test.ts fails if the typed API comes back into files-mode start-up.
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { createInterface } from 'readline';
-import { CustomObjectsApi, KubeConfig, Observable, ObservableMiddleware, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { SharedAgent } from './shared-agent';
 import { KIND_PLURALS, splitApiVersion } from '../../src/model';
 
@@ -78,39 +85,11 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
 }
 
 export class KubeClient {
-  private readonly customObjects: CustomObjectsApi;
   private readonly discovery = new Map<string, Promise<Map<string, string>>>();
   /** Keep-alive connections shared by every call (client-node would open one per call). */
   readonly agent = new SharedAgent();
-  private readonly patchOptions: ReturnType<typeof setHeaderOptions>;
-  private readonly shareConnections: ObservableMiddleware;
 
-  constructor(readonly config: KubeConfig) {
-    this.customObjects = config.makeApiClient(CustomObjectsApi);
-    // Runs after client-node applied the credentials (headers per call) and made its own agent.
-    const shareConnections: ObservableMiddleware = {
-      pre: (ctx) => {
-        const agent = this.agent.agentFor(ctx.getAgent());
-        if (agent) ctx.setAgent(agent);
-        return new Observable(Promise.resolve(ctx));
-      },
-      post: (res) => new Observable(Promise.resolve(res)),
-    };
-    this.patchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch, { middleware: [shareConnections] });
-    this.shareConnections = shareConnections;
-  }
-
-  /** The patch options plus `signal` (client-node hands a request context's signal to fetch). */
-  private _withSignal(signal: AbortSignal): ReturnType<typeof setHeaderOptions> {
-    const abortable: ObservableMiddleware = {
-      pre: (ctx) => {
-        ctx.setSignal(signal);
-        return new Observable(Promise.resolve(ctx));
-      },
-      post: (res) => new Observable(Promise.resolve(res)),
-    };
-    return setHeaderOptions('Content-Type', PatchStrategy.MergePatch, { middleware: [this.shareConnections, abortable] });
-  }
+  constructor(readonly config: KubeConfig) {}
 
   /** Closes the shared API connections (shutdown). */
   close(): void {
@@ -123,14 +102,14 @@ export class KubeClient {
    * whose client went away, so an aborted patch is not applied later.
    */
   async patchAnnotations(ref: ObjectRef, annotations: Record<string, string>, signal?: AbortSignal): Promise<void> {
+    const what = `patch ${ref.kind} "${ref.namespace}/${ref.name}"`;
+    let res: { status: number; text: string };
     try {
-      await this.customObjects.patchNamespacedCustomObject(
-        { group: ref.group, version: ref.version, namespace: ref.namespace, plural: ref.plural, name: ref.name, body: { metadata: { annotations } } },
-        signal ? this._withSignal(signal) : this.patchOptions,
-      );
+      res = await this.writeJson('PATCH', `${_collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}`, { metadata: { annotations } }, 'application/merge-patch+json', signal);
     } catch (err) {
-      throw _apiError(err, `patch ${ref.kind} "${ref.namespace}/${ref.name}"`);
+      throw new KubeApiError(0, `${what}: ${(err as Error).message}`);
     }
+    if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, `${what}: ${_message(res)}`);
   }
 
   /** The REST plural of `kind` in `apiVersion`: the Flux table, else API discovery (once per group/version). */
@@ -206,9 +185,11 @@ export class KubeClient {
     return { status: res.statusCode ?? 0, text: await _readAll(res) };
   }
 
-  /** A JSON body sent to `path` (core/v1 Events: POST, merge PATCH); the status and answer text. */
-  async writeJson(method: 'POST' | 'PATCH', path: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; text: string }> {
-    const res = await this._open(method, path, 'application/json', undefined, { contentType, data: Buffer.from(JSON.stringify(body), 'utf8') });
+  /** A JSON body sent to `path` (merge PATCH of an object, core/v1 Events: POST); the status and answer text. */
+  async writeJson(
+    method: 'POST' | 'PATCH', path: string, body: unknown, contentType = 'application/json', signal?: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
+    const res = await this._open(method, path, 'application/json', signal, { contentType, data: Buffer.from(JSON.stringify(body), 'utf8') });
     return { status: res.statusCode ?? 0, text: await _readAll(res) };
   }
 
@@ -242,6 +223,10 @@ function _readAll(res: http.IncomingMessage): Promise<string> {
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.on('error', reject);
+    // An aborted call (signal) destroys the response, which may then end without 'end' or 'error'.
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('the connection closed before the answer was complete'));
+    });
   });
 }
 
@@ -253,20 +238,4 @@ function _message(res: { status: number; text: string }): string {
     // not a Status object
   }
   return `HTTP ${res.status}`;
-}
-
-/** client-node throws ApiException with `code` and a JSON `body`; keep the apiserver's words. */
-function _apiError(err: unknown, what: string): KubeApiError {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  let message = e.message ?? String(err);
-  if (typeof e.body === 'string') {
-    try {
-      message = (JSON.parse(e.body) as { message?: string }).message ?? message;
-    } catch {
-      // keep the exception message
-    }
-  } else if (e.body && typeof e.body === 'object' && 'message' in e.body) {
-    message = String((e.body as { message: unknown }).message);
-  }
-  return new KubeApiError(e.code ?? 0, `${what}: ${e.code ? `HTTP ${e.code}: ` : ''}${message}`);
 }

@@ -2,8 +2,7 @@
 // the `context.type` must be a known CDEvents type whose major version matches the SDK's (or a
 // custom `dev.cdeventsx.*` type), and the event must satisfy the schema. There is no npm CDEvents
 // package, so the shape checked here is the spec's common envelope (see docs/compatibility.md).
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { envelopeValidator } from './_cdevents-validator';
 
 /** CDEvents spec v0.4 event types (subject → predicates) with the major version of each. */
 const KNOWN_EVENTS: Readonly<Record<string, readonly string[]>> = {
@@ -27,7 +26,7 @@ const KNOWN_MAJOR_VERSION = 0;
 
 const EVENT_TYPE = /^dev\.(cdevents|cdeventsx)\.([A-Za-z0-9-]+)\.([A-Za-z]+)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
-const ENVELOPE_SCHEMA = {
+export const ENVELOPE_SCHEMA = {
   type: 'object',
   required: ['context', 'subject'],
   properties: {
@@ -60,22 +59,11 @@ const ENVELOPE_SCHEMA = {
   },
 } as const;
 
-let validateEnvelope: ReturnType<Ajv['compile']> | undefined;
-
-function envelopeValidator(): ReturnType<Ajv['compile']> {
-  if (!validateEnvelope) {
-    const ajv = new Ajv({ allErrors: false, strict: true });
-    addFormats(ajv);
-    validateEnvelope = ajv.compile(ENVELOPE_SCHEMA);
-  }
-  return validateEnvelope;
-}
-
 export type CDEventCheck = { readonly ok: true; readonly type: string } | { readonly ok: false; readonly reason: string };
 
 /** Validates a parsed CDEvent: envelope schema, then known type and compatible major version. */
 export function validateCDEvent(event: unknown): CDEventCheck {
-  const validate = envelopeValidator();
+  const validate = envelopeValidator(ENVELOPE_SCHEMA);
   if (!validate(event)) {
     const error = validate.errors?.[0];
     return { ok: false, reason: `${error?.instancePath || '/'} ${error?.message ?? 'is invalid'}` };

@@ -1,12 +1,13 @@
 // Validates a Receiver document the way the API server would: the CRD's openAPIV3Schema (ajv)
 // and its `x-kubernetes-validations` CEL rules. server/build.mjs inlines the schema into the
-// bundle; tests and `ts-node` read it from the vendored crds/ (or $FLUX_WEBHOOKS_CRD_DIR).
+// bundle, and the ajv validator precompiled (_receiver-validator.ts); tests and `ts-node` read the
+// schema from the vendored crds/ (or $FLUX_WEBHOOKS_CRD_DIR).
 import * as fs from 'fs';
 import * as path from 'path';
 import { evaluate } from '@marcbachmann/cel-js';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { receiverValidator } from './_receiver-validator';
 import { withExtensionTypes } from '../extension-types';
 
 export const RECEIVER_CRD_FILE = 'notification.toolkit.fluxcd.io_receivers.yaml';
@@ -43,11 +44,7 @@ function _compiled(): { schema: Schema; validate: ValidateFunction } {
   if (!_validator) {
     // Files mode also serves the extension types (gitea, azure-devops, standard-webhooks).
     const schema = withExtensionTypes(receiverSchema());
-    const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false });
-    addFormats(ajv);
-    ajv.addFormat('int32', true);
-    ajv.addFormat('int64', true);
-    _validator = { schema, validate: ajv.compile(schema) };
+    _validator = { schema, validate: receiverValidator(schema) };
   }
   return _validator;
 }
