@@ -53,7 +53,7 @@ export interface WebhookReceiverProps {
   /**
    * CPU and memory of the server container.
    *
-   * @default - requests 50m CPU / 128Mi memory (the server idles at about 95-110 MB RSS, see docs/benchmarks.md), limits 1 CPU / 320Mi memory (1,000 concurrent 3 MiB uploads peak at about 210 MB RSS, see docs/reliability.md)
+   * @default - requests 50m CPU / 128Mi memory (the server idles at about 60-75 MB RSS, see docs/benchmarks.md), limits 1 CPU / 384Mi memory (under floods of 3 MiB uploads and signed 3 MiB deliveries the server peaked at about 300 MB RSS on Node 24, see docs/reliability.md)
    */
   readonly resources?: kplus.ContainerResources;
   /**
@@ -536,7 +536,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
 
 function containerResources(resources: kplus.ContainerResources | undefined): k8s.ResourceRequirements {
   const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) };
-  const memory = resources?.memory ?? { request: Size.mebibytes(128), limit: Size.mebibytes(320) };
+  const memory = resources?.memory ?? { request: Size.mebibytes(128), limit: Size.mebibytes(384) };
   const quantities = (c?: kplus.Cpu, m?: Size) => {
     const out: { [key: string]: k8s.Quantity } = {};
     if (c) out.cpu = k8s.Quantity.fromString(c.amount);

@@ -103,7 +103,7 @@ describe('WebhookReceiver', () => {
     ]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'healthz' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'healthz' });
-    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '320Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '384Mi' } });
     expect(container.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 65532,

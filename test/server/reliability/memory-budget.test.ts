@@ -121,7 +121,7 @@ describe('request-body memory (bundled process)', () => {
 
   // UPLOADS=1000 for the figure in docs/reliability.md; CI runs 200.
   const uploads = Number(process.env.UPLOADS ?? 200);
-  test(`${uploads} concurrent 3 MiB uploads, half to unknown paths, half to a receiver: peak RSS stays under 270 MiB (the pod limit is 320Mi: a 50 MiB margin), signed deliveries answered`, async () => {
+  test(`${uploads} concurrent 3 MiB uploads, half to unknown paths, half to a receiver: peak RSS stays under 270 MiB (the pod limit is 384Mi), signed deliveries answered`, async () => {
     const body = Buffer.alloc(FULL, 0x20);
     const upload = (path: string) => new Promise<number>((resolve) => {
       const socket = net.connect(server.ports.webhook, '127.0.0.1');
@@ -156,9 +156,10 @@ describe('request-body memory (bundled process)', () => {
     expect(signedStatuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
   });
 
-  test('32 senders of signed 3 MiB JSON deliveries to a receiver with a CEL filter, for 10 s: peak RSS stays under 270 MiB, every answer 200 or 503 with Retry-After (or a reset while sending)', async () => {
-    // Decoded (text, JSON, CEL values) such a body costs about 7 times its size: before the decode
-    // budget and the image's heap limit, this peaked at 295-328 MiB.
+  test('32 senders of signed 3 MiB JSON deliveries to a receiver with a CEL filter, for 10 s: peak RSS stays under 320 MiB (the pod limit is 384Mi), every answer 200 or 503 with Retry-After (or a reset while sending)', async () => {
+    // Decoded (text, JSON, CEL values) such a body costs about 7 times its size. Measured peaks:
+    // 183-212 MiB on Node 20, 258-303 MiB on Node 24; before the decode budget and the image's
+    // heap limit, 290-328 MiB on Node 20.
     const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(3 * MIB - 64) }));
     expect(body.length).toBeLessThanOrEqual(FULL);
     const headers = { 'Content-Type': 'application/json', 'X-Signature': `sha256=${createHmac('sha256', 'cel-token').update(body).digest('hex')}` };
@@ -176,7 +177,7 @@ describe('request-body memory (bundled process)', () => {
     }));
     const peak = server.peakRss();
     process.stdout.write(`decoded deliveries: peakRss=${(peak / MIB).toFixed(1)}MiB answers=${JSON.stringify(count(answers.map((a) => a.status)))}\n`);
-    expect(peak).toBeLessThan(270 * MIB);
+    expect(peak).toBeLessThan(320 * MIB);
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(20);
     expect(answers.filter((a) => a.status !== 200 && a.status !== 0 && !(a.status === 503 && a.retryAfter === '1'))).toEqual([]);
     expect((await signed()).status).toBe(200);

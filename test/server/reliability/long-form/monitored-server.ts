@@ -9,8 +9,8 @@ import { BundleProcess, sampleValue } from '../bundle-process';
 import type { StoredValues } from '../stored-values';
 
 export const INFLIGHT = 'gotk_receiver_http_requests_inflight{service="",handler="/hook/"}';
-/** Peak RSS bound: the container's default 320Mi limit less a 50 MiB margin (docs/reliability.md). */
-export const RSS_BOUND_BYTES = 270 * 1024 * 1024;
+/** Peak RSS bound: the container's default 384Mi limit less a 64 MiB margin (docs/reliability.md). */
+export const RSS_BOUND_BYTES = 320 * 1024 * 1024;
 
 export interface Sample {
   /** Seconds since the part started. */
