@@ -57,8 +57,8 @@ export interface ObjectMetadata {
 
 export interface MetadataList {
   readonly metadata: { readonly resourceVersion?: string };
-  /** `null` (not `[]`) when the namespace holds no such object or does not exist. */
-  readonly items: ObjectMetadata[] | null;
+  /** Empty, never null (the apiserver sends `null` for an empty list; listMetadata replaces it). */
+  readonly items: ObjectMetadata[];
 }
 
 export interface WatchEvent {
@@ -132,7 +132,7 @@ export class KubeClient {
   async listMetadata(type: ResourceType, namespace: string): Promise<MetadataList> {
     const res = await this._request('GET', _collectionPath(type, namespace), PARTIAL_METADATA_LIST);
     if (res.status !== 200) throw new KubeApiError(res.status, `list ${type.kind} in namespace "${namespace}": ${_message(res)}`);
-    const list = JSON.parse(res.text) as MetadataList;
+    const list = JSON.parse(res.text) as Omit<MetadataList, 'items'> & { items: ObjectMetadata[] | null };
     // An empty PartialObjectMetadataList comes with `"items": null` (seen on kube-apiserver 1.36).
     return { ...list, items: list.items ?? [] };
   }

@@ -1,20 +1,20 @@
 // client-node's SOCKS proxy agent sits in the bundle's on-demand chunk (server/build.mjs), loaded
 // when a kubeconfig cluster has a socks:// proxy-url: the bundled server in files mode then talks
 // to the API server through that proxy (it opens with a SOCKS5 greeting).
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
+import { SERVER_NODE_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
+import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
 
-const ROOT = path.join(__dirname, '..', '..');
-const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 
 test('a socks:// proxy-url in the kubeconfig: the bundled server connects through the SOCKS proxy', async () => {
-  execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  buildServerBundle();
   const greetings: Buffer[] = [];
   // A stand-in proxy that records what a client says first, then hangs up.
   const proxy = net.createServer((socket) => {
@@ -42,7 +42,7 @@ test('a socks:// proxy-url in the kubeconfig: the bundled server connects throug
   let output = '';
   try {
     proc = spawn(process.execPath, [
-      BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--secrets-dir', path.join(dir, 'secrets'), '--kubeconfig', path.join(dir, 'kubeconfig'),
+      ...SERVER_NODE_FLAGS, SERVER_BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--secrets-dir', path.join(dir, 'secrets'), '--kubeconfig', path.join(dir, 'kubeconfig'),
       '--listen', `127.0.0.1:${await freePort()}`, '--metrics-listen', `127.0.0.1:${await freePort()}`, '--health-listen', `127.0.0.1:${await freePort()}`,
     ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (c) => (output += c));

@@ -1,7 +1,7 @@
 // The bundle carries its ajv validators as code generated at build time (server/build.mjs), not
 // compiled at start-up: the bundled executable must judge Receiver documents and CDEvents exactly
 // as the server's sources do (which compile the same schemas with ajv at run time).
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,12 +9,11 @@ import { stringify } from 'yaml';
 import { validate, webhookRequest } from './providers/provider-request';
 import { send } from './receiver-fixture';
 import { checkReceiverDefinition } from '../../server/receivers/files/receiver-document-check';
-import { hookPath } from '../../src/model';
+import { hookPath, SERVER_NODE_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
+import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
 
-const ROOT = path.join(__dirname, '..', '..');
-const BUNDLE = path.join(ROOT, 'assets', 'receiver-server', 'server.cjs');
 const NS = 'validators';
 const TOKEN = 'validators-token';
 
@@ -39,14 +38,14 @@ describe('precompiled validators in the bundle', () => {
   const lines = (): Record<string, unknown>[] => output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs')], { cwd: ROOT, stdio: 'pipe' });
+    buildServerBundle();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-validators-'));
     fs.writeFileSync(path.join(dir, 'receivers.yaml'), DOCUMENTS.map((d) => stringify(d)).join('---\n'));
     fs.mkdirSync(path.join(dir, 'secrets', 'token'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'secrets', 'token', 'token'), TOKEN);
     const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
     proc = spawn(process.execPath, [
-      BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--secrets-dir', path.join(dir, 'secrets'), '--kubeconfig', adminKubeconfigPath(),
+      ...SERVER_NODE_FLAGS, SERVER_BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--secrets-dir', path.join(dir, 'secrets'), '--kubeconfig', adminKubeconfigPath(),
       '--listen', `127.0.0.1:${ports.webhook}`, '--metrics-listen', `127.0.0.1:${ports.metrics}`, '--health-listen', `127.0.0.1:${ports.health}`,
     ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (c) => (output += c));
