@@ -103,7 +103,7 @@ describe('build', () => {
   test.each(['amd64', 'arm64'])('%s config: non-root user, entrypoint, ports, labels', (arch) => {
     const { config } = readImage(DEFAULT_OUT_DIR, imageRefName(), arch);
     expect(config.config.User).toBe(`${IMAGE_USER_ID}:${IMAGE_USER_ID}`);
-    expect(config.config.Entrypoint).toEqual(['/nodejs/bin/node', '/app/server.cjs']);
+    expect(config.config.Entrypoint).toEqual(['/nodejs/bin/node', '--max-old-space-size=160', '/app/server.cjs']);
     expect(config.config.Cmd).toEqual(['serve']);
     expect(Object.keys(config.config.ExposedPorts).sort()).toEqual([`${HEALTH_PORT}/tcp`, `${METRICS_PORT}/tcp`, `${WEBHOOK_PORT}/tcp`].sort());
     expect(config.config.Labels).toEqual(imageLabels(build.revision));
