@@ -160,7 +160,8 @@ async function _route(
     // The pipeline reports failures as results; reaching this is a bug, still answered as 500.
     result = { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
   }
-  // A refused body is not read to its end: the connection cannot carry another request.
+  // A refused body is not read to its end: the connection cannot carry another request. (A
+  // delivery refused by the decode budget was read whole; it is closed all the same, as overload.)
   if (result.status === 413 || result.outcome === 'overloaded') res.setHeader('Connection', 'close');
   // Closing while the client still sends the rest of a too-large body resets the connection, and
   // the client may never see the 413: let the rest arrive first (bounded: 1 s or 1 MiB).

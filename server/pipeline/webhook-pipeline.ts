@@ -51,8 +51,6 @@ export interface PipelineDependencies {
   readonly limiter?: ReceiverRateLimiter;
   /** Kubernetes Events for targets and (cluster mode) failed patches; undefined: none (`--record-events` off). */
   readonly events?: ReconcileEvents;
-  /** How many body bytes are decoded at once; the default budget when absent. */
-  readonly decoding?: DecodeBudget;
 }
 
 interface Filters {
@@ -64,11 +62,9 @@ interface Filters {
 
 export class WebhookPipeline {
   private compiled = new Map<string, CompiledFilter>();
-  private readonly decoding: DecodeBudget;
+  private readonly decoding = new DecodeBudget();
 
-  constructor(private readonly deps: PipelineDependencies) {
-    this.decoding = deps.decoding ?? new DecodeBudget();
-  }
+  constructor(private readonly deps: PipelineDependencies) {}
 
   async handle(delivery: Delivery): Promise<DeliveryResult> {
     // Before the first load a miss would be a false 404: say "not yet" instead.
