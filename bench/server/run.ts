@@ -6,7 +6,7 @@
 // idle RSS from /proc, and writes a markdown report. Everything it starts is stopped at the end.
 //
 //   npx projen bench:server [--duration 6] [--rounds 3] [--connections 20] [--warmup 2]
-//     [--settle 5] [--targets receiver,baseline,webhook,nc] [--cases rejected,accepted]
+//     [--settle 5] [--rest 30] [--targets receiver,baseline,webhook,nc] [--cases rejected,accepted]
 //     [--log-level info] [--write-docs] [--cpu-prof]
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -41,6 +41,7 @@ interface Options {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly settleSeconds: number;
+  readonly restSeconds: number;
   readonly targets: readonly TargetId[];
   readonly cases: readonly CaseId[];
   readonly writeDocs: boolean;
@@ -57,6 +58,7 @@ function _parse(argv: readonly string[]) {
       'connections': { type: 'string', default: '20' },
       'warmup': { type: 'string', default: '2' },
       'settle': { type: 'string', default: '5' },
+      'rest': { type: 'string', default: '30' },
       'targets': { type: 'string', default: ALL_TARGETS.join(',') },
       'cases': { type: 'string', default: ALL_CASES.join(',') },
       'log-level': { type: 'string', default: 'info' },
@@ -88,12 +90,16 @@ function _options(argv: readonly string[]): Options {
   for (const c of cases) {
     if (!ALL_CASES.includes(c)) throw new UsageError(`--cases: unknown case "${c}" (use ${ALL_CASES.join(', ')})`);
   }
+  const settleSeconds = bounded('settle', values.settle!, 0, 30);
+  const restSeconds = bounded('rest', values.rest!, 0, 120);
+  if (restSeconds < settleSeconds) throw new UsageError(`--rest ${restSeconds} is earlier than --settle ${settleSeconds}: the at-rest reading comes after the idle one`);
   return {
     durationSeconds: bounded('duration', values.duration!, 1, 30),
     rounds: bounded('rounds', values.rounds!, 1, 5),
     connections: bounded('connections', values.connections!, 1, 200),
     warmupSeconds: bounded('warmup', values.warmup!, 0, 10),
-    settleSeconds: bounded('settle', values.settle!, 0, 30),
+    settleSeconds,
+    restSeconds,
     targets,
     cases,
     writeDocs: values['write-docs']!,
@@ -172,6 +178,12 @@ async function main(): Promise<void> {
     _log(`settling ${options.settleSeconds} s before reading idle RSS`);
     await _sleep(options.settleSeconds * 1000);
     const idleRss = new Map(targets.map((t) => [t.id, t.child.rss()]));
+    // V8 keeps the young generation it grew during start-up until its memory reducer runs (about
+    // 8 s after start-up), and Go returns freed memory to the OS over minutes: a second reading,
+    // still before any load, shows each process at rest.
+    _log(`reading RSS at rest ${options.restSeconds} s after start-up`);
+    await _sleep((options.restSeconds - options.settleSeconds) * 1000);
+    const restRss = new Map(targets.map((t) => [t.id, t.child.rss()]));
 
     const deliveries = {
       accepted: githubPushDelivery(fixture, token, 'accepted'),
@@ -231,7 +243,7 @@ async function main(): Promise<void> {
     }
 
     const memory: MemoryRow[] = targets.map((t) => ({
-      target: t.id, label: t.label, idleRssBytes: idleRss.get(t.id)!, peakRssBytes: t.child.peakRss(),
+      target: t.id, label: t.label, idleRssBytes: idleRss.get(t.id)!, restRssBytes: restRss.get(t.id)!, peakRssBytes: t.child.peakRss(),
     }));
     const markdown = renderMarkdown({
       command,
@@ -248,6 +260,8 @@ async function main(): Promise<void> {
       durationSeconds: options.durationSeconds,
       warmupSeconds: options.warmupSeconds,
       rounds: options.rounds,
+      settleSeconds: options.settleSeconds,
+      restSeconds: options.restSeconds,
       fixtureBytes: fixture.length,
       serverLogLevel: options.serverLogLevel,
       loadBefore,

@@ -22,8 +22,8 @@ const ncAccepted = cases('nc', 'notification-controller v1.9.3', 'accepted', 200
   { serverAccepted: 181, patches: 181, patchErrors: 0, patchesCanceled: 6, updatesSeen: 182 },
 ]);
 const memory: MemoryRow[] = [
-  { target: 'receiver', label: 'this server', idleRssBytes: 95_400_000, peakRssBytes: 133_100_000 },
-  { target: 'nc', label: 'notification-controller v1.9.3', idleRssBytes: 83_000_000, peakRssBytes: 99_600_000 },
+  { target: 'receiver', label: 'this server', idleRssBytes: 97_900_000, restRssBytes: 95_400_000, peakRssBytes: 133_100_000 },
+  { target: 'nc', label: 'notification-controller v1.9.3', idleRssBytes: 84_100_000, restRssBytes: 83_000_000, peakRssBytes: 99_600_000 },
 ];
 
 const facts: RunFacts = {
@@ -41,6 +41,8 @@ const facts: RunFacts = {
   durationSeconds: 6,
   warmupSeconds: 2,
   rounds: 3,
+  settleSeconds: 5,
+  restSeconds: 30,
   fixtureBytes: 4765,
   serverLogLevel: 'info',
   loadBefore: '1 1 1',
@@ -49,18 +51,27 @@ const facts: RunFacts = {
 };
 
 describe('bench:server report', () => {
-  test('this server against notification-controller: ratios of the medians, idle RSS side by side, no target to meet', () => {
+  test('this server against notification-controller: ratios of the medians, idle RSS at rest side by side, no target to meet', () => {
     const rows = verdicts([receiverRejected, receiverAccepted, ncRejected, ncAccepted], memory);
     const byName = (name: string) => rows.find((r) => r.name === name);
     expect(byName('Rejected: this server / notification-controller (req/s)')).toMatchObject({ measured: '4.00×', target: '—', comparison: true });
     expect(byName('Accepted: this server / notification-controller (req/s)')).toMatchObject({ measured: '22.22×', target: '—', comparison: true });
-    expect(byName('Idle RSS: this server / notification-controller')).toMatchObject({ measured: '95.4 MB / 83.0 MB = 1.15×', comparison: true });
+    expect(byName('Idle RSS at rest: this server / notification-controller')).toMatchObject({ measured: '95.4 MB / 83.0 MB = 1.15×', comparison: true });
 
     const markdown = renderMarkdown(facts, [receiverRejected, receiverAccepted, ncRejected, ncAccepted], memory);
     expect(markdown).toContain('| Rejected: this server / notification-controller (req/s) | 4.00× | — | — |');
-    expect(markdown).toContain('| Idle RSS: this server / notification-controller | 95.4 MB / 83.0 MB = 1.15× | — | — |');
+    expect(markdown).toContain('| Idle RSS at rest: this server / notification-controller | 95.4 MB / 83.0 MB = 1.15× | — | — |');
     expect(markdown).toContain('Flux notification-controller v1.9.3 (go1.26.8)');
-    expect(markdown).toContain('| notification-controller v1.9.3 | 83.0 MB | 99.6 MB |');
+    expect(markdown).toContain('| Target | Idle RSS 5 s after start-up | Idle RSS at rest (30 s) | Peak RSS (VmHWM, end of run) |');
+    expect(markdown).toContain('| notification-controller v1.9.3 | 84.1 MB | 83.0 MB | 99.6 MB |');
+  });
+
+  test('the idle RSS target is held to the reading at rest, not the one right after start-up', () => {
+    const idle = (startUp: number, rest: number) =>
+      verdicts([], [{ target: 'receiver', label: 'this server', idleRssBytes: startUp, restRssBytes: rest, peakRssBytes: 1 }])
+        .find((v) => v.name === 'Idle RSS of this server (at rest)');
+    expect(idle(61_000_000, 55_200_000)).toMatchObject({ measured: '55.2 MB', target: '≤ 60 MB', met: true });
+    expect(idle(55_000_000, 60_100_000)).toMatchObject({ measured: '60.1 MB', met: false });
   });
 
   test('PATCHes the target canceled are shown apart from the ones it sent', () => {

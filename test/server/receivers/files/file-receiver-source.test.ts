@@ -1,10 +1,13 @@
 // Files mode loading on its own (no server): formats, multi-document files, directories, the
-// problems reported for bad documents, Secrets as mounted files.
+// problems reported for bad documents, Secrets as mounted files, the safety-net poll.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadReceiverFiles } from '../../../../server/receivers/files/file-receiver-source';
+import { createLogger } from '../../../../server/observability/logger';
+import { FileReceiverSource, loadReceiverFiles, RACY_WINDOW_MS, receiverFilesSignature } from '../../../../server/receivers/files/file-receiver-source';
+import * as receiverFiles from '../../../../server/receivers/files/receiver-files';
 import { hookPath } from '../../../../src/model';
+import { projectAtomically } from '../../receiver-fixture';
 
 describe('loadReceiverFiles', () => {
   let dir: string;
@@ -110,5 +113,85 @@ spec:
 `);
     const [r] = loadReceiverFiles({ receivers, defaultNamespace: 'x' }).receivers;
     expect(r).toMatchObject({ ready: true, webhookPath: '/hook/83579a735892e34a07366333c25cb279278d29531730c414ea9870a01885f586' });
+  });
+});
+
+describe('the safety-net poll', () => {
+  let dir: string;
+  let options: { receivers: string; secretsDir: string };
+  const definition = (name: string) => `apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ${name}
+spec:
+  type: generic
+  secretRef:
+    name: tok
+  resources:
+    - kind: GitRepository
+      name: app
+`;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-poll-'));
+    options = { receivers: path.join(dir, 'receivers'), secretsDir: path.join(dir, 'secrets') };
+    fs.mkdirSync(options.receivers);
+    fs.writeFileSync(path.join(options.receivers, 'a.yaml'), definition('aaa'));
+    projectAtomically(path.join(options.secretsDir, 'tok'), { token: 'first' }, 1);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Checked as if a while later: a file changed within the racy window gives no signature.
+  const later = () => receiverFilesSignature(options, Date.now() + RACY_WINDOW_MS + 1000);
+
+  test('the signature stays the same while nothing changes, and changes with anything a load reads', () => {
+    const before = later();
+    expect(before).toEqual(expect.any(String));
+    expect(later()).toBe(before);
+    const changes: [string, () => void][] = [
+      // Same size, so only the file's times tell.
+      ['a definition rewritten', () => fs.writeFileSync(path.join(options.receivers, 'a.yaml'), definition('bbb'))],
+      ['a definition file added', () => fs.writeFileSync(path.join(options.receivers, 'b.yaml'), definition('ccc'))],
+      ['a Secret swapped the way the kubelet does', () => projectAtomically(path.join(options.secretsDir, 'tok'), { token: 'other' }, 2)],
+      ['a Secret key added', () => fs.writeFileSync(path.join(options.secretsDir, 'tok', 'token.next'), 'next')],
+      ['a Secret removed', () => fs.rmSync(path.join(options.secretsDir, 'tok'), { recursive: true })],
+    ];
+    let previous = before;
+    for (const [what, change] of changes) {
+      change();
+      const now = later();
+      expect({ what, changed: now !== previous }).toEqual({ what, changed: true });
+      previous = now;
+    }
+  });
+
+  test('no signature while a file changed within the racy window', () => {
+    expect(receiverFilesSignature(options)).toBeUndefined();
+    expect(later()).toEqual(expect.any(String));
+  });
+
+  test('an unchanged tree is not parsed again; a change the watch missed is loaded by the next poll', async () => {
+    // Past the racy window, so the first load's signature is trusted.
+    await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
+    const parse = jest.spyOn(receiverFiles, 'parseDefinitionFile');
+    const log = createLogger('error', () => undefined);
+    const source = new FileReceiverSource({ ...options, defaultNamespace: 'ns', log, pollMs: 20, debounceMs: 60_000 });
+    const paths: (string | undefined)[] = [];
+    await source.start((served) => paths.push(served[0]?.webhookPath));
+    try {
+      expect(parse).toHaveBeenCalledTimes(1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(parse).toHaveBeenCalledTimes(1);
+      // The watch only schedules a reload a minute later (debounceMs): the poll has to find it.
+      projectAtomically(path.join(options.secretsDir, 'tok'), { token: 'second' }, 2);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(paths).toEqual([hookPath('first', 'aaa', 'ns'), hookPath('second', 'aaa', 'ns')]);
+    } finally {
+      await source.stop();
+    }
   });
 });
