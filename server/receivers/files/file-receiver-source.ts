@@ -70,9 +70,11 @@ export class FileReceiverSource implements ReceiverSource {
       throw new Error(`cannot read receiver definitions from ${this.options.receivers}: ${(err as Error).message}`);
     }
     this.reload();
-    for (const dir of this._watchedDirectories()) {
+    for (const { dir, relevant } of this._watchedDirectories()) {
       try {
-        const watcher = fs.watch(dir, { recursive: true, persistent: false }, () => this._schedule());
+        const watcher = fs.watch(dir, { recursive: true, persistent: false }, (_event, name) => {
+          if (relevant(name)) this._schedule();
+        });
         watcher.on('error', (err) => this.options.log.warn('file watch failed; relying on periodic rescans', { dir, error: err }));
         this.watchers.push(watcher);
       } catch (err) {
@@ -137,16 +139,38 @@ export class FileReceiverSource implements ReceiverSource {
     this.timer = setTimeout(() => this.reload(), this.options.debounceMs ?? 200);
   }
 
-  private _watchedDirectories(): string[] {
-    const dirs: string[] = [];
+  /**
+   * The directories to watch, and which changes in each matter. A single definitions file is
+   * watched through its directory (the kubelet replaces it by swapping `..data`), where other
+   * files may change all the time: only its own name and the kubelet's `..` entries count there.
+   */
+  private _watchedDirectories(): _Watched[] {
+    const any = (): boolean => true;
+    const watched: _Watched[] = [];
+    let isDirectory = false;
     try {
-      dirs.push(fs.statSync(this.options.receivers).isDirectory() ? this.options.receivers : path.dirname(this.options.receivers));
+      isDirectory = fs.statSync(this.options.receivers).isDirectory();
     } catch {
-      dirs.push(path.dirname(this.options.receivers));
+      isDirectory = false;
     }
-    if (this.options.secretsDir && fs.existsSync(this.options.secretsDir)) dirs.push(this.options.secretsDir);
-    return dirs;
+    if (isDirectory) {
+      watched.push({ dir: this.options.receivers, relevant: any });
+    } else {
+      const base = path.basename(this.options.receivers);
+      watched.push({
+        dir: path.dirname(this.options.receivers),
+        relevant: (name) => name === null || String(name) === base || String(name).startsWith('..'),
+      });
+    }
+    if (this.options.secretsDir && fs.existsSync(this.options.secretsDir)) watched.push({ dir: this.options.secretsDir, relevant: any });
+    return watched;
   }
+}
+
+interface _Watched {
+  readonly dir: string;
+  /** Whether a change to `name` (relative to `dir`, null when the platform does not say) may change a load. */
+  readonly relevant: (name: string | Buffer | null) => boolean;
 }
 
 /**

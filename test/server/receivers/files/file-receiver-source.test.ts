@@ -195,3 +195,59 @@ spec:
     }
   });
 });
+
+describe('watching a single definitions file', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-single-'));
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('other files changing beside it cause no reload; the kubelet swapping it does', async () => {
+    const config = path.join(dir, 'config');
+    const secrets = path.join(dir, 'secrets');
+    const receiverYaml = (name: string) => `apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: ${name}
+spec:
+  type: generic
+  secretRef:
+    name: tok
+  resources:
+    - kind: GitRepository
+      name: app
+`;
+    projectAtomically(config, { 'receivers.yaml': receiverYaml('first') }, 1);
+    projectAtomically(path.join(secrets, 'tok'), { token: 't' }, 1);
+    const parse = jest.spyOn(receiverFiles, 'parseDefinitionFile');
+    const source = new FileReceiverSource({
+      receivers: path.join(config, 'receivers.yaml'),
+      secretsDir: secrets,
+      defaultNamespace: 'ns',
+      log: createLogger('error', () => undefined),
+      debounceMs: 20,
+      pollMs: 60_000,
+    });
+    const names: string[] = [];
+    await source.start((served) => names.push(served.map((r) => r.key).join(',')));
+    try {
+      for (let i = 0; i < 5; i++) {
+        fs.writeFileSync(path.join(config, `other-${i}.log`), `line ${i}\n`);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(parse).toHaveBeenCalledTimes(1);
+      projectAtomically(config, { 'receivers.yaml': receiverYaml('second') }, 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(names).toEqual(['ns/first', 'ns/second']);
+    } finally {
+      await source.stop();
+    }
+  });
+});
