@@ -1,6 +1,7 @@
 // One log line and the metrics for every request that reached the `/hook/` handler. Nothing
 // derived from the request path is recorded: a matched receiver is named by namespace/name, an
 // unmatched request by nothing at all.
+import type { BoundObserver } from '../observability/bound-histogram';
 import type { Logger } from '../observability/logger';
 import { HANDLER_LABEL, ReceiverMetrics } from '../observability/metrics';
 import { targetSummary, type DeliveryResult, type WebhookObserver } from '../pipeline/delivery';
@@ -12,10 +13,17 @@ import { targetSummary, type DeliveryResult, type WebhookObserver } from '../pip
  */
 export const LOG_VALUE_MAX_CHARS = 1024;
 
-/** The metric children one (method, status) pair updates; prom-client hashes a labels object per call otherwise. */
+/** The histogram series one (method, status) pair updates, bound once. */
 interface _HttpSeries {
-  readonly duration: { observe(value: number): void };
-  readonly size: { observe(value: number): void };
+  readonly duration: BoundObserver;
+  readonly size: BoundObserver;
+}
+
+/** One series of the deliveries counter: counted here, added to the counter when scraped. */
+interface _DeliverySeries {
+  readonly labels: { readonly namespace: string; readonly name: string; readonly type: string; readonly outcome: string };
+  count: number;
+  reported: number;
 }
 
 export class DeliveryRecorder implements WebhookObserver {
@@ -24,10 +32,17 @@ export class DeliveryRecorder implements WebhookObserver {
   private drainWaiters: (() => void)[] = [];
   // Bounded: methods are the ones Node's parser knows, statuses and outcomes are ours, receivers exist.
   private readonly httpSeries = new Map<string, _HttpSeries>();
-  private readonly deliverySeries = new Map<string, { inc(): void }>();
+  private readonly deliverySeries = new Map<string, _DeliverySeries>();
 
   constructor(private readonly log: Logger, private readonly metrics: ReceiverMetrics) {
     metrics.inflightNow = () => (this.everStarted ? this.inflightCount : undefined);
+    metrics.flushDeliveries = () => {
+      for (const s of this.deliverySeries.values()) {
+        if (s.count === s.reported) continue;
+        metrics.deliveries.inc(s.labels, s.count - s.reported);
+        s.reported = s.count;
+      }
+    };
   }
 
   started(): void {
@@ -60,7 +75,7 @@ export class DeliveryRecorder implements WebhookObserver {
     // Headers only (Content-Length: 0) as in Flux, unless a JSON answer was asked for.
     http.size.observe(bytes);
     const r = result.receiver;
-    this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).inc();
+    this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).count++;
     if (r && result.verificationKey) this.metrics.verificationKeys.inc({ namespace: r.namespace, name: r.name, key: result.verificationKey });
     if (r && result.outcome === 'duplicate') this.metrics.duplicates.inc({ namespace: r.namespace, name: r.name, type: r.type });
     const fields = {
@@ -89,17 +104,17 @@ export class DeliveryRecorder implements WebhookObserver {
     let series = this.httpSeries.get(key);
     if (!series) {
       const labels = { service: '', handler: HANDLER_LABEL, method, code: String(status) };
-      series = { duration: this.metrics.requestDuration.labels(labels), size: this.metrics.responseSize.labels(labels) };
+      series = { duration: this.metrics.requestDuration.bind(labels), size: this.metrics.responseSize.bind(labels) };
       this.httpSeries.set(key, series);
     }
     return series;
   }
 
-  private _deliverySeries(namespace: string, name: string, type: string, outcome: string): { inc(): void } {
+  private _deliverySeries(namespace: string, name: string, type: string, outcome: string): _DeliverySeries {
     const key = `${namespace}\u0000${name}\u0000${type}\u0000${outcome}`;
     let series = this.deliverySeries.get(key);
     if (!series) {
-      series = this.metrics.deliveries.labels({ namespace, name, type, outcome });
+      series = { labels: { namespace, name, type, outcome }, count: 0, reported: 0 };
       this.deliverySeries.set(key, series);
     }
     return series;

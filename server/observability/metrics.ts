@@ -1,7 +1,8 @@
 // Prometheus metrics. The HTTP metrics mirror Flux's (slok/go-http-metrics, prefix
 // `gotk_receiver`, handler label fixed to `/hook/`); the receiver metrics are ours. No label ever
 // carries a path or a token: receiver labels are set only for receivers that exist.
-import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Registry } from 'prom-client';
+import { BoundHistogram } from './bound-histogram';
 
 /** The handler label of every HTTP metric, like Flux without `--export-http-path-metrics`. */
 export const HANDLER_LABEL = '/hook/';
@@ -10,10 +11,12 @@ export type TargetOutcome = 'patched' | 'filtered_out' | 'failed';
 
 export class ReceiverMetrics {
   readonly registry = new Registry();
-  readonly requestDuration: Histogram<'service' | 'handler' | 'method' | 'code'>;
-  readonly responseSize: Histogram<'service' | 'handler' | 'method' | 'code'>;
+  readonly requestDuration: BoundHistogram<'service' | 'handler' | 'method' | 'code'>;
+  readonly responseSize: BoundHistogram<'service' | 'handler' | 'method' | 'code'>;
   readonly inflight: Gauge<'service' | 'handler'>;
   readonly deliveries: Counter<'namespace' | 'name' | 'type' | 'outcome'>;
+  /** Adds the deliveries counted since the last scrape to `deliveries` (the DeliveryRecorder sets it). */
+  flushDeliveries?: () => void;
   readonly targets: Counter<'namespace' | 'name' | 'kind' | 'outcome'>;
   readonly patches: Counter<'outcome'>;
   readonly coalesced: Counter;
@@ -33,14 +36,14 @@ export class ReceiverMetrics {
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
-    this.requestDuration = new Histogram({
+    this.requestDuration = new BoundHistogram({
       name: 'gotk_receiver_http_request_duration_seconds',
       help: 'The latency of the HTTP requests.',
       labelNames: ['service', 'handler', 'method', 'code'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.responseSize = new Histogram({
+    this.responseSize = new BoundHistogram({
       name: 'gotk_receiver_http_response_size_bytes',
       help: 'The size of the HTTP responses.',
       labelNames: ['service', 'handler', 'method', 'code'],
@@ -72,6 +75,8 @@ export class ReceiverMetrics {
       help: 'Webhook deliveries by receiver, type and outcome (receiver labels are empty when no receiver matched).',
       labelNames: ['namespace', 'name', 'type', 'outcome'],
       registers,
+      // Counted per request in plain numbers, added here when scraped (no label hashing per request).
+      collect: () => this.flushDeliveries?.(),
     });
     this.targets = new Counter({
       name: 'flux_webhook_receiver_target_objects_total',
