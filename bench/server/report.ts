@@ -66,7 +66,6 @@ export interface RunFacts {
 export const TARGETS = {
   rejectedVsBaseline: 0.8,
   acceptedVsBaseline: 0.6,
-  acceptedVsWebhook: 5,
   idleRssBytes: 60e6,
 } as const;
 
@@ -119,7 +118,8 @@ export function verdicts(cases: readonly CaseRuns[], memory: readonly MemoryRow[
   return [
     ratio('Rejected: this server / baseline (req/s)', rps('receiver', 'rejected'), rps('baseline', 'rejected'), TARGETS.rejectedVsBaseline),
     ratio('Accepted, hot target: this server / baseline (req/s)', rps('receiver', 'accepted'), rps('baseline', 'accepted'), TARGETS.acceptedVsBaseline),
-    ratio('Accepted: this server / adnanh/webhook (req/s)', rps('receiver', 'accepted'), rps('webhook', 'accepted'), TARGETS.acceptedVsWebhook),
+    // A reference, no longer a target (issue 14): adnanh/webhook answers before its command runs.
+    versus('Accepted: this server / adnanh/webhook (req/s)', rps('receiver', 'accepted'), rps('webhook', 'accepted')),
     receiverMemory
       ? { name: 'Idle RSS of this server (at rest)', measured: _mb(receiverMemory.restRssBytes), target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: receiverMemory.restRssBytes <= TARGETS.idleRssBytes }
       : { name: 'Idle RSS of this server (at rest)', measured: 'n/a', target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: undefined },

@@ -91,3 +91,12 @@ describe('bench:server report', () => {
     expect(renderMarkdown(facts, [receiverRejected, mixed], memory)).toContain('| Rejected: this server / notification-controller (req/s) | n/a | — | not measured |');
   });
 });
+
+describe('bench:server report: adnanh/webhook', () => {
+  test('is a reference beside this server, not a target to meet (it answers before its command runs)', () => {
+    const webhookAccepted = cases('webhook', 'adnanh/webhook', 'accepted', 200, [run(4000, { 200: 8000 })]);
+    const row = verdicts([receiverAccepted, webhookAccepted], memory).find((v) => v.name === 'Accepted: this server / adnanh/webhook (req/s)');
+    expect(row).toMatchObject({ target: '—', met: undefined, comparison: true });
+    expect(row!.measured).toMatch(/^\d+\.\d\d×$/);
+  });
+});
