@@ -9,11 +9,8 @@ import * as receiverFiles from '../../../../server/receivers/files/receiver-file
 import { hookPath } from '../../../../src/model';
 import { projectAtomically } from '../../receiver-fixture';
 
-describe('loadReceiverFiles', () => {
-  let dir: string;
-  let receivers: string;
-  let secrets: string;
-  const doc = (name: string, extra = '') => `apiVersion: notification.toolkit.fluxcd.io/v1
+/** A generic Receiver using the Secret `tok`. */
+const doc = (name: string, extra = '') => `apiVersion: notification.toolkit.fluxcd.io/v1
 kind: Receiver
 metadata:
   name: ${name}
@@ -25,6 +22,11 @@ spec:
     - kind: GitRepository
       name: app
 ${extra}`;
+
+describe('loadReceiverFiles', () => {
+  let dir: string;
+  let receivers: string;
+  let secrets: string;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-'));
@@ -119,24 +121,12 @@ spec:
 describe('the safety-net poll', () => {
   let dir: string;
   let options: { receivers: string; secretsDir: string };
-  const definition = (name: string) => `apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
-metadata:
-  name: ${name}
-spec:
-  type: generic
-  secretRef:
-    name: tok
-  resources:
-    - kind: GitRepository
-      name: app
-`;
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-poll-'));
     options = { receivers: path.join(dir, 'receivers'), secretsDir: path.join(dir, 'secrets') };
     fs.mkdirSync(options.receivers);
-    fs.writeFileSync(path.join(options.receivers, 'a.yaml'), definition('aaa'));
+    fs.writeFileSync(path.join(options.receivers, 'a.yaml'), doc('aaa'));
     projectAtomically(path.join(options.secretsDir, 'tok'), { token: 'first' }, 1);
   });
 
@@ -154,8 +144,8 @@ spec:
     expect(later()).toBe(before);
     const changes: [string, () => void][] = [
       // Same size, so only the file's times tell.
-      ['a definition rewritten', () => fs.writeFileSync(path.join(options.receivers, 'a.yaml'), definition('bbb'))],
-      ['a definition file added', () => fs.writeFileSync(path.join(options.receivers, 'b.yaml'), definition('ccc'))],
+      ['a definition rewritten', () => fs.writeFileSync(path.join(options.receivers, 'a.yaml'), doc('bbb'))],
+      ['a definition file added', () => fs.writeFileSync(path.join(options.receivers, 'b.yaml'), doc('ccc'))],
       ['a Secret swapped the way the kubelet does', () => projectAtomically(path.join(options.secretsDir, 'tok'), { token: 'other' }, 2)],
       ['a Secret key added', () => fs.writeFileSync(path.join(options.secretsDir, 'tok', 'token.next'), 'next')],
       ['a Secret removed', () => fs.rmSync(path.join(options.secretsDir, 'tok'), { recursive: true })],
@@ -211,19 +201,7 @@ describe('watching a single definitions file', () => {
   test('other files changing beside it cause no reload; the kubelet swapping it does', async () => {
     const config = path.join(dir, 'config');
     const secrets = path.join(dir, 'secrets');
-    const receiverYaml = (name: string) => `apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
-metadata:
-  name: ${name}
-spec:
-  type: generic
-  secretRef:
-    name: tok
-  resources:
-    - kind: GitRepository
-      name: app
-`;
-    projectAtomically(config, { 'receivers.yaml': receiverYaml('first') }, 1);
+    projectAtomically(config, { 'receivers.yaml': doc('first') }, 1);
     projectAtomically(path.join(secrets, 'tok'), { token: 't' }, 1);
     const parse = jest.spyOn(receiverFiles, 'parseDefinitionFile');
     const source = new FileReceiverSource({
@@ -243,7 +221,7 @@ spec:
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(parse).toHaveBeenCalledTimes(1);
-      projectAtomically(config, { 'receivers.yaml': receiverYaml('second') }, 2);
+      projectAtomically(config, { 'receivers.yaml': doc('second') }, 2);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(names).toEqual(['ns/first', 'ns/second']);
     } finally {
