@@ -2,8 +2,8 @@
 // only its own receiver out of service; changes (including Kubernetes' atomic `..data` symlink
 // swaps) are picked up by fs.watch + debounce + a full reload, with a slow poll as a safety net.
 // The poll only stats the files a load reads and reloads when one of them changed: re-parsing
-// everything every 10 s kept the process busy at rest (and, after a few rounds, V8 optimised the
-// parsers: 3.3 MB more resident memory, docs/benchmarks.md).
+// everything every 10 s kept the process busy at rest (and, after a few rounds, V8 optimized the
+// parsers: about 3 MB more resident memory, docs/benchmarks.md).
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
