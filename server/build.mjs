@@ -186,41 +186,32 @@ const onDemandChunk = {
       resolveDir: root,
       loader: 'js',
     }));
+    // Where client-node imports a package that lives in the chunk, it gets a stand-in forwarding
+    // to the chunk's copy on first use.
+    const forwardToChunk = (specifier, importer, lines) => {
+      const namespace = `on-demand-${specifier}`;
+      b.onResolve({ filter: new RegExp(`^${specifier}$`) }, (args) => (importer.test(args.importer) ? { path: specifier, namespace } : undefined));
+      b.onLoad({ filter: /.*/, namespace }, () => ({ contents: [...lines, ''].join('\n'), resolveDir: root, loader: 'js' }));
+    };
     // config.js's `new SocksProxyAgent(proxyUrl, options)` gets the chunk's class.
-    b.onResolve({ filter: /^socks-proxy-agent$/ }, (args) => (/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/.test(args.importer)
-      ? { path: 'socks-proxy-agent', namespace: 'on-demand-socks' }
-      : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'on-demand-socks' }, () => ({
-      contents: [
-        'export class SocksProxyAgent {',
-        '  constructor(...args) {',
-        "    return new (require('on-demand-chunk')().socks.SocksProxyAgent)(...args);",
-        '  }',
-        '}',
-        '',
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'js',
-    }));
+    forwardToChunk('socks-proxy-agent', /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/, [
+      'export class SocksProxyAgent {',
+      '  constructor(...args) {',
+      "    return new (require('on-demand-chunk')().socks.SocksProxyAgent)(...args);",
+      '  }',
+      '}',
+    ]);
     // config.js's `new Headers()` and the typed API's `fetch(...)` get the chunk's node-fetch.
-    b.onResolve({ filter: /^node-fetch$/ }, (args) => (/[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/](config|gen[\\/]http[\\/]isomorphic-fetch)\.js$/.test(args.importer)
-      ? { path: 'node-fetch', namespace: 'on-demand-node-fetch' }
-      : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'on-demand-node-fetch' }, () => ({
-      contents: [
-        'export class Headers {',
-        '  constructor(...args) {',
-        "    return new (require('on-demand-chunk')().nodeFetch.Headers)(...args);",
-        '  }',
-        '}',
-        'export default function fetch(...args) {',
-        "  return require('on-demand-chunk')().nodeFetch.default(...args);",
-        '}',
-        '',
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'js',
-    }));
+    forwardToChunk('node-fetch', /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/](config|gen[\\/]http[\\/]isomorphic-fetch)\.js$/, [
+      'export class Headers {',
+      '  constructor(...args) {',
+      "    return new (require('on-demand-chunk')().nodeFetch.Headers)(...args);",
+      '  }',
+      '}',
+      'export default function fetch(...args) {',
+      "  return require('on-demand-chunk')().nodeFetch.default(...args);",
+      '}',
+    ]);
     b.onResolve({ filter: /^on-demand-chunk$/ }, () => ({ path: 'on-demand-chunk', namespace: 'on-demand-chunk' }));
     b.onLoad({ filter: /.*/, namespace: 'on-demand-chunk' }, () => ({
       contents: [
