@@ -97,7 +97,6 @@ export class MetadataInformer {
         this.resolvedType ??= await this.client.resourceType(this.apiVersion, this.kind);
         if (!this.resourceVersion) {
           const list = await this.client.listMetadata(this.resolvedType, this.namespace);
-          // kube-apiserver answers an empty (or not yet existing) namespace with `"items": null`.
           this.objects = new Map(list.items.map((o) => [o.metadata.name, _slim(o)]));
           this.resourceVersion = list.metadata.resourceVersion ?? '';
           this.lastError = undefined;
