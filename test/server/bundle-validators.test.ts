@@ -1,18 +1,12 @@
 // The bundle carries its ajv validators as code generated at build time (server/build.mjs), not
 // compiled at start-up: the bundled executable must judge Receiver documents and CDEvents exactly
 // as the server's sources do (which compile the same schemas with ajv at run time).
-import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { stringify } from 'yaml';
 import { validate, webhookRequest } from './providers/provider-request';
 import { send } from './receiver-fixture';
+import { BundleProcess } from './reliability/bundle-process';
 import { checkReceiverDefinition } from '../../server/receivers/files/receiver-document-check';
-import { hookPath, SERVER_NODE_FLAGS } from '../../src/model';
-import { freePort } from '../harness/apiserver';
-import { adminKubeconfigPath, eventually } from '../harness/kube';
-import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
+import { hookPath } from '../../src/model';
+import { eventually } from '../harness/kube';
 
 const NS = 'validators';
 const TOKEN = 'validators-token';
@@ -32,33 +26,20 @@ const cdevent = (timestamp: string): string => JSON.stringify({
 });
 
 describe('precompiled validators in the bundle', () => {
-  let proc: ChildProcess;
-  let output = '';
+  let server: BundleProcess;
   let hookUrl: string;
-  const lines = (): Record<string, unknown>[] => output.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (): Record<string, unknown>[] => server.lines();
 
   beforeAll(async () => {
-    buildServerBundle();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-validators-'));
-    fs.writeFileSync(path.join(dir, 'receivers.yaml'), DOCUMENTS.map((d) => stringify(d)).join('---\n'));
-    fs.mkdirSync(path.join(dir, 'secrets', 'token'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'secrets', 'token', 'token'), TOKEN);
-    const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
-    proc = spawn(process.execPath, [
-      ...SERVER_NODE_FLAGS, SERVER_BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--secrets-dir', path.join(dir, 'secrets'), '--kubeconfig', adminKubeconfigPath(),
-      '--listen', `127.0.0.1:${ports.webhook}`, '--metrics-listen', `127.0.0.1:${ports.metrics}`, '--health-listen', `127.0.0.1:${ports.health}`,
-    ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.on('data', (c) => (output += c));
-    proc.stderr!.on('data', (c) => (output += c));
+    server = await BundleProcess.start({ receivers: DOCUMENTS, tokens: { token: TOKEN } });
+    // The problems are logged before this line; the log is flushed every 50 ms.
     await eventually('receivers loaded', async () => lines().find((l) => l.msg === 'receivers loaded'), 20_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${output}`);
+      throw new Error(`${(e as Error).message}\n${server.stdout}`);
     });
-    hookUrl = `http://127.0.0.1:${ports.webhook}${hookPath(TOKEN, 'cd', NS)}`;
+    hookUrl = server.url(hookPath(TOKEN, 'cd', NS));
   });
 
-  afterAll(() => {
-    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
-  });
+  afterAll(() => server?.stop());
 
   test('invalid Receiver documents get the problems the sources find, field by field', () => {
     const logged = lines().filter((l) => l.msg === 'invalid receiver definition').map((l) => ({ object: l.object, field: l.field, error: l.error }));

@@ -18,7 +18,6 @@ import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
 import { send } from '../harness/http';
 import { adminKubeConfig, apply, kubeRequest } from '../harness/kube';
 
-
 export { send, type Sent } from '../harness/http';
 
 export interface FixtureOptions {

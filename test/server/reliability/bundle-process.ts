@@ -19,6 +19,12 @@ export interface BundleOptions {
   readonly kubeconfig?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly nodeArgs?: readonly string[];
+  /**
+   * Whether `start` waits for /readyz (false: for a server that cannot become ready, e.g. one whose
+   * API server is unreachable).
+   * @default true
+   */
+  readonly waitUntilReady?: boolean;
 }
 
 export class BundleProcess {
@@ -46,7 +52,7 @@ export class BundleProcess {
       '--rate-limit', 'off', '--generic-rate-limit', 'off',
     ], { env: { PATH: process.env.PATH, KUBECONFIG: options.kubeconfig ?? adminKubeconfigPath(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new BundleProcess(child, dir, ports);
-    await proc.ready();
+    if (options.waitUntilReady ?? true) await proc.ready();
     return proc;
   }
 
