@@ -11,7 +11,6 @@ import { statusOf } from '../harness/http';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
 import { SERVER_BUNDLE } from '../harness/server-bundle';
 
-
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 test('a generic-oidc delivery loads the OIDC verifier on demand and is judged by it', async () => {
