@@ -49,11 +49,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   minNodeVersion: '22.12.0',
 
   devDeps: [...serverDeps, ...toolDeps],
-  // The one runtime dependency shared by both halves: the constructs compile CEL filters at synth
+  // The runtime dependencies shared by both halves: the constructs compile CEL filters at synth
   // time with the server's environments (src/model/cel/). jsii accepts a non-jsii dependency only
-  // bundled; it is ESM-only, loaded by `require` (Node >= 20.19 / 22.12, see tsconfig below).
+  // bundled; cel-js is ESM-only, loaded by `require` (Node >= 20.19 / 22.12, see tsconfig below).
   bundledDeps: [
     '@marcbachmann/cel-js@8.0.0', // optional types + type checker (@bufbuild/cel cannot parse `.?`)
+    're2js@2.10.0', // CEL `matches` on RE2 (src/model/cel/re2-matches.ts): linear time, Go's syntax
   ],
 
   publishToPypi: {

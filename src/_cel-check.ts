@@ -1,7 +1,7 @@
 // CEL expressions checked at synth time with the server's own environments and compile step
 // (src/model/cel/), so an expression the bundled server or notification-controller would refuse
 // never reaches the cluster. Messages carry the compile error text the server logs.
-import { compileExpression, compileResourceFilter, requireBoolOutput } from './model/cel/cel-compile';
+import { compileExpression, compileResourceFilter } from './model/cel/cel-compile';
 import { oidcClaimsEnvironment } from './model/cel/cel-environment';
 
 interface Scope {
@@ -22,6 +22,9 @@ function hint(error: string, expression: string, scope: Scope): string {
   }
   if (/output type mismatch: expected bool/.test(error)) {
     return `the expression must return a bool: compare the value, e.g. \`${scope.example}\``;
+  }
+  if (error.includes('error parsing regexp')) {
+    return 'matches() takes an RE2 pattern, as Go\'s regexp reads it: no backreferences (\\1), lookahead or lookbehind, possessive or atomic groups; e.g. `req.ref.matches(\'^refs/heads/(main|release-.+)$\')`';
   }
   if (/undeclared reference to 'claims'/.test(error)) {
     return 'claims exists only for generic-oidc receivers: use res and req here';
@@ -49,8 +52,7 @@ export function assertCelFilter(what: string, expression: string | undefined, cl
  */
 export function assertOidcExpression(what: string, expression: string, mustBeBool: boolean): void {
   try {
-    const compiled = compileExpression(oidcClaimsEnvironment(), expression);
-    if (mustBeBool) requireBoolOutput(compiled);
+    compileExpression(oidcClaimsEnvironment(), expression, mustBeBool ? 'bool' : undefined);
   } catch (err) {
     const error = (err as Error).message;
     throw new Error(`${what} ${JSON.stringify(expression)} does not compile: ${error}: ${hint(error, expression, OIDC)}`);

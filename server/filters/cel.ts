@@ -7,7 +7,7 @@ import { decodeFirstJsonValue } from '../wire/json-decode';
 import { contentTypeListsJson } from '../wire/media-type';
 
 // Compiling is shared with the constructs (src/model/cel/cel-compile.ts); evaluating stays here.
-export { compileExpression, requireBoolOutput, type CompiledExpression } from '../../src/model/cel/cel-compile';
+export { compileExpression, type CompiledExpression } from '../../src/model/cel/cel-compile';
 
 export interface CompileFilterOptions {
   /** Declare `claims` (generic-oidc receivers only). */

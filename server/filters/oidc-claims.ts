@@ -1,7 +1,7 @@
 // generic-oidc `oidcProviders[].variables` and `validations`: CEL over `claims` and `vars`.
 // Variables are evaluated in order, each stored under `vars[name]` for the later ones; every
 // validation must return true, otherwise the messages of the failing ones are joined by "; ".
-import { compileExpression, requireBoolOutput, type CompiledExpression } from './cel';
+import { compileExpression, type CompiledExpression } from './cel';
 import { toCelMap } from './cel-values';
 import type { OidcProviderSpec } from '../../src/model';
 import { oidcClaimsEnvironment } from '../../src/model/cel/cel-environment';
@@ -24,8 +24,7 @@ export function compileClaimsProcessor(provider: Pick<OidcProviderSpec, 'variabl
   });
   const validations = (provider.validations ?? []).map((validation) => {
     try {
-      const compiled = compileExpression(env, validation.expression);
-      requireBoolOutput(compiled);
+      const compiled = compileExpression(env, validation.expression, 'bool');
       return { message: validation.message, compiled };
     } catch (err) {
       throw new Error(`invalid expression for validation ${JSON.stringify(validation.message)}: ${(err as Error).message}`);

@@ -95,6 +95,28 @@ describe('resourceFilter and targets[].filter are compiled at synth time like th
       .toThrow('receiver "other": targets[0] GitRepository "webapp" filter "claims.sub != \'\'" does not compile: failed to parse the CEL expression \'claims.sub != \'\'\': undeclared reference to \'claims\'');
   });
 
+  test('matches() takes RE2 patterns, as Flux compiles them: a pattern Go\'s regexp refuses fails the synth', () => {
+    expect(() => githubWithFilter("req.ref.matches('^refs/heads/(main)\\\\1$')")).toThrow(
+      'FluxReceivers app/receivers: receiver "webapp": resourceFilter "req.ref.matches(\'^refs/heads/(main)\\\\\\\\1$\')" does not compile: '
+      + 'failed to create CEL program: error parsing regexp: invalid escape sequence: `\\1`: '
+      + 'matches() takes an RE2 pattern, as Go\'s regexp reads it: no backreferences (\\1), lookahead or lookbehind, possessive or atomic groups; '
+      + "e.g. `req.ref.matches('^refs/heads/(main|release-.+)$')`",
+    );
+    const chart = new Chart(new App(), 'app', { namespace: 'flux-system' });
+    const server = new WebhookReceiver(chart, 'server');
+    const secret = kplus.Secret.fromSecretName(chart, 'token', 'webhook-token');
+    expect(() => server.addReceiver('webapp', {
+      provider: ReceiverProvider.github(),
+      secret,
+      targets: [ReconcileTarget.gitRepository('webapp', { filter: "req.head_commit.message.matches('(?=.*deploy)')" })],
+    })).toThrow('receiver "webapp": targets[0] GitRepository "webapp" filter "req.head_commit.message.matches(\'(?=.*deploy)\')" does not compile: '
+      + 'failed to create CEL program: error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+    // RE2 syntax that JavaScript's RegExp does not read is accepted: flags, POSIX classes, \\z.
+    for (const filter of ["req.ref.matches('(?i)^refs/heads/MAIN$')", "req.ref.matches('^refs/heads/[[:alnum:]_-]+\\\\z')", "matches(req.ref, '^refs/tags/v')"]) {
+      expect(githubWithFilter(filter).resourceFilter).toBe(filter);
+    }
+  });
+
   test('a standalone ReceiverDefinition is checked too (no construct to name)', () => {
     expect(() => new ReceiverDefinition({ name: 'a', namespace: 'n', provider: ReceiverProvider.genericOidc({ issuers: [oidcIssuer({})] }), targets: [ReconcileTarget.gitRepository('webapp')], resourceFilter: 'claims' }))
       .toThrow('receiver "a": resourceFilter "claims" does not compile: CEL expression output type mismatch: expected bool, got map');
@@ -104,6 +126,7 @@ describe('resourceFilter and targets[].filter are compiled at synth time like th
     const expressions = [
       'true', 'req.flag', 'req.flag == true', "res.metadata.name == 'x'", 'res.metadata.name ==', "'a'.reverse() == 'a'", "'a'.charAt(0)",
       'size(req) > 0', 'nope == 1', "claims.sub == 'x'", 'req.x.?y.hasValue()', "'%d'.format([1]) == '1'", '[1,2].last()',
+      "req.ref.matches('(a)\\\\1')", "req.ref.matches('(?i)a')", 'req.ref.matches(req.pattern)',
     ];
     for (const expression of expressions) {
       let serverError: string | undefined;

@@ -1,9 +1,10 @@
-// Compiling CEL the way Flux's fluxcd/pkg runtime/cel does: parse, type-check, and for filters and
-// validations require a bool output. Shared by the server (which then evaluates) and the
+// Compiling CEL the way Flux's fluxcd/pkg runtime/cel does: parse, type-check, for filters and
+// validations require a bool output, then build the program (constant regex patterns compiled). Shared by the server (which then evaluates) and the
 // constructs (which refuse at synth time what the server would refuse), so both report the same
 // error text.
 import type { Environment } from '@marcbachmann/cel-js';
 import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from './cel-environment';
+import { bindRe2Matches } from './re2-matches';
 
 /** A type-checked expression, reusable across evaluations. */
 export interface CompiledExpression {
@@ -24,8 +25,13 @@ function summary(err: unknown): string {
   return text;
 }
 
-/** Parses and type-checks an expression; throws an Error naming the expression on failure. */
-export function compileExpression(env: Environment, expression: string): CompiledExpression {
+/**
+ * Compiles an expression in Flux's steps (fluxcd/pkg runtime/cel `NewExpression`): parse and
+ * type-check, then the output type when `outputType` is given, then build the program, where
+ * constant `matches()` patterns are compiled (RE2, re2-matches.ts). Throws an Error with Flux's
+ * text for the step that failed.
+ */
+export function compileExpression(env: Environment, expression: string, outputType?: 'bool'): CompiledExpression {
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = env.parse(expression);
@@ -36,9 +42,20 @@ export function compileExpression(env: Environment, expression: string): Compile
   if (!checked.valid) {
     throw new Error(`failed to parse the CEL expression '${expression}': ${summary(checked.error)}`);
   }
+  const checkedType = checked.type ?? 'dyn';
+  // Like Flux, an expression whose type is only known at run time (`dyn`, e.g. `req.flag`) is
+  // rejected where a bool is required: write `req.flag == true`.
+  if (outputType !== undefined && checkedType !== outputType) {
+    throw new Error(`CEL expression output type mismatch: expected ${outputType}, got ${checkedType}`);
+  }
+  try {
+    bindRe2Matches(parsed.ast);
+  } catch (err) {
+    throw new Error(`failed to create CEL program: ${(err as Error).message}`);
+  }
   return {
     expression,
-    outputType: checked.type ?? 'dyn',
+    outputType: checkedType,
     run: (variables) => {
       try {
         return parsed(variables);
@@ -50,23 +67,12 @@ export function compileExpression(env: Environment, expression: string): Compile
 }
 
 /**
- * Throws unless the checked output type is bool. Like Flux, an expression whose type is only known
- * at run time (`dyn`, e.g. `req.flag`) is rejected: write `req.flag == true`.
- */
-export function requireBoolOutput(compiled: CompiledExpression): void {
-  if (compiled.outputType !== 'bool') {
-    throw new Error(`CEL expression output type mismatch: expected bool, got ${compiled.outputType}`);
-  }
-}
-
-/**
  * Compiles a resource filter (`spec.resourceFilter`, `spec.resources[].filter`): variables `res`,
  * `req` and, when `claims` (generic-oidc receivers only), `claims`; output bool. Throws an Error
  * with Flux's text: a parse/type error ("undeclared reference to 'claims'" when `claims` is used
- * outside generic-oidc) or "CEL expression output type mismatch: expected bool, got string".
+ * outside generic-oidc), "CEL expression output type mismatch: expected bool, got string", or
+ * "failed to create CEL program: error parsing regexp: …" for a constant pattern RE2 refuses.
  */
 export function compileResourceFilter(expression: string, claims: boolean): CompiledExpression {
-  const compiled = compileExpression(claims ? claimsResourceFilterEnvironment() : resourceFilterEnvironment(), expression);
-  requireBoolOutput(compiled);
-  return compiled;
+  return compileExpression(claims ? claimsResourceFilterEnvironment() : resourceFilterEnvironment(), expression, 'bool');
 }

@@ -4,6 +4,7 @@
 // here with its extension API.
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import { celFormat } from './_cel-format';
+import { re2Matches } from './re2-matches';
 
 // Namespace objects: cel-js resolves `base64.encode(x)` as a method on a registered constant.
 class Base64Namespace {}
@@ -126,6 +127,8 @@ function extensions(env: Environment): Environment {
     .registerFunction('string.reverse(): string', (text: string) => codePoints(text).reverse().join(''))
     .registerFunction('string.replace(string, string): string', (text: string, from: string, to: string) => replaceN(text, from, to, -1n))
     .registerFunction('string.replace(string, string, int): string', (text: string, from: string, to: string, limit: bigint) => replaceN(text, from, to, limit))
+    // cel-go's global form of `matches`; cel-js has only `string.matches`. Both run on RE2 (re2-matches.ts).
+    .registerFunction('matches(string, string): bool', (text: string, pattern: string) => re2Matches(text, pattern))
     .registerType('StringsNamespace', StringsNamespace)
     .registerConstant('strings', 'StringsNamespace', new StringsNamespace())
     .registerFunction('StringsNamespace.quote(string): string', (_ns: unknown, text: string) => quote(text))
