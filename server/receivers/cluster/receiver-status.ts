@@ -94,8 +94,9 @@ export function evaluateReceiver(input: EvaluationInput): ReceiverEvaluation {
   const path = tokenBytes ? hookPath(tokenBytes, name, namespace) : undefined;
 
   if (object.spec?.suspend) {
-    // Flux skips suspended receivers entirely; its HTTP server answers 503 while a path exists.
-    return { webhookPath: path, ready: false, notReadyReason: `Suspended: ${SUSPENDED_MESSAGE}` };
+    // Flux skips suspended receivers entirely; its HTTP server finds receivers by the path in
+    // status and answers 503 there (404 when none was ever written).
+    return { webhookPath: current.webhookPath, ready: false, notReadyReason: `Suspended: ${SUSPENDED_MESSAGE}` };
   }
 
   const conditions = new ConditionSet(current.conditions, generation, now);
@@ -110,8 +111,9 @@ export function evaluateReceiver(input: EvaluationInput): ReceiverEvaluation {
     conditions.delete(CONDITION_RECONCILING);
     base.observedGeneration = generation;
     base.conditions = conditions.list();
-    // Flux returns before reading the token, so the previous path stays in status.
-    return { webhookPath: path, ready: false, notReadyReason: `${problem.reason}: ${message}`, status: base };
+    // Flux returns before reading the token: the path in status stays, and is the one answered
+    // (503); a Receiver invalid from its first reconcile has none, so its deliveries get 404.
+    return { webhookPath: current.webhookPath, ready: false, notReadyReason: `${problem.reason}: ${message}`, status: base };
   }
 
   conditions.delete(CONDITION_STALLED);

@@ -191,9 +191,11 @@ describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
     expect(served.ready).toBe(false);
     expect(served.webhookPath).toBe(hookPath('t', 'sus', ns));
     expect(served.notReadyReason).toMatch(/^Suspended/);
-    // Even a Secret change does not make us write the status of a suspended receiver.
+    // A Secret change neither moves the path (Flux serves the one in status) nor makes us write
+    // the status of a suspended receiver.
     await putSecret(ns, 'sus-token', { token: 'rotated' });
-    await running.until('suspended path rotated', (rs) => rs.find((r) => r.key === `${ns}/sus` && r.webhookPath === hookPath('rotated', 'sus', ns)));
+    await running.until('Secret change seen', (rs) => rs.find((r) => r.key === `${ns}/sus` && r.secret?.token?.toString() === 'rotated'));
+    expect(running.served(`${ns}/sus`)?.webhookPath).toBe(hookPath('t', 'sus', ns));
     await sleep(500);
     const after = await getReceiver(ns, 'sus');
     expect(after.status).toEqual(ready.status);

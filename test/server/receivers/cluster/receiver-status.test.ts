@@ -111,12 +111,26 @@ describe('evaluateReceiver', () => {
     expect(ev.status?.conditions?.map((c) => c.type)).toEqual(['Ready']);
   });
 
-  test('suspended receivers leave the status untouched and are not ready', () => {
-    const ev = evaluateReceiver({ object: receiver({ spec: { suspend: true } }), token: found('my-token'), now: T0 });
+  test('suspended receivers leave the status untouched and are not ready, on the path in status (Flux routes by it)', () => {
+    const ev = evaluateReceiver({ object: receiver({ spec: { suspend: true }, status: { webhookPath: '/hook/previous' } }), token: found('my-token'), now: T0 });
     expect(ev.status).toBeUndefined();
     expect(ev.ready).toBe(false);
-    expect(ev.webhookPath).toBe(MY_TOKEN_PATH);
+    expect(ev.webhookPath).toBe('/hook/previous');
     expect(ev.notReadyReason).toMatch(/^Suspended/);
+    // Suspended before its first reconcile: no path in status, so nothing is served (404).
+    expect(evaluateReceiver({ object: receiver({ spec: { suspend: true } }), token: found('my-token'), now: T0 }).webhookPath).toBeUndefined();
+  });
+
+  test('a terminal problem keeps the path in status (503 there); a Receiver invalid from its first reconcile has none (404)', () => {
+    const problem = { reason: 'InvalidCELExpression' as const, detail: 'invalid resourceFilter expression: failed to create CEL program: error parsing regexp: invalid escape sequence: `\\1`' };
+    const fresh = evaluateReceiver({ object: receiver(), token: found('my-token'), problem, now: T0 });
+    expect(fresh.webhookPath).toBeUndefined();
+    expect(fresh.status?.webhookPath).toBeUndefined();
+    const ready = evaluateReceiver({ object: receiver(), token: found('my-token'), now: T0 }).status!;
+    const edited = evaluateReceiver({ object: receiver({ status: ready, generation: 4 }), token: found('my-token'), problem, now: T1 });
+    expect(edited.webhookPath).toBe(MY_TOKEN_PATH);
+    expect(edited.status?.webhookPath).toBe(MY_TOKEN_PATH);
+    expect(edited.ready).toBe(false);
   });
 
   test('lastHandledReconcileAt follows the reconcile annotation; unknown conditions are kept', () => {
