@@ -39,6 +39,31 @@ export function compileFilter(expression: string, options: CompileFilterOptions)
   return { ...compileResourceFilter(expression, options.claims), kind: 'filter', claims: options.claims };
 }
 
+/** How many compile outcomes `filterCompileError` remembers (keys are the expressions themselves). */
+const CHECKED_LIMIT = 10_000;
+const checked = new Map<string, string>();
+
+/**
+ * Why `expression` does not compile as a filter (compileFilter's error text), or undefined when it
+ * does. Outcomes are remembered, oldest forgotten first: reloading thousands of unchanged
+ * receivers compiles nothing again (the pipeline compiles what it evaluates on its own).
+ */
+export function filterCompileError(expression: string, options: CompileFilterOptions): string | undefined {
+  const key = `${options.claims ? 'c' : 'f'}:${expression}`;
+  let outcome = checked.get(key);
+  if (outcome === undefined) {
+    try {
+      compileFilter(expression, options);
+      outcome = '';
+    } catch (err) {
+      outcome = (err as Error).message;
+    }
+    if (checked.size >= CHECKED_LIMIT) checked.delete(checked.keys().next().value!);
+    checked.set(key, outcome);
+  }
+  return outcome || undefined;
+}
+
 /** Evaluates a compiled filter; throws on a runtime error (e.g. "no such key"), which Flux answers with 500. */
 export function evaluateFilter(filter: CompiledFilter, variables: FilterVariables): boolean {
   const bindings: Record<string, unknown> = { res: toCelMap(variables.res), req: toCelMap(variables.req) };

@@ -5,7 +5,7 @@
 // there; the problem is terminal until the spec changes). See docs/flux-behaviour.md, "Receiver
 // validation".
 import type { ReceiverSpec } from '../../src/model';
-import { compileFilter } from '../filters/cel';
+import { filterCompileError } from '../filters/cel';
 import { compileClaimsProcessor } from '../filters/oidc-claims';
 
 /** One problem, with Flux's condition reason and message. */
@@ -31,20 +31,11 @@ export function checkReceiverSpec(spec: ReceiverSpec): SpecProblem[] {
   const validationFailed = (path: string, detail: string) => problems.push({ path, reason: 'ValidationFailed', detail });
   const oidc = spec.type === GENERIC_OIDC;
 
-  if (spec.resourceFilter) {
-    try {
-      compileFilter(spec.resourceFilter, { claims: oidc });
-    } catch (err) {
-      invalidCel('spec.resourceFilter', `invalid resourceFilter expression: ${errorText(err)}`);
-    }
-  }
+  const topError = spec.resourceFilter ? filterCompileError(spec.resourceFilter, { claims: oidc }) : undefined;
+  if (topError) invalidCel('spec.resourceFilter', `invalid resourceFilter expression: ${topError}`);
   for (const [i, resource] of (spec.resources ?? []).entries()) {
-    if (!resource.filter) continue;
-    try {
-      compileFilter(resource.filter, { claims: oidc });
-    } catch (err) {
-      invalidCel(`spec.resources[${i}].filter`, `invalid filter expression for resources[${i}] (kind="${resource.kind}", name="${resource.name}"): ${errorText(err)}`);
-    }
+    const error = resource.filter ? filterCompileError(resource.filter, { claims: oidc }) : undefined;
+    if (error) invalidCel(`spec.resources[${i}].filter`, `invalid filter expression for resources[${i}] (kind="${resource.kind}", name="${resource.name}"): ${error}`);
   }
 
   const providers = spec.oidcProviders ?? [];

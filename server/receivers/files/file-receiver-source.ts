@@ -3,13 +3,15 @@
 // swaps) are picked up by fs.watch + debounce + a full reload, with a slow poll as a safety net.
 // The poll only stats the files a load reads and reloads when one of them changed: re-parsing
 // everything every 10 s kept the process busy at rest (and, after a few rounds, V8 optimized the
-// parsers: about 3 MB more resident memory, docs/benchmarks.md).
-import { createHash } from 'crypto';
+// parsers: about 3 MB more resident memory, docs/benchmarks.md). A load runs in slices of a few
+// milliseconds, one document at a time, and the new set replaces the old one only when complete:
+// deliveries and health checks are answered while thousands of definitions are read.
+import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readMountedSecret, readMountedSecretKey } from './mounted-secrets';
 import { checkReceiverDefinition } from './receiver-document-check';
-import { definitionFiles, parseDefinitionFile } from './receiver-files';
+import { definitionDocuments, definitionFiles } from './receiver-files';
 import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject } from '../../../src/model';
 import type { Logger } from '../../observability/logger';
 import type { ReceiverSource, ServedReceiver } from '../receiver-source';
@@ -26,6 +28,8 @@ export interface FileReceiverSourceOptions {
   readonly debounceMs?: number;
   /** Safety-net check interval (fs.watch can miss events on some filesystems). */
   readonly pollMs?: number;
+  /** Longest stretch a load keeps the event loop before it lets other work run. */
+  readonly sliceMs?: number;
 }
 
 /** A definition that could not be served as written. */
@@ -54,6 +58,10 @@ export class FileReceiverSource implements ReceiverSource {
   private readonly knownPaths = new Map<string, string>();
   private onChange?: (receivers: readonly ServedReceiver[]) => void;
   private latest: LoadResult = { receivers: [], problems: [] };
+  /** The load in progress, and whether another was asked for meanwhile. */
+  private loading?: Promise<void>;
+  private loadAgain = false;
+  private stopped = false;
 
   constructor(private readonly options: FileReceiverSourceOptions) {}
 
@@ -69,7 +77,7 @@ export class FileReceiverSource implements ReceiverSource {
     } catch (err) {
       throw new Error(`cannot read receiver definitions from ${this.options.receivers}: ${(err as Error).message}`);
     }
-    this.reload();
+    await this.reload();
     for (const { dir, relevant } of this._watchedDirectories()) {
       try {
         const watcher = fs.watch(dir, { recursive: true, persistent: false }, (_event, name) => {
@@ -86,29 +94,49 @@ export class FileReceiverSource implements ReceiverSource {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.watchers.forEach((w) => w.close());
     this.watchers = [];
     clearTimeout(this.timer);
     clearInterval(this.poller);
   }
 
-  /** Reads everything again and publishes the result if anything changed. */
-  reload(): void {
+  /**
+   * Reads everything again and publishes the result if anything changed. One load at a time: a
+   * reload asked for during a load runs once more after it (the files may have changed since it
+   * read them); the promise settles when no load is left.
+   */
+  reload(): Promise<void> {
+    if (this.loading) {
+      this.loadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.loadAgain = false;
+        await this._loadOnce();
+      } while (this.loadAgain && !this.stopped);
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async _loadOnce(): Promise<void> {
     // Taken before reading: a change made during the load shows up at the next poll.
     this.signature = _signatureOrUndefined(this.options);
-    let result: LoadResult;
+    let result: LoadResult & { readonly fingerprint: string };
     try {
-      result = loadReceiverFiles(this.options, this.knownPaths);
+      result = await loadReceiverFilesInSlices(this.options, this.knownPaths, this.options.sliceMs ?? DEFAULT_SLICE_MS);
     } catch (err) {
       // The location vanished or is unreadable: keep serving the last good set.
       this.options.log.error('cannot read receiver definitions; keeping the previous set', { location: this.options.receivers, error: err as Error });
       if (!this.fingerprint) this._publish({ receivers: [], problems: [{ origin: this.options.receivers, object: '-', message: (err as Error).message }] }, 'unreadable');
       return;
     }
-    const fingerprint = _fingerprint(result);
-    if (fingerprint === this.fingerprint) return;
+    if (this.stopped || result.fingerprint === this.fingerprint) return;
     for (const r of result.receivers) if (r.webhookPath) this.knownPaths.set(r.key, r.webhookPath);
-    this._publish(result, fingerprint);
+    this._publish(result, result.fingerprint);
   }
 
   private _publish(result: LoadResult, fingerprint: string): void {
@@ -130,13 +158,15 @@ export class FileReceiverSource implements ReceiverSource {
 
   /** A full reload only when a file a load reads changed (or cannot be checked, or changed just now). */
   private _poll(): void {
+    // A load in progress takes its own signature; the next poll compares with that one.
+    if (this.loading) return;
     const signature = _signatureOrUndefined(this.options);
-    if (signature === undefined || signature !== this.signature) this.reload();
+    if (signature === undefined || signature !== this.signature) void this.reload();
   }
 
   private _schedule(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.reload(), this.options.debounceMs ?? 200);
+    this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 200);
   }
 
   /**
@@ -173,16 +203,56 @@ interface _Watched {
   readonly relevant: (name: string | Buffer | null) => boolean;
 }
 
+/** A slice of a load: short enough that a delivery or a health check never waits long behind it. */
+const DEFAULT_SLICE_MS = 10;
+
 /**
  * One full load. `knownPaths` holds the last path each receiver was served on, so a receiver
  * whose Secret disappears keeps answering 503 there instead of vanishing.
  */
 export function loadReceiverFiles(options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>, knownPaths: ReadonlyMap<string, string> = new Map()): LoadResult {
-  const receivers: ServedReceiver[] = [];
-  const problems: LoadProblem[] = [];
+  const result: LoadResult = { receivers: [], problems: [] };
+  for (const _document of _loadSteps(options, knownPaths, result, createHash('sha256')));
+  return result;
+}
+
+/**
+ * The same load, giving the event loop back whenever it has run for `sliceMs`: between two
+ * documents, each parsed, checked (schema, CEL) and read (Secret) in one go.
+ */
+export async function loadReceiverFilesInSlices(
+  options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>,
+  knownPaths: ReadonlyMap<string, string>,
+  sliceMs: number,
+): Promise<LoadResult & { readonly fingerprint: string }> {
+  const result: LoadResult = { receivers: [], problems: [] };
+  const hash = createHash('sha256');
+  let sliceStart = performance.now();
+  for (const _document of _loadSteps(options, knownPaths, result, hash)) {
+    if (performance.now() - sliceStart < sliceMs) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  }
+  hash.update(JSON.stringify(result.problems));
+  return { ...result, fingerprint: hash.digest('hex') };
+}
+
+/**
+ * Fills `result` one document at a time, yielding before each; every receiver goes into
+ * `fingerprint` as it is made (what it serves, with its secrets hashed), so a load that changes
+ * nothing is told apart without another pass.
+ */
+function* _loadSteps(
+  options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>,
+  knownPaths: ReadonlyMap<string, string>,
+  result: LoadResult,
+  fingerprint: Hash,
+): Generator<void> {
+  const { receivers, problems } = result;
   const seen = new Map<string, string>();
   for (const file of definitionFiles(options.receivers)) {
-    for (const doc of parseDefinitionFile(file)) {
+    for (const doc of definitionDocuments(file)) {
+      yield;
       const origin = `${file}#${doc.index}`;
       if (doc.syntaxError) {
         problems.push({ origin, object: `document ${doc.index}`, message: `cannot parse: ${doc.syntaxError}` });
@@ -199,10 +269,11 @@ export function loadReceiverFiles(options: Pick<FileReceiverSourceOptions, 'rece
       }
       seen.set(check.key, origin);
       const valid = check.problems.length === 0;
-      receivers.push(_served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]));
+      const served = _served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]);
+      receivers.push(served);
+      _addToFingerprint(fingerprint, served);
     }
   }
-  return { receivers, problems };
 }
 
 function _served(
@@ -292,13 +363,8 @@ function _signatureOrUndefined(options: Pick<FileReceiverSourceOptions, 'receive
   }
 }
 
-function _fingerprint(result: LoadResult): string {
-  const hash = createHash('sha256');
-  for (const r of result.receivers) {
-    hash.update(JSON.stringify([r.key, r.origin, r.webhookPath, r.ready, r.notReadyReason, r.object]));
-    for (const v of [r.secret?.token, r.secret?.email, r.secret?.audience]) hash.update(v ? createHash('sha256').update(v).digest('hex') : '-');
-    for (const k of r.verificationKeys ?? []) hash.update(`${k.name}=${createHash('sha256').update(k.value).digest('hex')}`);
-  }
-  hash.update(JSON.stringify(result.problems));
-  return hash.digest('hex');
+function _addToFingerprint(hash: Hash, r: ServedReceiver): void {
+  hash.update(JSON.stringify([r.key, r.origin, r.webhookPath, r.ready, r.notReadyReason, r.object]));
+  for (const v of [r.secret?.token, r.secret?.email, r.secret?.audience]) hash.update(v ? createHash('sha256').update(v).digest('hex') : '-');
+  for (const k of r.verificationKeys ?? []) hash.update(`${k.name}=${createHash('sha256').update(k.value).digest('hex')}`);
 }

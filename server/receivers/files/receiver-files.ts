@@ -3,7 +3,7 @@
 // timestamped directories) are skipped; the visible names are symlinks through `..data`.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLError } from 'yaml';
 
 const DEFINITION_FILE = /\.(ya?ml|json)$/i;
 
@@ -28,17 +28,29 @@ export function definitionFiles(location: string): string[] {
     .filter((file) => fs.statSync(file).isFile());
 }
 
-/** Every non-empty document of `file`. */
-export function parseDefinitionFile(file: string): ParsedDocument[] {
+/**
+ * The non-empty documents of `file`, parsed one at a time as they are asked for: a caller can
+ * yield to the event loop between two documents of a large file (file-receiver-source.ts).
+ */
+export function* definitionDocuments(file: string): Generator<ParsedDocument> {
   const text = fs.readFileSync(file, 'utf8');
-  const out: ParsedDocument[] = [];
-  parseAllDocuments(text).forEach((doc, i) => {
+  const lines = new LineCounter();
+  let i = 0;
+  for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
+    i++;
     if (doc.errors.length > 0) {
-      out.push({ file, index: i + 1, syntaxError: doc.errors[0].message.split('\n')[0] });
-      return;
+      yield { file, index: i, syntaxError: _located(doc.errors[0], lines) };
+      continue;
     }
     const value = doc.toJS() as unknown;
-    if (value !== null && value !== undefined) out.push({ file, index: i + 1, value });
-  });
-  return out;
+    if (value !== null && value !== undefined) yield { file, index: i, value };
+  }
+}
+
+/** The error's first line as the yaml package words it with its position (`… at line 3, column 1:`). */
+function _located(error: YAMLError, lines: LineCounter): string {
+  const message = error.message.split('\n')[0];
+  if (error.pos[0] === -1) return message;
+  const { line, col } = lines.linePos(error.pos[0]);
+  return `${message} at line ${line}, column ${col}:`;
 }

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createLogger } from '../../../../server/observability/logger';
-import { FileReceiverSource, loadReceiverFiles, RACY_WINDOW_MS, receiverFilesSignature } from '../../../../server/receivers/files/file-receiver-source';
+import { FileReceiverSource, loadReceiverFiles, loadReceiverFilesInSlices, RACY_WINDOW_MS, receiverFilesSignature } from '../../../../server/receivers/files/file-receiver-source';
 import * as receiverFiles from '../../../../server/receivers/files/receiver-files';
 import { hookPath } from '../../../../src/model';
 import { projectAtomically } from '../../receiver-fixture';
@@ -167,7 +167,7 @@ describe('the safety-net poll', () => {
   test('an unchanged tree is not parsed again; a change the watch missed is loaded by the next poll', async () => {
     // Past the racy window, so the first load's signature is trusted.
     await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
-    const parse = jest.spyOn(receiverFiles, 'parseDefinitionFile');
+    const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
     const log = createLogger('error', () => undefined);
     const source = new FileReceiverSource({ ...options, defaultNamespace: 'ns', log, pollMs: 20, debounceMs: 60_000 });
     const paths: (string | undefined)[] = [];
@@ -203,7 +203,7 @@ describe('watching a single definitions file', () => {
     const secrets = path.join(dir, 'secrets');
     projectAtomically(config, { 'receivers.yaml': doc('first') }, 1);
     projectAtomically(path.join(secrets, 'tok'), { token: 't' }, 1);
-    const parse = jest.spyOn(receiverFiles, 'parseDefinitionFile');
+    const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
     const source = new FileReceiverSource({
       receivers: path.join(config, 'receivers.yaml'),
       secretsDir: secrets,
@@ -226,6 +226,65 @@ describe('watching a single definitions file', () => {
       expect(names).toEqual(['ns/first', 'ns/second']);
     } finally {
       await source.stop();
+    }
+  });
+});
+
+describe('loading many definitions', () => {
+  let dir: string;
+  let file: string;
+  let secrets: string;
+  const options = () => ({ receivers: file, secretsDir: secrets, defaultNamespace: 'ns' });
+  const filtered = (i: number) => doc(`r${i}`, `  resourceFilter: "req.ref.matches('^refs/heads/(main|release-${i})$')"\n`);
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-many-'));
+    file = path.join(dir, 'receivers.yaml');
+    secrets = path.join(dir, 'secrets');
+    fs.mkdirSync(path.join(secrets, 'tok'), { recursive: true });
+    fs.writeFileSync(path.join(secrets, 'tok', 'token'), 't');
+    fs.writeFileSync(file, Array.from({ length: 800 }, (_, i) => filtered(i)).join('---\n'));
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a load in slices lets other work run between documents and ends with what one load in one go finds', async () => {
+    let turns = 0;
+    let running = true;
+    const other = (): void => {
+      turns++;
+      if (running) setImmediate(other);
+    };
+    setImmediate(other);
+    // A 1 ms slice: the event loop gets a turn every millisecond of loading or so.
+    const sliced = await loadReceiverFilesInSlices(options(), new Map(), 1);
+    running = false;
+    const whole = loadReceiverFiles(options());
+    expect(sliced.receivers.map((r) => [r.key, r.webhookPath, r.ready])).toEqual(whole.receivers.map((r) => [r.key, r.webhookPath, r.ready]));
+    expect(sliced.receivers).toHaveLength(800);
+    // 800 documents parsed and compiled take far more than a few milliseconds.
+    expect(turns).toBeGreaterThan(20);
+  });
+
+  test('the set in service is replaced only when a load is complete, once; reloads asked for during a load run once after it', async () => {
+    const sets: number[] = [];
+    const source = new FileReceiverSource({ ...options(), log: createLogger('error', () => undefined), debounceMs: 60_000, pollMs: 60_000, sliceMs: 1 });
+    await source.start((served) => sets.push(served.length));
+    try {
+      expect(sets).toEqual([800]);
+      const loads = jest.spyOn(receiverFiles, 'definitionDocuments');
+      fs.writeFileSync(file, Array.from({ length: 900 }, (_, i) => filtered(i)).join('---\n'));
+      const first = source.reload();
+      // Asked for while the first load runs: they are served by one more load after it.
+      await new Promise((resolve) => setImmediate(resolve));
+      void source.reload();
+      void source.reload();
+      await first;
+      expect(sets).toEqual([800, 900]);
+      expect(loads).toHaveBeenCalledTimes(2);
+    } finally {
+      await source.stop();
+      jest.restoreAllMocks();
     }
   });
 });
