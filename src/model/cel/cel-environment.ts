@@ -54,6 +54,41 @@ function isZeroValue(value: unknown): boolean {
   return false;
 }
 
+/**
+ * A key that two primitive CEL values share exactly when they are equal (numbers by their
+ * mathematical value, as CEL compares int, uint and double); undefined for lists, maps, bytes, NaN.
+ */
+function equalityKey(value: unknown): string | undefined {
+  if (typeof value === 'string') return `s${value}`;
+  if (typeof value === 'boolean' || value === null) return String(value);
+  const primitive = typeof value === 'object' ? (value as { valueOf(): unknown }).valueOf() : value;
+  if (typeof primitive === 'bigint') return `n${primitive}`;
+  if (typeof primitive === 'number') {
+    if (Number.isNaN(primitive)) return undefined;
+    return Number.isInteger(primitive) ? `n${BigInt(primitive)}` : `n${primitive}`;
+  }
+  return undefined;
+}
+
+/** The keys of a list of primitives, or undefined when one element has no key. */
+function equalityKeys(list: readonly unknown[]): Set<string> | undefined {
+  const keys = new Set<string>();
+  for (const item of list) {
+    const key = equalityKey(item);
+    if (key === undefined) return undefined;
+    keys.add(key);
+  }
+  return keys;
+}
+
+// sets.contains in one pass over each list when the elements are primitives (strings, numbers:
+// the lists a request carries); element by element otherwise.
+function containsAll(list: readonly unknown[], sub: readonly unknown[]): boolean {
+  const keys = equalityKeys(list);
+  if (keys && sub.every((item) => equalityKey(item) !== undefined)) return sub.every((item) => keys.has(equalityKey(item)!));
+  return sub.every((item) => list.some((candidate) => celEquals(candidate, item)));
+}
+
 function codePoints(text: string): string[] {
   return Array.from(text);
 }
@@ -79,22 +114,24 @@ function quote(text: string): string {
 }
 
 // Go's strings.Replace (what cel-go's replace uses): an empty `from` matches before every code point and at the end.
+// One pass over the text either way: the text may be a request field of megabytes.
 function replaceN(text: string, from: string, to: string, limit: bigint): string {
-  const chars = codePoints(text);
-  const matches = from === '' ? chars.length + 1 : text.split(from).length - 1;
-  if (limit === 0n || matches === 0) return text;
-  const count = limit < 0n || BigInt(matches) < limit ? matches : Number(limit);
+  if (limit === 0n) return text;
+  const max = limit < 0n ? Infinity : Number(limit);
   let out = '';
-  let start = 0;
-  for (let i = 0; i < count; i++) {
-    let next = start;
-    if (from === '') {
-      if (i > 0) next += codePoints(text.slice(start))[0]?.length ?? 0;
-    } else {
-      next = text.indexOf(from, start);
+  let count = 0;
+  if (from === '') {
+    for (const ch of text) {
+      out += count < max ? to + ch : ch;
+      count++;
     }
+    return count < max ? out + to : out;
+  }
+  let start = 0;
+  for (let next = text.indexOf(from); next !== -1 && count < max; next = text.indexOf(from, start)) {
     out += text.slice(start, next) + to;
     start = next + from.length;
+    count++;
   }
   return out + text.slice(start);
 }
@@ -140,12 +177,13 @@ function extensions(env: Environment): Environment {
     // sets extension.
     .registerType('SetsNamespace', SetsNamespace)
     .registerConstant('sets', 'SetsNamespace', new SetsNamespace())
-    .registerFunction('SetsNamespace.contains(list<A>, list<A>): bool', (_ns: unknown, list: unknown[], sub: unknown[]) =>
-      sub.every((item) => list.some((candidate) => celEquals(candidate, item))))
-    .registerFunction('SetsNamespace.equivalent(list<A>, list<A>): bool', (_ns: unknown, a: unknown[], b: unknown[]) =>
-      a.every((item) => b.some((candidate) => celEquals(candidate, item))) && b.every((item) => a.some((candidate) => celEquals(candidate, item))))
-    .registerFunction('SetsNamespace.intersects(list<A>, list<A>): bool', (_ns: unknown, a: unknown[], b: unknown[]) =>
-      a.some((item) => b.some((candidate) => celEquals(candidate, item))));
+    .registerFunction('SetsNamespace.contains(list<dyn>, list<dyn>): bool', (_ns: unknown, list: unknown[], sub: unknown[]) => containsAll(list, sub))
+    .registerFunction('SetsNamespace.equivalent(list<dyn>, list<dyn>): bool', (_ns: unknown, a: unknown[], b: unknown[]) => containsAll(a, b) && containsAll(b, a))
+    .registerFunction('SetsNamespace.intersects(list<dyn>, list<dyn>): bool', (_ns: unknown, a: unknown[], b: unknown[]) => {
+      const keys = equalityKeys(b);
+      if (keys) return a.some((item) => keys.has(equalityKey(item)!));
+      return a.some((item) => b.some((candidate) => celEquals(candidate, item)));
+    });
 }
 
 function newEnvironment(variables: readonly string[]): Environment {

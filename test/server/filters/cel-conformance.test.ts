@@ -1,7 +1,8 @@
-// CEL `matches` against Flux's own CEL runtime (fluxcd/pkg runtime/cel on cel-go and Go's
-// regexp, built by test/harness/flux-cel): every case is compiled and evaluated by both, and
-// must end the same way: the same compile error text, the same evaluation error for a regex
-// error, or the same result. The cases are the places where RE2 and JavaScript's RegExp differ.
+// CEL against Flux's own CEL runtime (fluxcd/pkg runtime/cel on cel-go and Go's regexp, built
+// by test/harness/flux-cel): every case is compiled and evaluated by both, and must end the same
+// way: the same compile error text, the same evaluation error for a regex error, or the same
+// result. The cases are where RE2 and JavaScript's RegExp differ, and the string and set
+// functions this project implements in one pass over request data.
 import { compileFilter, evaluateFilter } from '../../../server/filters';
 import { buildFluxCel, fluxCel, FluxCelCase, FluxCelOutcome } from '../../harness/flux-cel';
 
@@ -58,6 +59,26 @@ const CASES: Readonly<Record<string, readonly FluxCelCase[]>> = {
     literal('^(a+)+$', `${'a'.repeat(5_000)}b`),
     literal('^(\\w+\\s?)*$', `${'word '.repeat(2_000)}!`),
   ],
+  'replace, with an empty pattern, a limit, and code points': [
+    { expression: "req.s.replace('', '-') == req.want", variables: { res: RES, req: { s: 'héllo😀', want: '-h-é-l-l-o-😀-' } } },
+    { expression: "req.s.replace('', '-', 2) == req.want", variables: { res: RES, req: { s: 'abc', want: '-a-bc' } } },
+    { expression: "req.s.replace('', '-', 0) == req.s", variables: { res: RES, req: { s: 'abc' } } },
+    { expression: "req.s.replace('', '-', 10) == req.want", variables: { res: RES, req: { s: 'ab', want: '-a-b-' } } },
+    { expression: "req.s.replace('a', 'b', -1) == 'bbbxb'", variables: { res: RES, req: { s: 'aaaxa' } } },
+    { expression: "req.s.replace('aa', 'b', 1) == 'baxa'", variables: { res: RES, req: { s: 'aaaxa' } } },
+    { expression: "req.s.replace('', 'x').size() == 2 * req.s.size() + 1", variables: { res: RES, req: { s: 'y'.repeat(200_000) } } },
+  ],
+  'sets over request lists: numbers by value, mixed types, nested values': [
+    { expression: 'sets.contains(req.a, req.b)', variables: { res: RES, req: { a: [1, 2.5, 'x', true, null], b: [1.0, 'x', null] } } },
+    { expression: 'sets.contains(req.a, [1, 2])', variables: { res: RES, req: { a: [1, 2] } } },
+    { expression: 'sets.contains(req.a, [1, 2u])', variables: { res: RES, req: { a: [1, 2] } } },
+    { expression: 'sets.intersects(req.a, req.b)', variables: { res: RES, req: { a: ['a', 'b'], b: ['c', 'b'] } } },
+    { expression: 'sets.intersects(req.a, req.b)', variables: { res: RES, req: { a: ['a', 1], b: [1.0] } } },
+    { expression: 'sets.equivalent(req.a, req.b)', variables: { res: RES, req: { a: [1, 1, 2], b: [2, 1.0] } } },
+    { expression: 'sets.contains(req.a, req.b)', variables: { res: RES, req: { a: [{ k: 1 }, [1, 2]], b: [{ k: 1.0 }, [1, 2]] } } },
+    { expression: 'sets.intersects(req.a, req.b)', variables: { res: RES, req: { a: Array.from({ length: 100_000 }, (_, i) => `f${i}`), b: Array.from({ length: 100_000 }, (_, i) => `g${i}`) } } },
+    { expression: 'sets.contains(req.a, req.b)', variables: { res: RES, req: { a: Array.from({ length: 100_000 }, (_, i) => i), b: Array.from({ length: 100_000 }, (_, i) => 99_999 - i) } } },
+  ],
 };
 
 type Outcome = FluxCelOutcome;
@@ -78,11 +99,13 @@ function ours(c: FluxCelCase): Outcome {
 }
 
 /**
- * Error texts are compared whole where they come from the regex engine; other evaluation errors
- * (a missing overload) only as "an error", as cel-js words them its own way.
+ * Error texts are compared whole where they come from the regex engine; other errors (a type
+ * mismatch, a missing overload) only as "an error" of their kind, as cel-js words them its own way
+ * (docs/compatibility.md, "CEL").
  */
 function comparable(outcome: Outcome): Outcome {
   if ('evalError' in outcome && !outcome.evalError.includes('error parsing regexp')) return { evalError: '(not a regex error)' };
+  if ('compileError' in outcome && !outcome.compileError.includes('error parsing regexp')) return { compileError: '(not a regex error)' };
   return outcome;
 }
 
