@@ -3,12 +3,24 @@
 // `string.matches` on JavaScript's backtracking RegExp, where one crafted branch name can hold the
 // event loop for minutes; its declarations cannot be replaced, so every checked expression has its
 // `matches` calls rebound here. docs/architecture.md says why re2js.
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+let engine: typeof RE2JS | undefined;
+
+/**
+ * re2js, loaded on the first `matches()` a receiver uses: loading it and compiling a first pattern
+ * costs the process about 5 MB of resident memory (docs/architecture.md), which a server whose
+ * filters never match a regex does not pay.
+ */
+function re2(): typeof RE2JS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (engine ??= (require('re2js') as typeof import('re2js')).RE2JS);
+}
 
 /** Compiles an RE2 pattern; throws an Error with Go's text (`error parsing regexp: …`). */
 export function compileRe2(pattern: string): RE2JS {
   try {
-    return RE2JS.compile(pattern);
+    return re2().compile(pattern);
   } catch (err) {
     // re2js' syntax errors already read like Go's regexp/syntax ones.
     throw new Error((err as Error).message);
