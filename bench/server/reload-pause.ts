@@ -70,7 +70,7 @@ function request(port: number, method: string, urlPath: string, headers: Record<
   });
 }
 
-interface ReloadFigures {
+export interface ReloadFigures {
   /** The longest gap over as long a stretch with no reload: what the machine alone costs. */
   readonly quietPauseMs: number;
   readonly pauseMs: number;
@@ -79,7 +79,19 @@ interface ReloadFigures {
   readonly deliveriesNot200: number;
 }
 
-async function measure(n: number, reloads: number, bundle: string, kubeconfig: string, logDir: string): Promise<ReloadFigures[]> {
+/** Creates the namespace and the 50 GitRepositories the receivers target (the harness's admin kubeconfig). */
+export async function createReloadTargets(): Promise<void> {
+  const kc = adminKubeConfig();
+  await kubeRequest(kc, 'POST', '/api/v1/namespaces', { metadata: { name: NAMESPACE } });
+  for (let i = 0; i < 50; i++) {
+    await kubeRequest(kc, 'POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${NAMESPACE}/gitrepositories`, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: `app-${i}` }, spec: { url: `https://git.example/app-${i}.git`, interval: '60m' },
+    });
+  }
+}
+
+/** Starts the bundle over `n` receivers and swaps the ConfigMap `reloads` times; one figure a reload. */
+export async function measureReloads(n: number, reloads: number, bundle: string, kubeconfig: string, logDir: string, log: (line: string) => void): Promise<ReloadFigures[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reload-pause-'));
   fs.mkdirSync(path.join(dir, 'secrets', 'token'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'secrets', 'token', 'token'), TOKEN);
@@ -142,7 +154,7 @@ async function measure(n: number, reloads: number, bundle: string, kubeconfig: s
       running = false;
       await Promise.all([healthClient, deliveryClient]);
       figures.push({ quietPauseMs: quietPause, pauseMs: pause, reloadMs, deliveries, deliveriesNot200: not200 });
-      process.stdout.write(`  ${n} receivers, reload ${round}: pause ${pause} ms (${quietPause} ms with no reload), reload ${reloadMs} ms, ${deliveries} deliveries (${not200} not 200)\n`);
+      log(`${n} receivers, reload ${round}: pause ${pause} ms (${quietPause} ms with no reload), reload ${reloadMs} ms, ${deliveries} deliveries (${not200} not 200)`);
     }
     return figures;
   } finally {
@@ -151,7 +163,7 @@ async function measure(n: number, reloads: number, bundle: string, kubeconfig: s
   }
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -168,16 +180,10 @@ async function main(): Promise<void> {
   const api = await startTestApiServer({ logDir });
   try {
     process.env[KUBECONFIG_ENV] = api.kubeconfigPath;
-    const kc = adminKubeConfig();
-    await kubeRequest(kc, 'POST', '/api/v1/namespaces', { metadata: { name: NAMESPACE } });
-    for (let i = 0; i < 50; i++) {
-      await kubeRequest(kc, 'POST', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${NAMESPACE}/gitrepositories`, {
-        apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: `app-${i}` }, spec: { url: `https://git.example/app-${i}.git`, interval: '60m' },
-      });
-    }
+    await createReloadTargets();
     const rows: string[] = [];
     for (const n of sizes) {
-      const figures = await measure(n, reloads, bundle, api.kubeconfigPath, logDir);
+      const figures = await measureReloads(n, reloads, bundle, api.kubeconfigPath, logDir, (line) => process.stdout.write(`  ${line}\n`));
       const pauses = figures.map((f) => f.pauseMs);
       rows.push(`| ${n.toLocaleString('en-US')} | ${Math.max(...pauses)} | ${median(pauses)} | ${median(figures.map((f) => f.quietPauseMs))} | ${median(figures.map((f) => f.reloadMs))} | ${figures.reduce((s, f) => s + f.deliveries, 0)} | ${figures.reduce((s, f) => s + f.deliveriesNot200, 0)} |`);
     }
@@ -196,7 +202,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench:reload failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench:reload failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

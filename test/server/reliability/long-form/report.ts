@@ -2,8 +2,8 @@
 // codes and each invariant with pass/fail; and the generated block of docs/reliability.md.
 import * as fs from 'fs';
 
-export type PartId = 'fuzz' | 'soak' | 'outage' | 'sigterm';
-export const ALL_PARTS: readonly PartId[] = ['fuzz', 'soak', 'outage', 'sigterm'];
+export type PartId = 'fuzz' | 'soak' | 'outage' | 'sigterm' | 'hostile-cel' | 'many-receivers';
+export const ALL_PARTS: readonly PartId[] = ['fuzz', 'soak', 'outage', 'sigterm', 'hostile-cel', 'many-receivers'];
 
 export interface Check {
   readonly name: string;

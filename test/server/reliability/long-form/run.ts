@@ -4,8 +4,9 @@
 // apiserver stored (a watch from the admin side). Writes bench/results/reliability/results.md,
 // and with --write-docs the generated block of docs/reliability.md. Exits 1 when an invariant fails.
 //
-//   npx projen reliability [--parts fuzz,soak,outage,sigterm] [--fuzz-requests 100000]
-//     [--concurrency 8] [--duration 600] [--seed 1] [--pause 20] [--down 10] [--write-docs]
+//   npx projen reliability [--parts fuzz,soak,outage,sigterm,hostile-cel,many-receivers]
+//     [--fuzz-requests 100000] [--concurrency 8] [--duration 600] [--seed 1] [--pause 20] [--down 10]
+//     [--receivers 3000,10000] [--reloads 3] [--write-docs]
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,6 +14,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { Fleet, PartContext } from './fleet';
 import { fuzzPart } from './fuzz';
+import { hostileCelPart } from './hostile-cel';
+import { manyReceiversPart } from './many-receivers';
 import { outagePart } from './outage';
 import { ALL_PARTS, failed, PartId, PartResult, renderMarkdown, writeDocsBlock } from './report';
 import { sigtermPart } from './sigterm';
@@ -35,6 +38,8 @@ interface Options {
   readonly seed: number;
   readonly pauseSeconds: number;
   readonly downSeconds: number;
+  readonly receiverCounts: readonly number[];
+  readonly reloads: number;
   readonly writeDocs: boolean;
 }
 
@@ -51,6 +56,8 @@ function _options(argv: readonly string[]): Options {
         'seed': { type: 'string', default: '1' },
         'pause': { type: 'string', default: '20' },
         'down': { type: 'string', default: '10' },
+        'receivers': { type: 'string', default: '3000,10000' },
+        'reloads': { type: 'string', default: '3' },
         'write-docs': { type: 'boolean', default: false },
       },
     }).values;
@@ -75,6 +82,8 @@ function _options(argv: readonly string[]): Options {
     // The pause must outlast the 10 s patch timeout to show what a hung apiserver does.
     pauseSeconds: bounded('pause', values.pause!, 11, 600),
     downSeconds: bounded('down', values.down!, 1, 600),
+    receiverCounts: values.receivers!.split(',').map((n) => bounded('receivers', n.trim(), 1, 100_000)),
+    reloads: bounded('reloads', values.reloads!, 1, 100),
     writeDocs: values['write-docs']!,
   };
 }
@@ -129,7 +138,9 @@ async function main(): Promise<void> {
       if (part === 'fuzz') result = await fuzzPart(ctx, { requests: options.fuzzRequests, concurrency: options.concurrency, seed: options.seed });
       else if (part === 'soak') result = await soakPart(ctx, { durationSeconds: options.durationSeconds, seed: options.seed });
       else if (part === 'outage') result = await outagePart(ctx, { pauseSeconds: options.pauseSeconds, downSeconds: options.downSeconds });
-      else result = await sigtermPart(ctx, { loadSecondsBeforeSignal: 4 });
+      else if (part === 'sigterm') result = await sigtermPart(ctx, { loadSecondsBeforeSignal: 4 });
+      else if (part === 'hostile-cel') result = await hostileCelPart(ctx);
+      else result = await manyReceiversPart(ctx, { sizes: options.receiverCounts, reloads: options.reloads, logDir });
       results.push(result);
       const bad = result.checks.filter((c) => !c.pass);
       _log(`part ${part}: ${bad.length ? `FAILED ${bad.map((c) => c.name).join('; ')}` : `all ${result.checks.length} invariants hold`} (${result.seconds.toFixed(0)} s)`);
