@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly namespace?: string;
   /** Cluster mode: GET each referenced Secret by name instead of list/watching all Secrets. */
   readonly secretsByName: boolean;
+  /** Files mode: read each Secret a receiver names through the kubeconfig instead of a secrets directory. */
+  readonly secretsFromCluster: boolean;
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
@@ -48,16 +50,18 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs', 'jsonAnswers', 'recordEvents']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'secretsFromCluster', 'noCrossNamespaceRefs', 'jsonAnswers', 'recordEvents']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
   metricsListen: 'address of the Prometheus /metrics listener',
   healthListen: 'address of the /healthz and /readyz listener',
-  receivers: 'a Receiver YAML/JSON file, or a directory of *.yaml|*.yml|*.json files (files mode)',
+  receivers: 'a Receiver YAML/JSON file, or a directory of *.yaml|*.yml|*.json files (files mode); a cdk8s synth output (dist/) works too: '
+    + 'Receivers inside ConfigMaps are read, other objects skipped',
   secretsDir: 'directory of mounted Secrets, laid out as <dir>/<secretName>/<key>',
   watchReceivers: 'cluster mode: watch Receiver objects through the Kubernetes API instead of files',
   namespace: 'namespace of file receivers that name none; in cluster mode the only namespace watched',
+  secretsFromCluster: 'files mode: read each Secret a receiver names by name through the kubeconfig (GET), instead of --secrets-dir; re-read every 30 s',
   secretsByName: 'cluster mode: read only the Secrets Receivers reference, by name (RBAC get with resourceNames); re-read every 30 s',
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
@@ -164,6 +168,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     watchReceivers: bool('watchReceivers'),
     namespace: optional('namespace'),
     secretsByName: bool('secretsByName'),
+    secretsFromCluster: bool('secretsFromCluster'),
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
@@ -178,6 +183,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (options.secretsByName && !options.watchReceivers) {
     throw new UsageError(`${SERVER_FLAGS.secretsByName.flag} needs ${SERVER_FLAGS.watchReceivers.flag}: in files mode Secrets are mounted files`);
+  }
+  if (options.secretsFromCluster && (options.watchReceivers || options.secretsDir)) {
+    throw new UsageError(`${SERVER_FLAGS.secretsFromCluster.flag} is for files mode without ${SERVER_FLAGS.secretsDir.flag}: drop one of them`);
   }
   if (!options.watchReceivers && !options.receivers) {
     throw new UsageError(`no receivers: set ${SERVER_FLAGS.receivers.flag} <file|dir> (env ${SERVER_FLAGS.receivers.env}) or ${SERVER_FLAGS.watchReceivers.flag}`);

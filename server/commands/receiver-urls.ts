@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { listReceivers, readSecret } from './_cluster';
-import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, SECRET_KEYS } from '../../src/model';
+import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, ReceiverResourceSpec, SECRET_KEYS } from '../../src/model';
 import { readMountedSecret } from '../receivers/files/mounted-secrets';
 import { definitionFiles } from '../receivers/files/receiver-files';
 
@@ -17,6 +17,8 @@ export interface FoundReceiver {
   readonly type: string;
   readonly secretName?: string;
   readonly events: readonly string[];
+  /** `spec.resources`: what a delivery asks to reconcile. */
+  readonly resources: readonly ReceiverResourceSpec[];
   /** Where it was found: `<file>#<document>` (`…/receivers.yaml` for a ConfigMap key) or `cluster`. */
   readonly origin: string;
   /** `status.webhookPath` of a cluster object, when some controller wrote it. */
@@ -148,6 +150,7 @@ function _found(doc: ReceiverObject, defaultNamespace: string, origin: string): 
     type: doc.spec.type,
     secretName: doc.spec.secretRef?.name,
     events: doc.spec.events ?? [],
+    resources: Array.isArray(doc.spec.resources) ? doc.spec.resources : [],
     origin,
   };
 }

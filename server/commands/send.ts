@@ -9,7 +9,7 @@ import { commandKubeConfig } from './_cluster';
 import { CommandIo, commandHelp, CommandSpec, CommandUsageError, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
 import { chooseEvent, DELIVERY_TYPES, deliveryBuilder, DeliveryBuilder } from './deliveries';
 import { explainAnswer, explainNetworkError, type Answer } from './explain-response';
-import { readToken } from './receiver-urls';
+import { FoundReceiver, readToken } from './receiver-urls';
 import { RECEIVER_SELECTION_FLAGS, selectReceivers } from './url';
 import { HOOK_PATH_PREFIX, hookPath, SERVER_BINARY } from '../../src/model';
 
@@ -54,6 +54,8 @@ interface Target {
   readonly builder: DeliveryBuilder;
   readonly token?: Buffer;
   readonly allowedEvents: readonly string[];
+  /** The named receiver, when there is one: its targets and namespace. */
+  readonly receiver?: FoundReceiver;
 }
 
 export async function runSend(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -96,7 +98,7 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
     return EXIT_FAILED;
   }
   io.stdout(`HTTP ${answer.status} ${http.STATUS_CODES[answer.status] ?? ''} in ${Date.now() - started} ms\n`);
-  const explanation = explainAnswer(answer, builder, event);
+  const explanation = explainAnswer(answer, builder, event, target.receiver?.resources, target.receiver?.namespace);
   io.stdout(explanation.lines.join('\n') + '\n');
   return explanation.ok ? EXIT_OK : EXIT_FAILED;
 }
@@ -115,7 +117,7 @@ async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   if (flags.values.has('secret')) {
     const namespace = flags.values.get('namespace') ?? 'flux-system';
     const secretName = flags.values.get('secret')!;
-    const read = await readToken({ namespace, name: '', type, secretName, events: [], origin: 'send' }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
+    const read = await readToken({ namespace, name: '', type, secretName, events: [], resources: [], origin: 'send' }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
     if ('error' in read) throw new Error(read.error);
     token = read.token;
   }
@@ -150,7 +152,7 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   }
   // A token file stands for a different token than the Secret's, e.g. to test a rotation.
   if (flags.values.has('token-file')) token = await _tokenFile(flags.values.get('token-file')!, io);
-  return { url: new URL(selection.base + path), builder, token, allowedEvents: receiver.events };
+  return { url: new URL(selection.base + path), builder, token, allowedEvents: receiver.events, receiver };
 }
 
 function _builder(type: string): DeliveryBuilder {

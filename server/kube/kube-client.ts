@@ -112,6 +112,15 @@ export class KubeClient {
     if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, `${what}: ${_message(res)}`);
   }
 
+  /** A Secret's data as bytes; undefined when it does not exist (files mode with `--secrets-from-cluster`). */
+  async getSecret(namespace: string, name: string): Promise<Record<string, Buffer> | undefined> {
+    const res = await this._request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, 'application/json');
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new KubeApiError(res.status, `get secret "${namespace}/${name}": ${_message(res)}`);
+    const secret = JSON.parse(res.text) as { data?: Record<string, string> | null };
+    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+  }
+
   /** The REST plural of `kind` in `apiVersion`: the Flux table, else API discovery (once per group/version). */
   async resourceType(apiVersion: string, kind: string): Promise<ResourceType> {
     const { group, version } = splitApiVersion(apiVersion);

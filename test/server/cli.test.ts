@@ -15,6 +15,7 @@ describe('command line', () => {
         watchReceivers: false,
         namespace: undefined,
         secretsByName: false,
+        secretsFromCluster: false,
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
@@ -82,6 +83,7 @@ describe('command line', () => {
     [['serve', '--receivers'], /--receivers needs a value/],
     [['serve', '--receivers', 'r', '--listen', ':99999'], /not a listen address/],
     [['serve', '--receivers', 'r', '--secrets-by-name'], /--secrets-by-name needs --watch-receivers: in files mode Secrets are mounted files/],
+    [['serve', '--receivers', 'r', '--secrets-dir', 's', '--secrets-from-cluster'], /--secrets-from-cluster is for files mode without --secrets-dir/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
