@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { sourceMetadata } from './_source-name';
 import { assertNotBlank } from './_validation';
 import { GitRepository as GitRepositoryL1, GitRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
 
@@ -91,7 +92,8 @@ export interface GitRepositoryProps {
   /**
    * Metadata of the object.
    *
-   * @default - a generated name in the chart's namespace
+   * @default - the construct id as the name when it is a valid object name (lowercase letters,
+   * digits, '-' and '.'), else a generated name; in the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
 }
@@ -99,6 +101,11 @@ export interface GitRepositoryProps {
 /**
  * A Flux `source.toolkit.fluxcd.io/v1` GitRepository: the source a receiver usually reconciles.
  * Pass it to `ReconcileTarget.fromApiObject()`.
+ *
+ * Its name is `metadata.name` if given, else the construct id when that is a valid object name
+ * (`new GitRepository(chart, 'webapp', …)` is GitRepository `webapp`, as `flux reconcile source
+ * git webapp` expects), else a name cdk8s generates from the construct path. A repository that
+ * already exists in the cluster needs no construct: `ReconcileTarget.gitRepository('webapp')`.
  */
 export class GitRepository extends Construct {
   /** The generated L1 (the default child, id `Resource`). */
@@ -113,7 +120,7 @@ export class GitRepository extends Construct {
       throw new Error(`GitRepository ${this.node.path} url ${JSON.stringify(props.url)} must start with https://, http:// or ssh://: for scp-like addresses write ssh://git@github.com/org/repo`);
     }
     this.apiObject = new GitRepositoryL1(this, 'Resource', {
-      metadata: props.metadata,
+      metadata: sourceMetadata(this, props.metadata),
       spec: {
         url: props.url,
         interval: fluxDuration(`GitRepository ${this.node.path} interval`, props.interval ?? Duration.minutes(10)),

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { sourceMetadata } from './_source-name';
 import { ImageRepository as ImageRepositoryL1, ImageRepositorySpecProvider } from './imports/image.toolkit.fluxcd.io';
 import { RegistryProvider } from './registry-provider';
 
@@ -31,7 +32,8 @@ export interface ImageRepositoryProps {
   /**
    * Metadata of the object.
    *
-   * @default - a generated name in the chart's namespace
+   * @default - the construct id as the name when it is a valid object name (lowercase letters,
+   * digits, '-' and '.'), else a generated name; in the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
 }
@@ -40,6 +42,9 @@ export interface ImageRepositoryProps {
  * A Flux `image.toolkit.fluxcd.io/v1` ImageRepository: the image whose tags Flux scans, which a
  * registry webhook (GitHub `package`, Harbor, Docker Hub, GCR, …) asks to rescan at once. Pass it
  * to `ReconcileTarget.fromApiObject()`.
+ *
+ * Its name is `metadata.name` if given, else the construct id when that is a valid object name
+ * (what `flux reconcile image repository <name>` takes), else a name cdk8s generates.
  *
  * @see https://fluxcd.io/flux/components/image/imagerepositories/
  */
@@ -61,7 +66,7 @@ export class ImageRepository extends Construct {
       throw new Error(`ImageRepository ${this.node.path} image ${JSON.stringify(image)} has a tag or digest, but Flux scans all tags of the repository: remove it, e.g. "${image.split('@')[0].replace(/:[^/:]*$/, '')}"`);
     }
     this.apiObject = new ImageRepositoryL1(this, 'Resource', {
-      metadata: props.metadata,
+      metadata: sourceMetadata(this, props.metadata),
       spec: {
         image,
         interval: fluxDuration(`ImageRepository ${this.node.path} interval`, props.interval ?? Duration.minutes(10)),
