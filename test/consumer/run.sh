@@ -5,7 +5,8 @@
 #          FluxReceivers and an exposure synthesizes (its CEL filter compiled by the bundled, ESM-only
 #          cel-js; a bad one throws); `npx flux-webhook-receiver --version` runs;
 #          the tarball holds no repository-only files.
-#  python: the wheel in a new virtualenv; the same chart synthesizes (CEL included), and so does Flux's whole
+#  python: the wheel in a new virtualenv; its flux-webhook-receiver command runs; the same chart
+#          synthesizes (CEL included), and so does Flux's whole
 #          webhook guide for both backends (guide.py), object for object as the TypeScript
 #          example (examples/_guide.ts, synthesized by `npx projen examples`).
 # Needs the npm registry and PyPI (or caches of them), like `npm install` itself.
@@ -61,6 +62,10 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
 "$work/venv/bin/python" "$here/app.py" "$work/py-out"
 check_synth "$work/py-out" python
+# The wheel installs the bin too (it runs the bundled server with the node on PATH).
+got="$("$work/venv/bin/flux-webhook-receiver" --version)"
+[[ "$got" == *"$version"* ]] || fail "the wheel's flux-webhook-receiver --version printed '$got', expected $version"
+echo "consumer: venv/bin/flux-webhook-receiver --version → $got"
 EXAMPLES_OUTDIR="$work/ts-examples" npx --prefix "$root" ts-node --transpile-only --project "$root/examples/tsconfig.json" \
   "$root/examples/synth-all.ts" >/dev/null
 for backend in webhook-receiver flux-receivers; do
