@@ -4,6 +4,7 @@ import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namesp
 import { assertFluxReceiverType } from './_flux-receiver-type';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName } from './_validation';
 import { fluxVerificationKeysError } from './_verification-keys';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
@@ -33,6 +34,8 @@ export interface FluxReceiversProps {
   readonly crossNamespaceTargets?: string[];
 }
 
+const FLUX_RECEIVERS_PROPS_KEYS = structKeys<FluxReceiversProps>()({ namespace: true, crossNamespaceTargets: true });
+
 /**
  * The alternative backend: deploys nothing and emits Flux `notification.toolkit.fluxcd.io/v1`
  * Receiver objects for the notification-controller already running in the cluster, from the
@@ -55,6 +58,7 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
 
   public constructor(scope: Construct, id: string, props: FluxReceiversProps = {}) {
     super(scope, id);
+    assertStructKeys(`FluxReceivers ${this.node.path}: props`, props, FLUX_RECEIVERS_PROPS_KEYS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('FluxReceivers namespace', this.namespace);
     this.receiverSet = new ReceiverSet(`FluxReceivers ${this.node.path}`, this.namespace);

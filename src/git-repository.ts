@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { sourceMetadata } from './_source-name';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNotBlank } from './_validation';
 import { GitRepository as GitRepositoryL1, GitRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
 
@@ -98,6 +99,8 @@ export interface GitRepositoryProps {
   readonly metadata?: ApiObjectMetadata;
 }
 
+const GIT_REPOSITORY_PROPS_KEYS = structKeys<GitRepositoryProps>()({ url: true, ref: true, interval: true, secretRef: true, metadata: true });
+
 /**
  * A Flux `source.toolkit.fluxcd.io/v1` GitRepository: the source a receiver usually reconciles.
  * Pass it to `ReconcileTarget.fromApiObject()`.
@@ -115,6 +118,7 @@ export class GitRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: GitRepositoryProps) {
     super(scope, id);
+    assertStructKeys(`GitRepository ${this.node.path}: props`, props, GIT_REPOSITORY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     if (typeof props.url !== 'string' || !/^(http|https|ssh):\/\/\S+$/.test(props.url)) {
       throw new Error(`GitRepository ${this.node.path} url ${JSON.stringify(props.url)} must start with https://, http:// or ssh://: for scp-like addresses write ssh://git@github.com/org/repo`);

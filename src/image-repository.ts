@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { sourceMetadata } from './_source-name';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { ImageRepository as ImageRepositoryL1, ImageRepositorySpecProvider } from './imports/image.toolkit.fluxcd.io';
 import { RegistryProvider } from './registry-provider';
 
@@ -38,6 +39,10 @@ export interface ImageRepositoryProps {
   readonly metadata?: ApiObjectMetadata;
 }
 
+const IMAGE_REPOSITORY_PROPS_KEYS = structKeys<ImageRepositoryProps>()({
+  image: true, interval: true, secretRef: true, provider: true, metadata: true,
+});
+
 /**
  * A Flux `image.toolkit.fluxcd.io/v1` ImageRepository: the image whose tags Flux scans, which a
  * registry webhook (GitHub `package`, Harbor, Docker Hub, GCR, …) asks to rescan at once. Pass it
@@ -56,6 +61,7 @@ export class ImageRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
+    assertStructKeys(`ImageRepository ${this.node.path}: props`, props, IMAGE_REPOSITORY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     const image = props.image;
     if (typeof image !== 'string' || image === '' || /\s/.test(image) || image.includes('://')) {

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { sourceMetadata } from './_source-name';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { OciRepository as OciRepositoryL1, OciRepositorySpecProvider, OciRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
 import { RegistryProvider } from './registry-provider';
 
@@ -76,6 +77,10 @@ export interface OciRepositoryProps {
   readonly metadata?: ApiObjectMetadata;
 }
 
+const OCI_REPOSITORY_PROPS_KEYS = structKeys<OciRepositoryProps>()({
+  url: true, ref: true, interval: true, secretRef: true, provider: true, metadata: true,
+});
+
 /**
  * A Flux `source.toolkit.fluxcd.io/v1` OCIRepository: an OCI artifact (e.g. manifests pushed with
  * `flux push artifact`), which a registry webhook asks Flux to pull at once. Pass it to
@@ -94,6 +99,7 @@ export class OciRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: OciRepositoryProps) {
     super(scope, id);
+    assertStructKeys(`OciRepository ${this.node.path}: props`, props, OCI_REPOSITORY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     if (typeof props.url !== 'string' || !/^oci:\/\/[^\s/]+\/\S+$/.test(props.url)) {
       throw new Error(`OciRepository ${this.node.path} url ${JSON.stringify(props.url)} must be oci://<registry>/<repository>, e.g. "oci://ghcr.io/org/manifests"`);

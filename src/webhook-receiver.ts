@@ -9,6 +9,7 @@ import { assertNotFluxObject } from './_flux-install';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName, assertObjectName } from './_validation';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import {
@@ -148,6 +149,25 @@ export interface WebhookReceiverProps {
   readonly metadata?: ApiObjectMetadata;
 }
 
+const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
+  namespace: true,
+  serviceName: true,
+  image: true,
+  replicas: true,
+  resources: true,
+  networkPolicy: true,
+  metricsNamespaceLabels: true,
+  noCrossNamespaceRefs: true,
+  crossNamespaceTargets: true,
+  duplicateWindow: true,
+  mode: true,
+  rateLimit: true,
+  genericRateLimit: true,
+  jsonAnswers: true,
+  recordEvents: true,
+  metadata: true,
+});
+
 /** Options of `WebhookReceiver.fromFluxNotificationController()`. */
 export interface FluxNotificationControllerOptions {
   /**
@@ -234,6 +254,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
+    assertStructKeys(`WebhookReceiver ${this.node.path}: props`, props, WEBHOOK_RECEIVER_PROPS_KEYS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('WebhookReceiver namespace', this.namespace);
     this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
