@@ -73,9 +73,20 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   recordEvents: 'record a Kubernetes Event on each target a delivery reconciles (and, in cluster mode, a Warning on a Receiver whose patch failed)',
 };
 
-/** The `--help` text. */
+/** The `--help` text: the commands first, then the flags of `serve`. */
 export function usage(): string {
+  const commands: [string, string][] = [
+    ['serve', 'serve Flux notification-controller compatible webhook receivers (/hook/<sha256>); its flags below'],
+    ...Object.entries(SUBCOMMANDS).map(([name, sub]): [string, string] => [name, sub.summary]),
+  ];
   const lines = [
+    `Usage: ${SERVER_BINARY} <command> [flags]`,
+    '',
+    'Commands:',
+    ...commands.map(([name, summary]) => `  ${`${SERVER_BINARY} ${name}`.padEnd(34)} ${summary}`),
+    '',
+    `Run "${SERVER_BINARY} <command> --help" for the flags of token, url and send.`,
+    '',
     `Usage: ${SERVER_BINARY} serve [flags]`,
     '',
     'Serves Flux notification-controller compatible webhook receivers (/hook/<sha256>).',
@@ -89,8 +100,6 @@ export function usage(): string {
     lines.push(`  ${(def.flag + value).padEnd(34)} ${DESCRIPTIONS[name]}${dflt}`, `  ${''.padEnd(34)} env ${def.env}`);
   }
   lines.push(`  ${'--help, -h'.padEnd(34)} print this help`, `  ${'--version'.padEnd(34)} print the version`);
-  lines.push('', 'Other commands (each with --help):');
-  for (const [name, sub] of Object.entries(SUBCOMMANDS)) lines.push(`  ${`${SERVER_BINARY} ${name}`.padEnd(34)} ${sub.summary}`);
   return lines.join('\n') + '\n';
 }
 

@@ -106,7 +106,19 @@ describe('command line', () => {
     expect(() => parseCommandLine([], {})).toThrow('missing command: use "serve", "token", "url", "send"');
   });
 
-  test('the help lists the other commands', () => {
-    expect(usage()).toContain('Other commands (each with --help):\n  flux-webhook-receiver token ');
+  test('the help starts with every command, then the flags of serve', () => {
+    const lines = usage().split('\n');
+    expect(lines.slice(0, 8).map((l) => l.split(/ {3,}/)[0])).toEqual([
+      'Usage: flux-webhook-receiver <command> [flags]',
+      '',
+      'Commands:',
+      '  flux-webhook-receiver serve',
+      '  flux-webhook-receiver token',
+      '  flux-webhook-receiver url',
+      '  flux-webhook-receiver send',
+      '',
+    ]);
+    expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeGreaterThan(8);
+    expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeLessThan(lines.findIndex((l) => l.startsWith('  --listen')));
   });
 });
