@@ -14,10 +14,17 @@ import * as https from 'https';
 import { createInterface } from 'readline';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { SharedAgent } from './shared-agent';
-import { KIND_PLURALS, splitApiVersion } from '../../src/model';
+import { KIND_PLURALS, SERVER_BINARY, splitApiVersion } from '../../src/model';
 
 /** Where a ServiceAccount token is mounted in a pod. */
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Who this server is to the apiserver: `managedFields` records the field manager of each patch
+ * (notification-controller's are `notification-controller`), audit logs the User-Agent.
+ */
+export const FIELD_MANAGER = SERVER_BINARY;
+const USER_AGENT = `${SERVER_BINARY}/${process.env.FLUX_WEBHOOKS_VERSION ?? 'dev'} (${process.platform}/${process.arch}) node/${process.version}`;
 
 export const PARTIAL_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 export const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
@@ -105,7 +112,8 @@ export class KubeClient {
     const what = `patch ${ref.kind} "${ref.namespace}/${ref.name}"`;
     let res: { status: number; text: string };
     try {
-      res = await this.writeJson('PATCH', `${_collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}`, { metadata: { annotations } }, 'application/merge-patch+json', signal);
+      const path = `${_collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}?fieldManager=${FIELD_MANAGER}`;
+      res = await this.writeJson('PATCH', path, { metadata: { annotations } }, 'application/merge-patch+json', signal);
     } catch (err) {
       throw new KubeApiError(0, `${what}: ${(err as Error).message}`);
     }
@@ -207,7 +215,7 @@ export class KubeClient {
   ): Promise<http.IncomingMessage> {
     const cluster = this.config.getCurrentCluster()!;
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    const headers: http.OutgoingHttpHeaders = { Accept: accept };
+    const headers: http.OutgoingHttpHeaders = { 'Accept': accept, 'User-Agent': USER_AGENT };
     if (payload) Object.assign(headers, { 'Content-Type': payload.contentType, 'Content-Length': payload.data.length });
     const options: https.RequestOptions = { method, headers, signal };
     await this.config.applyToHTTPSOptions(options);

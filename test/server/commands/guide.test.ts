@@ -160,6 +160,11 @@ describe('the guide with the bundled bin', () => {
     expect(sent.stdout).toContain(`kubectl -n ${ns} get gitrepository webapp -o jsonpath=`);
     expect(sent.code).toBe(0);
     expect(await requestedAt(ns, 'webapp')).toBeDefined();
+    // managedFields names this server as the manager of the annotation, as Flux's show notification-controller.
+    const repo = await kubeRequest(adminKubeConfig(), 'GET', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`);
+    const managers = (repo.body.metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[])
+      .filter((f) => JSON.stringify(f.fieldsV1).includes('reconcile.fluxcd.io/requestedAt'));
+    expect(managers.map((f) => [f.manager, f.operation])).toEqual([['flux-webhook-receiver', 'Update']]);
 
     // A receiver this server did not load (another app's): 404, and send says so.
     const other = path.join(dir, 'other-dist');
