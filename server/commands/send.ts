@@ -21,7 +21,7 @@ export const SEND_COMMAND: CommandSpec = {
   name: 'send',
   summary: 'post a signed test delivery to a receiver and explain the answer',
   synopsis: [
-    'send --base <url> (--from-cluster | --receivers <file|dir>) [-n <ns>] --name <receiver> [--event <event>]',
+    'send (--base <url> --from-cluster | [--base <url>] --receivers <file|dir>) [-n <ns>] --name <receiver> [--event <event>]',
     'send --url <webhook-url> --type <type> (--secret <name> [-n <ns>] | --token-file <file>) [--event <event>]',
   ],
   description: [
@@ -129,7 +129,7 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   const given = DIRECT_ONLY.filter((n) => flags.values.has(n));
   if (given.length > 0) throw new CommandUsageError(`send: ${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --url`);
   if (!flags.values.has('base') && !flags.values.has('receivers') && !flags.switches.has('from-cluster')) {
-    throw new CommandUsageError('send: name a receiver (--base <url> --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
+    throw new CommandUsageError('send: name a receiver ([--base <url>] --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
   }
   const selection = await selectReceivers(SEND_COMMAND, flags);
   if (selection.receivers.length > 1) {
@@ -152,7 +152,7 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   }
   // A token file stands for a different token than the Secret's, e.g. to test a rotation.
   if (flags.values.has('token-file')) token = await _tokenFile(flags.values.get('token-file')!, io);
-  return { url: new URL(selection.base + path), builder, token, allowedEvents: receiver.events, receiver };
+  return { url: new URL(selection.base(receiver) + path), builder, token, allowedEvents: receiver.events, receiver };
 }
 
 function _builder(type: string): DeliveryBuilder {
