@@ -5,6 +5,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { FluxReceivers, ReceiverProvider, ReconcileTarget, WebhookReceiver, WebhookReceiverProps } from '../../src';
+import { createTestNamespace, dryRunApply, kubeConfigForToken, ManifestObject, ManifestRejected, serviceAccountWithRole } from '../harness/kube';
 
 function app(backend: 'server' | 'flux', crossNamespaceTargets?: string[], extra: WebhookReceiverProps = {}) {
   const chart = new Chart(Testing.app(), 'webhooks', { namespace: 'team-a' });
@@ -64,4 +65,23 @@ describe.each(['server', 'flux'] as const)('%s backend', (backend) => {
 test('crossNamespaceTargets and noCrossNamespaceRefs contradict each other', () => {
   expect(() => app('server', ['flux-system'], { noCrossNamespaceRefs: true }))
     .toThrow('WebhookReceiver webhooks/receiver: crossNamespaceTargets ["flux-system"] contradicts noCrossNamespaceRefs: true, which refuses every target outside "team-a": drop one of them');
+});
+
+test('on the real apiserver: a deployer with every right in its own namespace only applies the app until a target namespace is allowed', async () => {
+  const team = await createTestNamespace('xns-team');
+  const flux = await createTestNamespace('xns-flux');
+  const deployer = kubeConfigForToken(await serviceAccountWithRole(team, 'deployer', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]));
+  const synth = (targets: ReconcileTarget[], crossNamespaceTargets?: string[]): ManifestObject[] => {
+    const chart = new Chart(Testing.app(), 'webhooks', { namespace: team });
+    new WebhookReceiver(chart, 'receiver', { crossNamespaceTargets }).addReceiver('webapp', {
+      provider: ReceiverProvider.github(), secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'), targets,
+    });
+    return Testing.synth(chart) as ManifestObject[];
+  };
+  // Targets in the receiver's namespace: everything lands there, and the deployer may apply it.
+  await dryRunApply(synth([ReconcileTarget.gitRepository('webapp')]), undefined, deployer);
+  // A target elsewhere is what the synth-time error is about: allowed explicitly, the Role there is Forbidden to this deployer.
+  const rejected = await dryRunApply(synth([ReconcileTarget.gitRepository('webapp', { namespace: flux })], [flux]), undefined, deployer).catch((e: unknown) => e);
+  expect(rejected).toBeInstanceOf(ManifestRejected);
+  expect(rejected).toMatchObject({ status: 403, object: expect.stringMatching(new RegExp(`^Role/.* in ${flux}$`)) });
 });
