@@ -21,6 +21,8 @@ const toolDeps = [
   'cdk8s-cli@^2.207.60',
   '@types/node@^20',
   'typescript@~6.0.3',
+  // What `cdk8s init typescript-app` installs: test/constructs/plus-33-app.test.ts uses the constructs in such an app.
+  'cdk8s-plus-33@2.5.57',
 ];
 
 // ESM-only packages that jest (CJS) must transform.

@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly namespace?: string;
   /** Cluster mode: GET each referenced Secret by name instead of list/watching all Secrets. */
   readonly secretsByName: boolean;
+  /** Files mode: read each Secret a receiver names through the kubeconfig instead of a secrets directory. */
+  readonly secretsFromCluster: boolean;
   readonly kubeconfig?: string;
   readonly noCrossNamespaceRefs: boolean;
   readonly logLevel: LogLevel;
@@ -48,16 +50,18 @@ export type Command =
 export class UsageError extends Error {}
 
 type FlagName = keyof typeof SERVER_FLAGS;
-const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'noCrossNamespaceRefs', 'jsonAnswers', 'recordEvents']);
+const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'secretsFromCluster', 'noCrossNamespaceRefs', 'jsonAnswers', 'recordEvents']);
 
 const DESCRIPTIONS: Record<FlagName, string> = {
   listen: 'address of the webhook listener ([host]:port)',
   metricsListen: 'address of the Prometheus /metrics listener',
   healthListen: 'address of the /healthz and /readyz listener',
-  receivers: 'a Receiver YAML/JSON file, or a directory of *.yaml|*.yml|*.json files (files mode)',
+  receivers: 'a Receiver YAML/JSON file, or a directory of *.yaml|*.yml|*.json files (files mode); a cdk8s synth output (dist/) works too: '
+    + 'Receivers inside ConfigMaps are read, other objects skipped',
   secretsDir: 'directory of mounted Secrets, laid out as <dir>/<secretName>/<key>',
   watchReceivers: 'cluster mode: watch Receiver objects through the Kubernetes API instead of files',
   namespace: 'namespace of file receivers that name none; in cluster mode the only namespace watched',
+  secretsFromCluster: 'files mode: read each Secret a receiver names by name through the kubeconfig (GET), instead of --secrets-dir; re-read every 30 s',
   secretsByName: 'cluster mode: read only the Secrets Receivers reference, by name (RBAC get with resourceNames); re-read every 30 s',
   kubeconfig: 'kubeconfig file (default: in-cluster ServiceAccount, then ~/.kube/config)',
   noCrossNamespaceRefs: 'refuse resources[].namespace different from the Receiver\'s namespace',
@@ -69,9 +73,20 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   recordEvents: 'record a Kubernetes Event on each target a delivery reconciles (and, in cluster mode, a Warning on a Receiver whose patch failed)',
 };
 
-/** The `--help` text. */
+/** The `--help` text: the commands first, then the flags of `serve`. */
 export function usage(): string {
+  const commands: [string, string][] = [
+    ['serve', 'serve Flux notification-controller compatible webhook receivers (/hook/<sha256>); its flags below'],
+    ...Object.entries(SUBCOMMANDS).map(([name, sub]): [string, string] => [name, sub.summary]),
+  ];
   const lines = [
+    `Usage: ${SERVER_BINARY} <command> [flags]`,
+    '',
+    'Commands:',
+    ...commands.map(([name, summary]) => `  ${`${SERVER_BINARY} ${name}`.padEnd(34)} ${summary}`),
+    '',
+    `Run "${SERVER_BINARY} <command> --help" for the flags of token, url and send.`,
+    '',
     `Usage: ${SERVER_BINARY} serve [flags]`,
     '',
     'Serves Flux notification-controller compatible webhook receivers (/hook/<sha256>).',
@@ -85,8 +100,6 @@ export function usage(): string {
     lines.push(`  ${(def.flag + value).padEnd(34)} ${DESCRIPTIONS[name]}${dflt}`, `  ${''.padEnd(34)} env ${def.env}`);
   }
   lines.push(`  ${'--help, -h'.padEnd(34)} print this help`, `  ${'--version'.padEnd(34)} print the version`);
-  lines.push('', 'Other commands (each with --help):');
-  for (const [name, sub] of Object.entries(SUBCOMMANDS)) lines.push(`  ${`${SERVER_BINARY} ${name}`.padEnd(34)} ${sub.summary}`);
   return lines.join('\n') + '\n';
 }
 
@@ -164,6 +177,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     watchReceivers: bool('watchReceivers'),
     namespace: optional('namespace'),
     secretsByName: bool('secretsByName'),
+    secretsFromCluster: bool('secretsFromCluster'),
     kubeconfig: optional('kubeconfig'),
     noCrossNamespaceRefs: bool('noCrossNamespaceRefs'),
     logLevel: logLevel.value as LogLevel,
@@ -178,6 +192,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (options.secretsByName && !options.watchReceivers) {
     throw new UsageError(`${SERVER_FLAGS.secretsByName.flag} needs ${SERVER_FLAGS.watchReceivers.flag}: in files mode Secrets are mounted files`);
+  }
+  if (options.secretsFromCluster && (options.watchReceivers || options.secretsDir)) {
+    throw new UsageError(`${SERVER_FLAGS.secretsFromCluster.flag} is for files mode without ${SERVER_FLAGS.secretsDir.flag}: drop one of them`);
   }
   if (!options.watchReceivers && !options.receivers) {
     throw new UsageError(`no receivers: set ${SERVER_FLAGS.receivers.flag} <file|dir> (env ${SERVER_FLAGS.receivers.env}) or ${SERVER_FLAGS.watchReceivers.flag}`);

@@ -123,7 +123,13 @@ async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Pr
     });
   }
   const defaultNamespace = options.namespace ?? _podNamespace() ?? 'default';
-  return new FileReceiverSource({ receivers: options.receivers!, secretsDir: options.secretsDir, defaultNamespace, log });
+  return new FileReceiverSource({
+    receivers: options.receivers!,
+    secretsDir: options.secretsDir,
+    readSecret: options.secretsFromCluster ? (namespace, name) => kube.getSecret(namespace, name) : undefined,
+    defaultNamespace,
+    log,
+  });
 }
 
 /** A verifier whose implementation is created on its first use. */

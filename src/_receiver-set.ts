@@ -1,4 +1,9 @@
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+
+const RECEIVER_OPTIONS_KEYS = structKeys<ReceiverOptions>()({
+  provider: true, secret: true, targets: true, resourceFilter: true, suspend: true, interval: true, verificationKeys: true, rateLimit: true,
+});
 
 /** The receivers of one backend, keyed by name; names are unique within its namespace. */
 export class ReceiverSet {
@@ -10,6 +15,7 @@ export class ReceiverSet {
     if (this.byName.has(name)) {
       throw new Error(`${this.owner}: receiver ${JSON.stringify(name)} is defined twice in namespace ${JSON.stringify(this.namespace)}: receiver names must be unique (they are part of the webhook path); rename one`);
     }
+    assertStructKeys(`${this.owner}: receiver ${JSON.stringify(name)} options`, options, RECEIVER_OPTIONS_KEYS);
     let definition: ReceiverDefinition;
     try {
       definition = new ReceiverDefinition({ ...options, name, namespace: this.namespace });

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { checkLabels, checkMetadataNamespace, checkNamespaceName, checkPort, checkReceiver } from './_expose-validation';
 import { assertNotFluxObject } from './_flux-install';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /** Options for a `SolverTrafficSource`. */
@@ -127,6 +128,10 @@ export interface CertManagerSolverPolicyProps {
   readonly solverPort?: number;
 }
 
+const CERT_MANAGER_SOLVER_POLICY_PROPS_KEYS = structKeys<CertManagerSolverPolicyProps>()({
+  receiver: true, metadata: true, certManager: true, ingressControllers: true, solverPort: true,
+});
+
 /**
  * A NetworkPolicy that admits HTTP-01 challenge traffic to cert-manager's solver pods
  * (`acme.cert-manager.io/http01-solver: "true"`, port 8089) in the receiver's namespace.
@@ -149,6 +154,7 @@ export class CertManagerSolverPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: CertManagerSolverPolicyProps) {
     super(scope, id);
+    assertStructKeys(`CertManagerSolverPolicy ${this.node.path}: props`, props, CERT_MANAGER_SOLVER_POLICY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);

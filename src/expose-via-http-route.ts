@@ -5,6 +5,7 @@ import {
   HOOK_PATH_PREFIX,
 } from './_expose-validation';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { HttpRoute, HttpRouteSpecRulesMatchesPathType, ReferenceGrant } from './imports/gateway.networking.k8s.io';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
@@ -39,6 +40,8 @@ export interface GatewayParentRef {
    */
   readonly port?: number;
 }
+
+const GATEWAY_PARENT_REF_KEYS = structKeys<GatewayParentRef>()({ name: true, namespace: true, sectionName: true, port: true });
 
 /**
  * How the HTTPRoute matches the webhook path.
@@ -97,6 +100,10 @@ export interface ExposeViaHttpRouteProps {
   readonly pathMatch?: HttpRoutePathMatch;
 }
 
+const EXPOSE_VIA_HTTP_ROUTE_PROPS_KEYS = structKeys<ExposeViaHttpRouteProps>()({
+  receiver: true, parentRefs: true, namespace: true, metadata: true, hostnames: true, path: true, pathMatch: true,
+});
+
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 /**
@@ -122,6 +129,7 @@ export class ExposeViaHttpRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaHttpRouteProps) {
     super(scope, id);
+    assertStructKeys(`ExposeViaHttpRoute ${this.node.path}: props`, props, EXPOSE_VIA_HTTP_ROUTE_PROPS_KEYS);
     checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);
@@ -133,6 +141,7 @@ export class ExposeViaHttpRoute extends Construct {
       throw new Error(`${this.node.path}: parentRefs is empty, so the route would attach to no Gateway; add at least one, e.g. { name: "public-gateway", namespace: "gateway-system" }`);
     }
     props.parentRefs.forEach((ref, i) => {
+      assertStructKeys(`ExposeViaHttpRoute ${this.node.path}: parentRefs[${i}]`, ref, GATEWAY_PARENT_REF_KEYS);
       checkObjectName(this, `parentRefs[${i}].name`, ref.name);
       if (ref.namespace !== undefined) checkNamespaceName(this, `parentRefs[${i}].namespace`, ref.namespace);
       if (ref.sectionName !== undefined) checkObjectName(this, `parentRefs[${i}].sectionName`, ref.sectionName);

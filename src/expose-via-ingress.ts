@@ -5,6 +5,7 @@ import {
   checkAnnotationKeys, checkHookPath, checkHostname, checkMetadataNamespace, checkObjectName, checkReceiver, HOOK_PATH_PREFIX,
 } from './_expose-validation';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const CERT_MANAGER_ISSUER_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-manager.io/issuer'];
@@ -139,6 +140,10 @@ export interface ExposeViaIngressProps {
   readonly tls?: IngressTls;
 }
 
+const EXPOSE_VIA_INGRESS_PROPS_KEYS = structKeys<ExposeViaIngressProps>()({
+  receiver: true, metadata: true, host: true, path: true, pathType: true, ingressClassName: true, annotations: true, tls: true,
+});
+
 /**
  * Exposes a webhook receiver through an `networking.k8s.io/v1` Ingress whose single rule routes
  * `host` + `path` (`/hook/`, Prefix) to the receiver's Service, optionally with TLS from a Secret
@@ -160,6 +165,7 @@ export class ExposeViaIngress extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaIngressProps) {
     super(scope, id);
+    assertStructKeys(`ExposeViaIngress ${this.node.path}: props`, props, EXPOSE_VIA_INGRESS_PROPS_KEYS);
     checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { checkAnnotationKeys, checkCidr, checkLabels, checkMetadataNamespace, checkObjectName, checkPort, checkReceiver } from './_expose-validation';
 import { assertNotFluxObject } from './_flux-install';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /**
@@ -84,6 +85,17 @@ export interface ExposeViaLoadBalancerProps {
   readonly networkPolicyName?: string;
 }
 
+const EXPOSE_VIA_LOAD_BALANCER_PROPS_KEYS = structKeys<ExposeViaLoadBalancerProps>()({
+  receiver: true,
+  metadata: true,
+  port: true,
+  annotations: true,
+  loadBalancerSourceRanges: true,
+  externalTrafficPolicy: true,
+  networkPolicy: true,
+  networkPolicyName: true,
+});
+
 /**
  * Exposes a webhook receiver through a Service of type `LoadBalancer`: the cloud's load balancer
  * listens on `port` (80) and forwards to the receiver pods' webhook port (9292), like the
@@ -107,6 +119,7 @@ export class ExposeViaLoadBalancer extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExposeViaLoadBalancerProps) {
     super(scope, id);
+    assertStructKeys(`ExposeViaLoadBalancer ${this.node.path}: props`, props, EXPOSE_VIA_LOAD_BALANCER_PROPS_KEYS);
     checkObjectsAtSynth(this);
     const receiver = props.receiver;
     checkReceiver(this, receiver);

@@ -1,8 +1,10 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
 import { assertFluxReceiverType } from './_flux-receiver-type';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName } from './_validation';
 import { fluxVerificationKeysError } from './_verification-keys';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
@@ -19,7 +21,20 @@ export interface FluxReceiversProps {
    * @default - the chart's namespace, else 'flux-system'
    */
   readonly namespace?: string;
+  /**
+   * Namespaces other than this one whose objects the receivers may reconcile. A target in
+   * another namespace is refused at synth time unless its namespace is listed here, because
+   * notification-controller running with `--no-cross-namespace-refs` (Flux's multi-tenancy
+   * lockdown) refuses it at every delivery; list a namespace only where the controller runs
+   * without that flag.
+   *
+   * @example ['flux-system']
+   * @default - none: every target must be in this namespace
+   */
+  readonly crossNamespaceTargets?: string[];
 }
+
+const FLUX_RECEIVERS_PROPS_KEYS = structKeys<FluxReceiversProps>()({ namespace: true, crossNamespaceTargets: true });
 
 /**
  * The alternative backend: deploys nothing and emits Flux `notification.toolkit.fluxcd.io/v1`
@@ -39,12 +54,15 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
 
   private readonly receiverSet: ReceiverSet;
   private readonly objects: ApiObject[] = [];
+  private readonly crossNamespaceTargets: ReadonlySet<string>;
 
   public constructor(scope: Construct, id: string, props: FluxReceiversProps = {}) {
     super(scope, id);
+    assertStructKeys(`FluxReceivers ${this.node.path}: props`, props, FLUX_RECEIVERS_PROPS_KEYS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('FluxReceivers namespace', this.namespace);
     this.receiverSet = new ReceiverSet(`FluxReceivers ${this.node.path}`, this.namespace);
+    this.crossNamespaceTargets = allowedTargetNamespaces(`FluxReceivers ${this.node.path}`, props.crossNamespaceTargets, this.namespace, false);
     checkObjectsAtSynth(this);
   }
 
@@ -71,6 +89,8 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
     }
     assertFluxReceiverType(`FluxReceivers ${this.node.path}`, name, options?.provider);
     const definition = this.receiverSet.add(name, options);
+    assertTargetNamespaces(`FluxReceivers ${this.node.path}`, definition, this.namespace, this.crossNamespaceTargets,
+      () => 'notification-controller refuses it when it runs with --no-cross-namespace-refs (Flux\'s multi-tenancy lockdown), and every delivery then fails with 500');
     this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
     return definition;
   }

@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { sourceMetadata } from './_source-name';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNotBlank } from './_validation';
 import { GitRepository as GitRepositoryL1, GitRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
 
@@ -91,14 +93,22 @@ export interface GitRepositoryProps {
   /**
    * Metadata of the object.
    *
-   * @default - a generated name in the chart's namespace
+   * @default - the construct id as the name when it is a valid object name (lowercase letters,
+   * digits, '-' and '.'), else a generated name; in the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
 }
 
+const GIT_REPOSITORY_PROPS_KEYS = structKeys<GitRepositoryProps>()({ url: true, ref: true, interval: true, secretRef: true, metadata: true });
+
 /**
  * A Flux `source.toolkit.fluxcd.io/v1` GitRepository: the source a receiver usually reconciles.
  * Pass it to `ReconcileTarget.fromApiObject()`.
+ *
+ * Its name is `metadata.name` if given, else the construct id when that is a valid object name
+ * (`new GitRepository(chart, 'webapp', …)` is GitRepository `webapp`, as `flux reconcile source
+ * git webapp` expects), else a name cdk8s generates from the construct path. A repository that
+ * already exists in the cluster needs no construct: `ReconcileTarget.gitRepository('webapp')`.
  */
 export class GitRepository extends Construct {
   /** The generated L1 (the default child, id `Resource`). */
@@ -108,12 +118,13 @@ export class GitRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: GitRepositoryProps) {
     super(scope, id);
+    assertStructKeys(`GitRepository ${this.node.path}: props`, props, GIT_REPOSITORY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     if (typeof props.url !== 'string' || !/^(http|https|ssh):\/\/\S+$/.test(props.url)) {
       throw new Error(`GitRepository ${this.node.path} url ${JSON.stringify(props.url)} must start with https://, http:// or ssh://: for scp-like addresses write ssh://git@github.com/org/repo`);
     }
     this.apiObject = new GitRepositoryL1(this, 'Resource', {
-      metadata: props.metadata,
+      metadata: sourceMetadata(this, props.metadata),
       spec: {
         url: props.url,
         interval: fluxDuration(`GitRepository ${this.node.path} interval`, props.interval ?? Duration.minutes(10)),

@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { sourceMetadata } from './_source-name';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { ImageRepository as ImageRepositoryL1, ImageRepositorySpecProvider } from './imports/image.toolkit.fluxcd.io';
 import { RegistryProvider } from './registry-provider';
 
@@ -31,15 +33,23 @@ export interface ImageRepositoryProps {
   /**
    * Metadata of the object.
    *
-   * @default - a generated name in the chart's namespace
+   * @default - the construct id as the name when it is a valid object name (lowercase letters,
+   * digits, '-' and '.'), else a generated name; in the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
 }
+
+const IMAGE_REPOSITORY_PROPS_KEYS = structKeys<ImageRepositoryProps>()({
+  image: true, interval: true, secretRef: true, provider: true, metadata: true,
+});
 
 /**
  * A Flux `image.toolkit.fluxcd.io/v1` ImageRepository: the image whose tags Flux scans, which a
  * registry webhook (GitHub `package`, Harbor, Docker Hub, GCR, …) asks to rescan at once. Pass it
  * to `ReconcileTarget.fromApiObject()`.
+ *
+ * Its name is `metadata.name` if given, else the construct id when that is a valid object name
+ * (what `flux reconcile image repository <name>` takes), else a name cdk8s generates.
  *
  * @see https://fluxcd.io/flux/components/image/imagerepositories/
  */
@@ -51,6 +61,7 @@ export class ImageRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
+    assertStructKeys(`ImageRepository ${this.node.path}: props`, props, IMAGE_REPOSITORY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     const image = props.image;
     if (typeof image !== 'string' || image === '' || /\s/.test(image) || image.includes('://')) {
@@ -61,7 +72,7 @@ export class ImageRepository extends Construct {
       throw new Error(`ImageRepository ${this.node.path} image ${JSON.stringify(image)} has a tag or digest, but Flux scans all tags of the repository: remove it, e.g. "${image.split('@')[0].replace(/:[^/:]*$/, '')}"`);
     }
     this.apiObject = new ImageRepositoryL1(this, 'Resource', {
-      metadata: props.metadata,
+      metadata: sourceMetadata(this, props.metadata),
       spec: {
         image,
         interval: fluxDuration(`ImageRepository ${this.node.path} interval`, props.interval ?? Duration.minutes(10)),

@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fluxDuration } from './_flux-duration';
 import { checkObjectsAtSynth } from './_object-collisions';
+import { sourceMetadata } from './_source-name';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { OciRepository as OciRepositoryL1, OciRepositorySpecProvider, OciRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
 import { RegistryProvider } from './registry-provider';
 
@@ -69,15 +71,23 @@ export interface OciRepositoryProps {
   /**
    * Metadata of the object.
    *
-   * @default - a generated name in the chart's namespace
+   * @default - the construct id as the name when it is a valid object name (lowercase letters,
+   * digits, '-' and '.'), else a generated name; in the chart's namespace
    */
   readonly metadata?: ApiObjectMetadata;
 }
+
+const OCI_REPOSITORY_PROPS_KEYS = structKeys<OciRepositoryProps>()({
+  url: true, ref: true, interval: true, secretRef: true, provider: true, metadata: true,
+});
 
 /**
  * A Flux `source.toolkit.fluxcd.io/v1` OCIRepository: an OCI artifact (e.g. manifests pushed with
  * `flux push artifact`), which a registry webhook asks Flux to pull at once. Pass it to
  * `ReconcileTarget.fromApiObject()`.
+ *
+ * Its name is `metadata.name` if given, else the construct id when that is a valid object name
+ * (what `flux reconcile source oci <name>` takes), else a name cdk8s generates.
  *
  * @see https://fluxcd.io/flux/components/source/ocirepositories/
  */
@@ -89,6 +99,7 @@ export class OciRepository extends Construct {
 
   public constructor(scope: Construct, id: string, props: OciRepositoryProps) {
     super(scope, id);
+    assertStructKeys(`OciRepository ${this.node.path}: props`, props, OCI_REPOSITORY_PROPS_KEYS);
     checkObjectsAtSynth(this);
     if (typeof props.url !== 'string' || !/^oci:\/\/[^\s/]+\/\S+$/.test(props.url)) {
       throw new Error(`OciRepository ${this.node.path} url ${JSON.stringify(props.url)} must be oci://<registry>/<repository>, e.g. "oci://ghcr.io/org/manifests"`);
@@ -98,7 +109,7 @@ export class OciRepository extends Construct {
       throw new Error(`OciRepository ${this.node.path} url ${JSON.stringify(props.url)} has a tag or digest: remove it and choose the version with ref (OciRef.tag(), OciRef.semver(), OciRef.digest())`);
     }
     this.apiObject = new OciRepositoryL1(this, 'Resource', {
-      metadata: props.metadata,
+      metadata: sourceMetadata(this, props.metadata),
       spec: {
         url: props.url,
         interval: fluxDuration(`OciRepository ${this.node.path} interval`, props.interval ?? Duration.minutes(10)),

@@ -1,5 +1,6 @@
 import { assertOidcExpression } from './_cel-check';
 import { checkEventNames } from './_provider-events';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertKnownKeys, assertNoOptions, assertNotBlank } from './_validation';
 import { EVENT_FILTERING_TYPES, isExtensionReceiverType } from './model';
 import { ReceiverType } from './receiver-type';
@@ -45,6 +46,8 @@ export interface OidcVariable {
   readonly expression: string;
 }
 
+const OIDC_VARIABLE_KEYS = structKeys<OidcVariable>()({ name: true, expression: true });
+
 /** A CEL condition every accepted token must satisfy. */
 export interface OidcValidation {
   /**
@@ -56,6 +59,8 @@ export interface OidcValidation {
   /** Message returned to the caller when the expression is false. */
   readonly message: string;
 }
+
+const OIDC_VALIDATION_KEYS = structKeys<OidcValidation>()({ expression: true, message: true });
 
 /** An OIDC issuer whose ID tokens a `generic-oidc` receiver accepts (Flux `spec.oidcProviders[]`). */
 export interface OidcIssuer {
@@ -84,6 +89,8 @@ export interface OidcIssuer {
    */
   readonly validations: OidcValidation[];
 }
+
+const OIDC_ISSUER_KEYS = structKeys<OidcIssuer>()({ issuerUrl: true, audience: true, variables: true, validations: true });
 
 /** Options of `ReceiverProvider.genericOidc()`. */
 export interface GenericOidcProviderOptions {
@@ -334,6 +341,11 @@ function validateIssuers(issuers: OidcIssuer[]): void {
     throw new Error(`${where}: issuers ${JSON.stringify(issuers)} is empty: give at least one issuer, e.g. { issuerUrl: 'https://token.actions.githubusercontent.com', validations: [...] }`);
   }
   const seen = new Set<string>();
+  issuers.forEach((issuer, i) => {
+    assertStructKeys(`${where}: issuers[${i}]`, issuer, OIDC_ISSUER_KEYS);
+    (issuer?.variables ?? []).forEach((v, j) => assertStructKeys(`${where}: issuers[${i}].variables[${j}]`, v, OIDC_VARIABLE_KEYS));
+    (Array.isArray(issuer?.validations) ? issuer.validations : []).forEach((v, j) => assertStructKeys(`${where}: issuers[${i}].validations[${j}]`, v, OIDC_VALIDATION_KEYS));
+  });
   for (const issuer of issuers) {
     const url = issuer?.issuerUrl;
     if (typeof url !== 'string' || url.trim() === '') {

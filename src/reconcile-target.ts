@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { CURRENT_API_VERSIONS, KIND_PLURALS, TARGET_KINDS, WILDCARD_NAME, splitApiVersion } from './model';
 
@@ -57,6 +58,8 @@ export interface ReconcileTargetOptions {
    */
   readonly apiVersion?: string;
 }
+
+const RECONCILE_TARGET_OPTIONS_KEYS = structKeys<ReconcileTargetOptions>()({ namespace: true, filter: true, apiVersion: true });
 
 /** Options of `ReconcileTarget.fromApiObject()`. */
 export interface ReconcileTargetFromApiObjectOptions {
@@ -202,6 +205,7 @@ export class ReconcileTarget {
       throw new Error(`ReconcileTarget: kind ${JSON.stringify(kind)} cannot be reconciled by a Flux receiver: use one of ${TARGET_KINDS.join(', ')}`);
     }
     const what = `ReconcileTarget ${kind} ${JSON.stringify(name)}`;
+    assertStructKeys(`${what} options`, options, RECONCILE_TARGET_OPTIONS_KEYS);
     if (options.namespace !== undefined) assertNamespaceName(`${what} namespace`, options.namespace);
     assertNotBlank(`${what} filter`, options.filter);
     const apiVersion = options.apiVersion ?? CURRENT_API_VERSIONS[kind];

@@ -3,11 +3,13 @@ import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
+import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
 import { duplicateWindowFlag } from './_duplicate-window';
 import { assertNotFluxObject } from './_flux-install';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
+import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName, assertObjectName } from './_validation';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import {
@@ -79,6 +81,16 @@ export interface WebhookReceiverProps {
    */
   readonly noCrossNamespaceRefs?: boolean;
   /**
+   * Namespaces other than this one whose objects the receivers may reconcile. Each gets a Role
+   * and a RoleBinding for the server, so applying the app needs the right to create RBAC there;
+   * a target in a namespace not listed is refused at synth time (instead of a `Forbidden` at
+   * apply time for a deployer limited to this namespace).
+   *
+   * @example ['flux-system']
+   * @default - none: every target must be in this namespace
+   */
+  readonly crossNamespaceTargets?: string[];
+  /**
    * Redelivery window (an extension; Flux patches for every copy): a copy of a verified delivery
    * (same sender delivery id — GitHub `X-GitHub-Delivery`, GitLab `Idempotency-Key` /
    * `X-Gitlab-Event-UUID`, Bitbucket Cloud `X-Request-UUID` — and same body) arriving this long
@@ -136,6 +148,25 @@ export interface WebhookReceiverProps {
    */
   readonly metadata?: ApiObjectMetadata;
 }
+
+const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
+  namespace: true,
+  serviceName: true,
+  image: true,
+  replicas: true,
+  resources: true,
+  networkPolicy: true,
+  metricsNamespaceLabels: true,
+  noCrossNamespaceRefs: true,
+  crossNamespaceTargets: true,
+  duplicateWindow: true,
+  mode: true,
+  rateLimit: true,
+  genericRateLimit: true,
+  jsonAnswers: true,
+  recordEvents: true,
+  metadata: true,
+});
 
 /** Options of `WebhookReceiver.fromFluxNotificationController()`. */
 export interface FluxNotificationControllerOptions {
@@ -213,6 +244,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly labels: { [key: string]: string };
   private readonly rbac = new Map<string, { role: k8s.KubeRole; binding: k8s.KubeRoleBinding }>();
   private readonly noCrossNamespaceRefs: boolean;
+  private readonly crossNamespaceTargets: ReadonlySet<string>;
   private readonly recordEvents: boolean;
   private readonly extraMetadata?: ApiObjectMetadata;
   private readonly clusterMode: boolean;
@@ -222,6 +254,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
+    assertStructKeys(`WebhookReceiver ${this.node.path}: props`, props, WEBHOOK_RECEIVER_PROPS_KEYS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'flux-system';
     assertNamespaceName('WebhookReceiver namespace', this.namespace);
     this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
@@ -238,6 +271,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     this.image = props.image ?? `${DEFAULT_IMAGE_REPOSITORY}:v${version}`;
     if (this.image.trim() === '') throw new Error('WebhookReceiver image "" is empty: omit it for the default image');
     this.noCrossNamespaceRefs = props.noCrossNamespaceRefs ?? false;
+    this.crossNamespaceTargets = allowedTargetNamespaces(`WebhookReceiver ${this.node.path}`, props.crossNamespaceTargets, this.namespace, this.noCrossNamespaceRefs);
     this.recordEvents = props.recordEvents ?? false;
     this.extraMetadata = props.metadata;
     this.mode = props.mode ?? ReceiverMode.files();
@@ -347,8 +381,10 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       if (this.noCrossNamespaceRefs && ns !== this.namespace) {
         throw new Error(`receiver ${JSON.stringify(name)}: target ${target.kind} ${JSON.stringify(target.name)} is in namespace ${JSON.stringify(ns)}, but noCrossNamespaceRefs allows only ${JSON.stringify(this.namespace)}: move the target or add a receiver in its namespace`);
       }
-      this.ensureRbac(ns);
     }
+    assertTargetNamespaces(`WebhookReceiver ${this.node.path}`, definition, this.namespace, this.crossNamespaceTargets,
+      (ns) => `serving it needs a Role and RoleBinding for this server in ${JSON.stringify(ns)}, which applying the app would create there (a deployer limited to ${JSON.stringify(this.namespace)} gets Forbidden)`);
+    for (const target of definition.targets) this.ensureRbac(target.namespace ?? this.namespace);
     // Rendered exactly like FluxReceivers' objects.
     if (this.clusterMode) this.objects.push(new ReceiverL1(this, `Receiver-${name}`, definition._toReceiverProps()));
     return definition;

@@ -28,7 +28,17 @@ function rejections(builder: DeliveryBuilder, event: string): string[] {
   return out;
 }
 
-export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: string): Explanation {
+/** A target of the receiver, as `spec.resources` names it. */
+export interface AnswerTarget {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+/** `targets`: the receiver's `spec.resources`, when known; a 200 then shows how to check the first one. */
+export function explainAnswer(
+  answer: Answer, builder: DeliveryBuilder, event: string, targets: readonly AnswerTarget[] = [], receiverNamespace?: string,
+): Explanation {
   const { status } = answer;
   const report = _jsonAnswer(answer.body);
   const fromProxy = report
@@ -39,7 +49,7 @@ export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: s
       ok: true,
       lines: [
         'Accepted: the receiver verified the delivery and asked every target to reconcile (annotation reconcile.fluxcd.io/requestedAt).',
-        'Check a target with: kubectl -n <ns> get gitrepository <name> -o jsonpath=\'{.metadata.annotations.reconcile\\.fluxcd\\.io/requestedAt}\'',
+        _checkCommand(targets[0], receiverNamespace),
       ],
     };
   }
@@ -60,6 +70,9 @@ export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: s
         '- the Receiver\'s name or namespace',
         '- the receiver is not ready: its Secret is missing, so no path is served (kubectl get receiver / the server\'s "receiver not ready" log)',
         '- the exposure does not route /hook/ to the receiver Service (Ingress path, HTTPRoute, host name)',
+        '- this server did not load the receiver: it serves other definitions (another --receivers location or namespace), or the definition is invalid.'
+          + ' The bundled server logs "serving receiver" with the name of each one it loaded at start and after every change, and "invalid receiver definition" or "receiver not ready" for the others'
+          + ' (cluster mode and notification-controller: kubectl get receiver -A)',
         'Recompute the URL with: flux-webhook-receiver url --base <url> --from-cluster (or --receivers dist/)');
       break;
     case 413:
@@ -92,6 +105,15 @@ export function explainAnswer(answer: Answer, builder: DeliveryBuilder, event: s
       lines.push(status >= 500 ? 'A server error, probably from a proxy in front of the receiver.' : `HTTP ${status} is not an answer of the receiver: probably a proxy, or the URL does not point at a receiver.`);
   }
   return { ok: false, lines: [...lines, ...fromProxy] };
+}
+
+/** The kubectl command that shows a target's requestedAt annotation; a placeholder command without a target. */
+function _checkCommand(target: AnswerTarget | undefined, receiverNamespace: string | undefined): string {
+  const kind = target ? target.kind.toLowerCase() : 'gitrepository';
+  // A target that selects by labels has the name '*'.
+  const name = target && target.name !== '*' ? target.name : '<name>';
+  const ns = target?.namespace ?? receiverNamespace ?? '<ns>';
+  return `Check a target with: kubectl -n ${ns} get ${kind} ${name} -o jsonpath='{.metadata.annotations.reconcile\\.fluxcd\\.io/requestedAt}'`;
 }
 
 /** This server's JSON answer, when the body is one (an object with a string `outcome`). */

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { listReceivers, readSecret } from './_cluster';
-import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, SECRET_KEYS } from '../../src/model';
+import { FLUX_RECEIVER_SERVICE_NAME, hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, ReceiverResourceSpec, SECRET_KEYS, SERVER_FLAGS } from '../../src/model';
 import { readMountedSecret } from '../receivers/files/mounted-secrets';
 import { definitionFiles } from '../receivers/files/receiver-files';
 
@@ -17,10 +17,18 @@ export interface FoundReceiver {
   readonly type: string;
   readonly secretName?: string;
   readonly events: readonly string[];
+  /** `spec.resources`: what a delivery asks to reconcile. */
+  readonly resources: readonly ReceiverResourceSpec[];
   /** Where it was found: `<file>#<document>` (`…/receivers.yaml` for a ConfigMap key) or `cluster`. */
   readonly origin: string;
   /** `status.webhookPath` of a cluster object, when some controller wrote it. */
   readonly statusPath?: string;
+  /**
+   * Where an exposure of the same manifests publishes the receiver's backend: `https://<host>`
+   * of an Ingress rule or HTTPRoute hostname that routes to its Service (`http://` for an Ingress
+   * host without TLS). Undefined when no exposure with a host name routes there.
+   */
+  readonly exposedAt?: string;
 }
 
 export interface ReceiverUrl {
@@ -47,25 +55,83 @@ export function receiversFromFiles(location: string, defaultNamespace: string): 
   } catch (err) {
     throw new Error(`cannot read manifests from ${location}: ${(err as Error).message}`);
   }
+  const docs = files.flatMap((file) => _parse(fs.readFileSync(file, 'utf8'), file).map((doc, i) => ({ doc, origin: `${file}#${i + 1}` })));
+  const exposures = _exposures(docs.map((d) => d.doc));
   const found: FoundReceiver[] = [];
-  for (const file of files) {
-    const docs = _parse(fs.readFileSync(file, 'utf8'), file);
-    docs.forEach((doc, i) => {
-      const origin = `${file}#${i + 1}`;
-      if (_isReceiver(doc)) {
-        found.push(_found(doc, defaultNamespace, origin));
-      } else if (_isConfigMap(doc)) {
-        const namespace = doc.metadata?.namespace ?? defaultNamespace;
-        for (const [key, text] of Object.entries(doc.data ?? {})) {
-          if (!DATA_FILE.test(key) || typeof text !== 'string') continue;
-          _parse(text, `${origin} key ${key}`).forEach((inner, j) => {
-            if (_isReceiver(inner)) found.push(_found(inner, namespace, `${origin}/${key}#${j + 1}`));
-          });
-        }
+  for (const { doc, origin } of docs) {
+    if (_isReceiver(doc)) {
+      const namespace = doc.metadata.namespace ?? defaultNamespace;
+      // A Receiver object is served by a cluster-mode server of its namespace if the manifests have one, else by Flux.
+      const backend = _hasClusterModeServer(docs.map((d) => d.doc), namespace) ? _bundledBackend(exposures, namespace) : _fluxBackend(exposures);
+      found.push({ ..._found(doc, defaultNamespace, origin), exposedAt: backend });
+    } else if (_isConfigMap(doc)) {
+      const namespace = doc.metadata?.namespace ?? defaultNamespace;
+      for (const [key, text] of Object.entries(doc.data ?? {})) {
+        if (!DATA_FILE.test(key) || typeof text !== 'string') continue;
+        _parse(text, `${origin} key ${key}`).forEach((inner, j) => {
+          if (_isReceiver(inner)) found.push({ ..._found(inner, namespace, `${origin}/${key}#${j + 1}`), exposedAt: _bundledBackend(exposures, namespace) });
+        });
       }
-    });
+    }
   }
   return found;
+}
+
+/** An exposure with a host name: the Service it routes /hook/ to, and its base URL. */
+interface _Exposure {
+  readonly namespace: string;
+  readonly service: string;
+  readonly base: string;
+}
+
+/** Ingress rules and HTTPRoute hostnames of the manifests, in document order. */
+function _exposures(docs: readonly unknown[]): _Exposure[] {
+  const out: _Exposure[] = [];
+  for (const doc of docs) {
+    const d = doc as { kind?: unknown; apiVersion?: unknown; metadata?: { namespace?: string }; spec?: any } | null;
+    if (typeof d !== 'object' || d === null || typeof d.spec !== 'object' || d.spec === null) continue;
+    const ns = d.metadata?.namespace ?? 'default';
+    if (d.kind === 'Ingress' && d.apiVersion === 'networking.k8s.io/v1') {
+      const tls: { hosts?: unknown }[] = Array.isArray(d.spec.tls) ? d.spec.tls : [];
+      const tlsHosts = new Set<string>(tls.flatMap((t) => (Array.isArray(t?.hosts) ? t.hosts : [])));
+      for (const rule of Array.isArray(d.spec.rules) ? d.spec.rules : []) {
+        if (typeof rule?.host !== 'string' || rule.host.includes('*')) continue;
+        for (const path of Array.isArray(rule.http?.paths) ? rule.http.paths : []) {
+          const service = path?.backend?.service?.name;
+          if (typeof service === 'string') out.push({ namespace: ns, service, base: `${tlsHosts.has(rule.host) ? 'https' : 'http'}://${rule.host}` });
+        }
+      }
+    } else if (d.kind === 'HTTPRoute' && typeof d.apiVersion === 'string' && d.apiVersion.startsWith('gateway.networking.k8s.io/')) {
+      const host = (Array.isArray(d.spec.hostnames) ? d.spec.hostnames : []).find((h: unknown) => typeof h === 'string' && !h.includes('*'));
+      if (!host) continue;
+      for (const rule of Array.isArray(d.spec.rules) ? d.spec.rules : []) {
+        for (const ref of Array.isArray(rule?.backendRefs) ? rule.backendRefs : []) {
+          if ((ref?.kind ?? 'Service') === 'Service' && typeof ref?.name === 'string') out.push({ namespace: ref.namespace ?? ns, service: ref.name, base: `https://${host}` });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The bundled server's Service in `namespace` (any Service there but Flux's). */
+function _bundledBackend(exposures: readonly _Exposure[], namespace: string): string | undefined {
+  return exposures.find((e) => e.namespace === namespace && e.service !== FLUX_RECEIVER_SERVICE_NAME)?.base;
+}
+
+/** Flux's `webhook-receiver` Service, which serves the Receivers of every namespace. */
+function _fluxBackend(exposures: readonly _Exposure[]): string | undefined {
+  return exposures.find((e) => e.service === FLUX_RECEIVER_SERVICE_NAME)?.base;
+}
+
+function _hasClusterModeServer(docs: readonly unknown[], namespace: string): boolean {
+  return docs.some((doc) => {
+    const d = doc as { kind?: unknown; metadata?: { namespace?: string }; spec?: any } | null;
+    if (d?.kind !== 'Deployment' || (d.metadata?.namespace ?? 'default') !== namespace) return false;
+    const containers = d.spec?.template?.spec?.containers;
+    const watches = (c: { args?: unknown }): boolean => Array.isArray(c?.args) && c.args.includes(SERVER_FLAGS.watchReceivers.flag);
+    return Array.isArray(containers) && containers.some(watches);
+  });
 }
 
 /** Receivers in the cluster (`namespace`, or all namespaces). */
@@ -73,11 +139,13 @@ export async function receiversFromCluster(kc: KubeConfig, namespace: string | u
   return (await listReceivers(kc, namespace)).map((r) => ({ ..._found(r, namespace ?? 'default', 'cluster'), statusPath: r.status?.webhookPath }));
 }
 
-/** The URL of each receiver under `base` (`https://host`); a receiver whose token cannot be read gets an error. */
-export async function receiverUrls(receivers: readonly FoundReceiver[], base: string, tokens: TokenSource): Promise<ReceiverUrl[]> {
+/** The URL of each receiver under its base (`https://host`); a receiver whose token cannot be read gets an error. */
+export async function receiverUrls(
+  receivers: readonly FoundReceiver[], base: (r: FoundReceiver) => string, tokens: TokenSource,
+): Promise<ReceiverUrl[]> {
   const out: ReceiverUrl[] = [];
   for (const receiver of receivers) {
-    const path = (p: string): string => base.replace(/\/+$/, '') + p;
+    const path = (p: string): string => base(receiver).replace(/\/+$/, '') + p;
     if (receiver.type === 'generic-oidc' && !receiver.secretName) {
       out.push({ receiver, url: path(hookPath('', receiver.name, receiver.namespace)) });
       continue;
@@ -148,6 +216,7 @@ function _found(doc: ReceiverObject, defaultNamespace: string, origin: string): 
     type: doc.spec.type,
     secretName: doc.spec.secretRef?.name,
     events: doc.spec.events ?? [],
+    resources: Array.isArray(doc.spec.resources) ? doc.spec.resources : [],
     origin,
   };
 }

@@ -9,7 +9,7 @@ import { commandKubeConfig } from './_cluster';
 import { CommandIo, commandHelp, CommandSpec, CommandUsageError, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
 import { chooseEvent, DELIVERY_TYPES, deliveryBuilder, DeliveryBuilder } from './deliveries';
 import { explainAnswer, explainNetworkError, type Answer } from './explain-response';
-import { readToken } from './receiver-urls';
+import { FoundReceiver, readToken } from './receiver-urls';
 import { RECEIVER_SELECTION_FLAGS, selectReceivers } from './url';
 import { HOOK_PATH_PREFIX, hookPath, SERVER_BINARY } from '../../src/model';
 
@@ -21,7 +21,7 @@ export const SEND_COMMAND: CommandSpec = {
   name: 'send',
   summary: 'post a signed test delivery to a receiver and explain the answer',
   synopsis: [
-    'send --base <url> (--from-cluster | --receivers <file|dir>) [-n <ns>] --name <receiver> [--event <event>]',
+    'send (--base <url> --from-cluster | [--base <url>] --receivers <file|dir>) [-n <ns>] --name <receiver> [--event <event>]',
     'send --url <webhook-url> --type <type> (--secret <name> [-n <ns>] | --token-file <file>) [--event <event>]',
   ],
   description: [
@@ -54,6 +54,8 @@ interface Target {
   readonly builder: DeliveryBuilder;
   readonly token?: Buffer;
   readonly allowedEvents: readonly string[];
+  /** The named receiver, when there is one: its targets and namespace. */
+  readonly receiver?: FoundReceiver;
 }
 
 export async function runSend(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -96,7 +98,7 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
     return EXIT_FAILED;
   }
   io.stdout(`HTTP ${answer.status} ${http.STATUS_CODES[answer.status] ?? ''} in ${Date.now() - started} ms\n`);
-  const explanation = explainAnswer(answer, builder, event);
+  const explanation = explainAnswer(answer, builder, event, target.receiver?.resources, target.receiver?.namespace);
   io.stdout(explanation.lines.join('\n') + '\n');
   return explanation.ok ? EXIT_OK : EXIT_FAILED;
 }
@@ -115,7 +117,7 @@ async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   if (flags.values.has('secret')) {
     const namespace = flags.values.get('namespace') ?? 'flux-system';
     const secretName = flags.values.get('secret')!;
-    const read = await readToken({ namespace, name: '', type, secretName, events: [], origin: 'send' }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
+    const read = await readToken({ namespace, name: '', type, secretName, events: [], resources: [], origin: 'send' }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
     if ('error' in read) throw new Error(read.error);
     token = read.token;
   }
@@ -127,7 +129,7 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   const given = DIRECT_ONLY.filter((n) => flags.values.has(n));
   if (given.length > 0) throw new CommandUsageError(`send: ${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --url`);
   if (!flags.values.has('base') && !flags.values.has('receivers') && !flags.switches.has('from-cluster')) {
-    throw new CommandUsageError('send: name a receiver (--base <url> --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
+    throw new CommandUsageError('send: name a receiver ([--base <url>] --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
   }
   const selection = await selectReceivers(SEND_COMMAND, flags);
   if (selection.receivers.length > 1) {
@@ -150,7 +152,7 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   }
   // A token file stands for a different token than the Secret's, e.g. to test a rotation.
   if (flags.values.has('token-file')) token = await _tokenFile(flags.values.get('token-file')!, io);
-  return { url: new URL(selection.base + path), builder, token, allowedEvents: receiver.events };
+  return { url: new URL(selection.base(receiver) + path), builder, token, allowedEvents: receiver.events, receiver };
 }
 
 function _builder(type: string): DeliveryBuilder {

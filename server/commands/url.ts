@@ -11,7 +11,12 @@ const OUTPUTS = ['table', 'url', 'json'] as const;
 
 /** Flags shared with `send`, which finds its receiver the same way. */
 export const RECEIVER_SELECTION_FLAGS = [
-  { name: 'base', value: '<url>', help: 'where the receiver is exposed, e.g. https://flux-webhook.example.com (scheme and host, optional port)' },
+  {
+    name: 'base',
+    value: '<url>',
+    help: 'where the receiver is exposed, e.g. https://flux-webhook.example.com (scheme and host, optional port); '
+    + 'with --receivers, default: the host of the Ingress or HTTPRoute in front of each receiver\'s backend',
+  },
   { name: 'receivers', value: '<file|dir>', help: 'synthesized manifests (cdk8s dist/): Receiver documents or the WebhookReceiver ConfigMap' },
   { name: 'from-cluster', help: 'read Receiver objects from the cluster instead' },
   { name: 'secrets-dir', value: '<dir>', help: 'tokens from <dir>/<secretName>/token instead of the cluster' },
@@ -24,13 +29,15 @@ export const URL_COMMAND: CommandSpec = {
   name: 'url',
   summary: "print each receiver's webhook URL (from manifests or the cluster)",
   synopsis: [
-    'url --base <url> --receivers <file|dir> [--secrets-dir <dir>] [-n <ns>] [--name <receiver>] [-o table|url|json]',
+    'url [--base <url>] --receivers <file|dir> [--secrets-dir <dir>] [-n <ns>] [--name <receiver>] [-o table|url|json]',
     'url --base <url> --from-cluster [-n <ns>] [--name <receiver>] [-o table|url|json]',
   ],
   description: [
     'Prints <base>/hook/<sha256(token + name + namespace)> for every receiver: the URL to enter at the Git host or registry.',
     'Receivers come from synthesized manifests (--receivers) or from the cluster (--from-cluster). Tokens are read from the Secrets in the cluster, '
     + 'or from --secrets-dir laid out as <dir>/<secretName>/token; the bytes count exactly as stored, like Flux. generic-oidc receivers need no token.',
+    'With --receivers, each receiver\'s base is the host of the exposure in the same manifests that routes to its backend (an Ingress rule, https with TLS; '
+    + 'an HTTPRoute hostname, https); --base overrides it for every receiver and is needed where no exposure names a host (a LoadBalancer).',
     'The token itself is never printed unless --show-token is given.',
   ],
   flags: [
@@ -39,24 +46,30 @@ export const URL_COMMAND: CommandSpec = {
     { name: 'show-token', help: 'also print each token (what GitHub, GitLab, … call the webhook secret)' },
   ],
   examples: [
+    'url --receivers dist/',
     'url --base https://flux-webhook.example.com --receivers dist/',
     'url --base https://flux-webhook.example.com --from-cluster -n flux-system --name webapp -o url',
   ],
 };
 
 export interface ReceiverSelection {
-  readonly base: string;
+  /** Where each receiver is reached: --base, else the host of its exposure in the manifests. */
+  readonly base: (receiver: FoundReceiver) => string;
   readonly receivers: FoundReceiver[];
   readonly tokens: () => TokenSource;
 }
 
 /** Finds the receivers the flags select; shared by `url` and `send`. Throws CommandUsageError or Error. */
 export async function selectReceivers(spec: CommandSpec, flags: ParsedFlags): Promise<ReceiverSelection> {
-  const base = parseBase(spec, flags.values.get('base'));
+  const given = flags.values.get('base');
+  const base = given === undefined ? undefined : parseBase(spec, given);
   exclusive(spec, flags, ['receivers', 'from-cluster']);
   const location = flags.values.get('receivers');
   const fromCluster = flags.switches.has('from-cluster');
   if (!location && !fromCluster) throw new CommandUsageError(`${spec.name}: say where the receivers are: --receivers <file|dir> (synthesized manifests) or --from-cluster`);
+  if (fromCluster && base === undefined) {
+    throw new CommandUsageError(`${spec.name}: --base <url> is required with --from-cluster: where the receiver is exposed, e.g. https://flux-webhook.example.com`);
+  }
   const namespace = flags.values.get('namespace');
   const name = flags.values.get('name');
   let kc: KubeConfig | undefined;
@@ -73,13 +86,23 @@ export async function selectReceivers(spec: CommandSpec, flags: ParsedFlags): Pr
     const known = all.map((r) => `${r.namespace}/${r.name}`).join(', ');
     throw new Error(`no Receiver ${name ? `named "${name}"` : ''}${namespace ? ` in namespace "${namespace}"` : ''} ${where} (found: ${known})`);
   }
+  if (base === undefined) {
+    const unexposed = selected.filter((r) => !r.exposedAt);
+    if (unexposed.length > 0) {
+      throw new CommandUsageError(`${spec.name}: --base <url> is required: no Ingress or HTTPRoute with a host name in ${location} routes to `
+        + `${unexposed.map((r) => `${r.namespace}/${r.name}`).join(', ')} (a LoadBalancer has none); give where it is exposed, e.g. --base https://flux-webhook.example.com`);
+    }
+  }
   const secretsDir = flags.values.get('secrets-dir');
-  return { base, receivers: selected, tokens: () => (secretsDir ? { secretsDir } : { kubeConfig: kube() }) };
+  return {
+    base: (r) => base ?? r.exposedAt!,
+    receivers: selected,
+    tokens: () => (secretsDir ? { secretsDir } : { kubeConfig: kube() }),
+  };
 }
 
 /** `--base`: scheme and authority only (the exposures route /hook/ at the root). */
-export function parseBase(spec: CommandSpec, base: string | undefined): string {
-  if (!base) throw new CommandUsageError(`${spec.name}: --base <url> is required: where the receiver is exposed, e.g. https://flux-webhook.example.com`);
+export function parseBase(spec: CommandSpec, base: string): string {
   let url: URL;
   try {
     url = new URL(base);
@@ -119,6 +142,7 @@ export async function runUrl(argv: readonly string[], io: CommandIo): Promise<nu
   } else if (ok.length > 0) {
     io.stdout(_table(ok, showToken));
   }
+  if (showToken) for (const u of ok) if (u.token && tokenNote(u.token)) io.stderr(`note: ${u.receiver.namespace}/${u.receiver.name}: ${tokenNote(u.token)}\n`);
   for (const u of urls.filter((x) => !x.url)) io.stderr(`error: ${u.receiver.namespace}/${u.receiver.name}: ${u.error}\n`);
   return ok.length === urls.length ? EXIT_OK : EXIT_FAILED;
 }
@@ -127,6 +151,20 @@ export async function runUrl(argv: readonly string[], io: CommandIo): Promise<nu
 export function tokenText(token: Buffer): string {
   const text = token.toString('utf8');
   return /^[\x21-\x7e]*$/.test(text) ? text : `base64:${token.toString('base64')}`;
+}
+
+/** Why a token is shown as base64, for the person who will paste it somewhere; undefined when it is shown as it is. */
+export function tokenNote(token: Buffer): string | undefined {
+  const text = token.toString('utf8');
+  if (/^[\x21-\x7e]*$/.test(text)) return undefined;
+  const where = 'the Secret probably came from a file or `echo` that added it';
+  if (/^[\x21-\x7e]+\r?\n$/.test(text)) {
+    return `the token ends with a newline (${where}), shown as base64. The newline is part of the token: of the URL hash and of every signature, `
+      + 'but a Git host\'s secret field cannot hold it, so signed deliveries will fail. Store the token without it '
+      + `(kubectl create secret generic <name> --from-literal=token=<token>, or ${SERVER_BINARY} token --apply --overwrite for a new one) and take the new URL`;
+  }
+  return 'the token has bytes that are not printable ASCII (spaces, control characters or non-ASCII), shown as base64 (base64 -d gives the bytes); '
+    + 'a Git host\'s secret field may not hold them as they are';
 }
 
 function _table(urls: readonly ReceiverUrl[], showToken: boolean): string {

@@ -14,10 +14,17 @@ import * as https from 'https';
 import { createInterface } from 'readline';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { SharedAgent } from './shared-agent';
-import { KIND_PLURALS, splitApiVersion } from '../../src/model';
+import { KIND_PLURALS, SERVER_BINARY, splitApiVersion } from '../../src/model';
 
 /** Where a ServiceAccount token is mounted in a pod. */
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Who this server is to the apiserver: `managedFields` records the field manager of each patch
+ * (notification-controller's are `notification-controller`), audit logs the User-Agent.
+ */
+export const FIELD_MANAGER = SERVER_BINARY;
+const USER_AGENT = `${SERVER_BINARY}/${process.env.FLUX_WEBHOOKS_VERSION ?? 'dev'} (${process.platform}/${process.arch}) node/${process.version}`;
 
 export const PARTIAL_METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 export const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
@@ -105,11 +112,21 @@ export class KubeClient {
     const what = `patch ${ref.kind} "${ref.namespace}/${ref.name}"`;
     let res: { status: number; text: string };
     try {
-      res = await this.writeJson('PATCH', `${_collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}`, { metadata: { annotations } }, 'application/merge-patch+json', signal);
+      const path = `${_collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}?fieldManager=${FIELD_MANAGER}`;
+      res = await this.writeJson('PATCH', path, { metadata: { annotations } }, 'application/merge-patch+json', signal);
     } catch (err) {
       throw new KubeApiError(0, `${what}: ${(err as Error).message}`);
     }
     if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, `${what}: ${_message(res)}`);
+  }
+
+  /** A Secret's data as bytes; undefined when it does not exist (files mode with `--secrets-from-cluster`). */
+  async getSecret(namespace: string, name: string): Promise<Record<string, Buffer> | undefined> {
+    const res = await this._request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, 'application/json');
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new KubeApiError(res.status, `get secret "${namespace}/${name}": ${_message(res)}`);
+    const secret = JSON.parse(res.text) as { data?: Record<string, string> | null };
+    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
   }
 
   /** The REST plural of `kind` in `apiVersion`: the Flux table, else API discovery (once per group/version). */
@@ -198,7 +215,7 @@ export class KubeClient {
   ): Promise<http.IncomingMessage> {
     const cluster = this.config.getCurrentCluster()!;
     const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    const headers: http.OutgoingHttpHeaders = { Accept: accept };
+    const headers: http.OutgoingHttpHeaders = { 'Accept': accept, 'User-Agent': USER_AGENT };
     if (payload) Object.assign(headers, { 'Content-Type': payload.contentType, 'Content-Length': payload.data.length });
     const options: https.RequestOptions = { method, headers, signal };
     await this.config.applyToHTTPSOptions(options);

@@ -36,6 +36,8 @@ export const SERVER_FLAGS = {
   watchReceivers: { flag: '--watch-receivers', env: 'RECEIVER_WATCH_RECEIVERS', default: 'false' },
   namespace: { flag: '--namespace', env: 'RECEIVER_NAMESPACE', default: '' },
   secretsByName: { flag: '--secrets-by-name', env: 'RECEIVER_SECRETS_BY_NAME', default: 'false' },
+  // Files mode away from a pod (a synthesized dist/ served locally): each named Secret by GET through the kubeconfig.
+  secretsFromCluster: { flag: '--secrets-from-cluster', env: 'RECEIVER_SECRETS_FROM_CLUSTER', default: 'false' },
   kubeconfig: { flag: '--kubeconfig', env: 'KUBECONFIG', default: '' },
   noCrossNamespaceRefs: { flag: '--no-cross-namespace-refs', env: 'RECEIVER_NO_CROSS_NAMESPACE_REFS', default: 'false' },
   logLevel: { flag: '--log-level', env: 'RECEIVER_LOG_LEVEL', default: 'info' },

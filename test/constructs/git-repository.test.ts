@@ -1,6 +1,6 @@
-import { ApiObject, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Node } from 'constructs';
+import { Construct, Node } from 'constructs';
 import { GitRef, GitRepository } from '../../src';
 import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
 
@@ -24,8 +24,30 @@ describe('GitRepository', () => {
     });
     expect(Node.of(repo).defaultChild).toBe(repo.apiObject);
     expect(ApiObject.of(repo).kind).toBe('GitRepository');
-    expect(repo.name).toMatch(/^test-webapp-[0-9a-f]{8}$/);
+    expect(repo.name).toBe('webapp');
     expect(manifest).toMatchSnapshot();
+  });
+
+  test('the name: metadata.name, else the construct id when it is a valid object name, else generated', () => {
+    const chart = Testing.chart();
+    const url = 'https://github.com/org/webapp';
+    expect(new GitRepository(chart, 'webapp', { url }).name).toBe('webapp');
+    expect(new GitRepository(chart, 'flux-system.apps', { url }).name).toBe('flux-system.apps');
+    expect(new GitRepository(chart, 'named', { url, metadata: { name: 'explicit', labels: { a: 'b' } } }).name).toBe('explicit');
+    // Not valid object names: cdk8s generates one from the construct path.
+    expect(new GitRepository(chart, 'WebApp', { url }).name).toMatch(/^test-webapp-[0-9a-f]{8}$/);
+    // Other metadata is kept next to the id as name.
+    const labelled = new GitRepository(chart, 'labelled', { url, metadata: { labels: { team: 'a' } } });
+    expect(labelled.apiObject.metadata.name).toBe('labelled');
+    expect(labelled.apiObject.metadata.getLabel('team')).toBe('a');
+  });
+
+  test('the same id in two scopes of one namespace is refused at synth time, naming both', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'apps', { namespace: 'flux-system' });
+    new GitRepository(new Construct(chart, 'team-a'), 'webapp', { url: 'https://github.com/a/webapp' });
+    new GitRepository(new Construct(chart, 'team-b'), 'webapp', { url: 'https://github.com/b/webapp' });
+    expect(() => app.synth()).toThrow(/GitRepository flux-system\/webapp[\s\S]*team-a[\s\S]*team-b|team-a[\s\S]*team-b[\s\S]*webapp/);
   });
 
   test('defaults: 10m interval, no ref, no secret', () => {

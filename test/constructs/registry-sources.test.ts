@@ -80,3 +80,11 @@ test('the apiserver accepts both (strict server-side dry run against the Flux CR
   new OciRepository(chart, 'manifests', { url: 'oci://ghcr.io/org/webapp-manifests', ref: OciRef.digest(`sha256:${'0'.repeat(64)}`) });
   await expect(dryRunApply(Testing.synth(chart))).resolves.toBeUndefined();
 });
+
+test('ImageRepository and OciRepository are named by their construct id (what the flux CLI takes), unless metadata.name says otherwise', () => {
+  const chart = Testing.chart();
+  expect(new ImageRepository(chart, 'webapp', { image: 'ghcr.io/org/webapp' }).name).toBe('webapp');
+  expect(new OciRepository(chart, 'manifests', { url: 'oci://ghcr.io/org/manifests' }).name).toBe('manifests');
+  expect(new OciRepository(chart, 'Manifests', { url: 'oci://ghcr.io/org/manifests' }).name).toMatch(/^test-manifests-[0-9a-f]{8}$/);
+  expect(new ImageRepository(chart, 'images', { image: 'ghcr.io/org/webapp', metadata: { name: 'webapp-images' } }).name).toBe('webapp-images');
+});

@@ -18,7 +18,11 @@ export function receiverApp(namespace: string, appsNamespace: string, backend: '
     interval: Duration.hours(1),
     metadata: { name: 'webapp' },
   });
-  const host = backend === 'server' ? new WebhookReceiver(chart, 'receiver', { namespace, ...props }) : new FluxReceivers(chart, 'receiver', { namespace });
+  // The Kustomization in appsNamespace is a cross-namespace target: allowed explicitly.
+  const crossNamespaceTargets = props.noCrossNamespaceRefs || appsNamespace === namespace ? undefined : [appsNamespace];
+  const host = backend === 'server'
+    ? new WebhookReceiver(chart, 'receiver', { namespace, crossNamespaceTargets, ...props })
+    : new FluxReceivers(chart, 'receiver', { namespace, crossNamespaceTargets });
   const github = host.addReceiver('webapp', {
     provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
     secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),

@@ -7,7 +7,7 @@ import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
 
 function synth(recordEvents?: boolean): any[] {
   const chart = new Chart(Testing.app(), 'apps', { namespace: 'flux-system' });
-  const server = new WebhookReceiver(chart, 'receiver', recordEvents === undefined ? {} : { recordEvents });
+  const server = new WebhookReceiver(chart, 'receiver', { crossNamespaceTargets: ['apps'], ...(recordEvents === undefined ? {} : { recordEvents }) });
   server.addReceiver('webapp', {
     provider: ReceiverProvider.github(),
     secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),

@@ -357,7 +357,7 @@ describe('WebhookReceiver in cluster mode', () => {
 
   test('a Role in the receiver namespace even without targets there; no Secret rule without Secrets', () => {
     const chart = Testing.chart();
-    const receiver = new WebhookReceiver(chart, 'r', { mode: ReceiverMode.cluster() });
+    const receiver = new WebhookReceiver(chart, 'r', { mode: ReceiverMode.cluster(), crossNamespaceTargets: ['apps'] });
     receiver.addReceiver('oidc', {
       provider: ReceiverProvider.genericOidc({ issuers: [{ issuerUrl: 'https://token.actions.githubusercontent.com', audience: 'flux', validations: [{ expression: "claims.repository_owner == 'org'", message: 'wrong owner' }] }] }),
       targets: [ReconcileTarget.gitRepository('a', { namespace: 'apps' })],

@@ -5,7 +5,8 @@
 #          FluxReceivers and an exposure synthesizes (its CEL filter compiled by the bundled, ESM-only
 #          cel-js; a bad one throws); `npx flux-webhook-receiver --version` runs;
 #          the tarball holds no repository-only files.
-#  python: the wheel in a new virtualenv; the same chart synthesizes (CEL included), and so does Flux's whole
+#  python: the wheel in a new virtualenv; its flux-webhook-receiver command runs; the same chart
+#          synthesizes (CEL included), and so does Flux's whole
 #          webhook guide for both backends (guide.py), object for object as the TypeScript
 #          example (examples/_guide.ts, synthesized by `npx projen examples`).
 # Needs the npm registry and PyPI (or caches of them), like `npm install` itself.
@@ -61,6 +62,22 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "$wheel"
 "$work/venv/bin/python" "$here/app.py" "$work/py-out"
 check_synth "$work/py-out" python
+# The README's Python example and its Python exposures, run as written against the wheel.
+node -e '
+  const readme = require("fs").readFileSync(process.argv[1], "utf8");
+  const blocks = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]);
+  if (blocks.length < 2) throw new Error("README.md has fewer than two python blocks");
+  process.stdout.write(blocks[0].replace(/^app\.synth\(\)\n/m, "") + blocks[1] + "app.synth()\n");' "$root/README.md" > "$work/readme_app.py"
+(cd "$work" && CDK8S_OUTDIR="$work/readme-py-out" "$work/venv/bin/python" readme_app.py)
+readme_out="$(cat "$work"/readme-py-out/*.yaml)"
+grep -q '^kind: GitRepository$' <<<"$readme_out" && grep -q '^  name: webapp$' <<<"$readme_out" \
+  || fail "the README's Python example did not create the GitRepository webapp"
+grep -q 'sectionName: https' <<<"$readme_out" || fail "the README's Python HTTPRoute lost its sectionName"
+echo "consumer: the README's Python example synthesized $(grep -c '^kind:' <<<"$readme_out") objects"
+# The wheel installs the bin too (it runs the bundled server with the node on PATH).
+got="$("$work/venv/bin/flux-webhook-receiver" --version)"
+[[ "$got" == *"$version"* ]] || fail "the wheel's flux-webhook-receiver --version printed '$got', expected $version"
+echo "consumer: venv/bin/flux-webhook-receiver --version → $got"
 EXAMPLES_OUTDIR="$work/ts-examples" npx --prefix "$root" ts-node --transpile-only --project "$root/examples/tsconfig.json" \
   "$root/examples/synth-all.ts" >/dev/null
 for backend in webhook-receiver flux-receivers; do

@@ -112,6 +112,13 @@ test('the check can fail: a Service that reuses Flux\'s webhook-receiver name co
   expect(res.body.message).toMatch(/conflicts with "kustomize-controller":[\s\S]*- \.spec\.selector/);
 });
 
+test('the README example creates the GitRepository webapp that its kubectl and flux commands name', () => {
+  const readme = fs.readFileSync(README, 'utf8');
+  expect(readme).toContain('kubectl describe gitrepository webapp');
+  const [, objects] = examples.find(([name]) => name === 'README')!;
+  expect(objects.filter((o) => o.kind === 'GitRepository').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['flux-system/webapp']);
+});
+
 test('the README example and every example apply beside Flux without a conflict, and leave Flux\'s objects unchanged', async () => {
   expect(examples.map(([name]) => name)).toEqual(['README', ...EXAMPLES.map((e) => e.name)]);
   const before = await fluxState();

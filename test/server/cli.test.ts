@@ -15,6 +15,7 @@ describe('command line', () => {
         watchReceivers: false,
         namespace: undefined,
         secretsByName: false,
+        secretsFromCluster: false,
         kubeconfig: undefined,
         noCrossNamespaceRefs: false,
         logLevel: 'info',
@@ -82,6 +83,7 @@ describe('command line', () => {
     [['serve', '--receivers'], /--receivers needs a value/],
     [['serve', '--receivers', 'r', '--listen', ':99999'], /not a listen address/],
     [['serve', '--receivers', 'r', '--secrets-by-name'], /--secrets-by-name needs --watch-receivers: in files mode Secrets are mounted files/],
+    [['serve', '--receivers', 'r', '--secrets-dir', 's', '--secrets-from-cluster'], /--secrets-from-cluster is for files mode without --secrets-dir/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
@@ -104,7 +106,19 @@ describe('command line', () => {
     expect(() => parseCommandLine([], {})).toThrow('missing command: use "serve", "token", "url", "send"');
   });
 
-  test('the help lists the other commands', () => {
-    expect(usage()).toContain('Other commands (each with --help):\n  flux-webhook-receiver token ');
+  test('the help starts with every command, then the flags of serve', () => {
+    const lines = usage().split('\n');
+    expect(lines.slice(0, 8).map((l) => l.split(/ {3,}/)[0])).toEqual([
+      'Usage: flux-webhook-receiver <command> [flags]',
+      '',
+      'Commands:',
+      '  flux-webhook-receiver serve',
+      '  flux-webhook-receiver token',
+      '  flux-webhook-receiver url',
+      '  flux-webhook-receiver send',
+      '',
+    ]);
+    expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeGreaterThan(8);
+    expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeLessThan(lines.findIndex((l) => l.startsWith('  --listen')));
   });
 });

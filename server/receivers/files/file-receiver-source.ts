@@ -6,13 +6,18 @@
 // parsers: about 3 MB more resident memory, docs/benchmarks.md). A load runs in slices of a few
 // milliseconds, one document at a time, and the new set replaces the old one only when complete:
 // deliveries and health checks are answered while thousands of definitions are read.
+// A `cdk8s synth` output directory is a valid location too: Receivers inside ConfigMap data
+// (what WebhookReceiver mounts) are read, and objects that are not Receivers are skipped with
+// one summary line, so `serve --receivers dist/` runs the synthesized app locally. Away from a
+// pod, Secrets can be read by name through the API instead of a secrets directory.
 import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readMountedSecret, readMountedSecretKey } from './mounted-secrets';
+import { parseAllDocuments } from 'yaml';
+import { readMountedSecret, readMountedSecretKey, SecretRead } from './mounted-secrets';
 import { checkReceiverDefinition } from './receiver-document-check';
-import { definitionDocuments, definitionFiles } from './receiver-files';
-import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject } from '../../../src/model';
+import { definitionDocuments, definitionFiles, ParsedDocument } from './receiver-files';
+import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, SECRET_KEYS } from '../../../src/model';
 import type { Logger } from '../../observability/logger';
 import type { ReceiverSource, ServedReceiver } from '../receiver-source';
 import { readVerificationKeys } from '../verification-keys';
@@ -30,7 +35,18 @@ export interface FileReceiverSourceOptions {
   readonly pollMs?: number;
   /** Longest stretch a load keeps the event loop before it lets other work run. */
   readonly sliceMs?: number;
+  /**
+   * Reads a Secret through the API (`--secrets-from-cluster`): its data, or undefined when it
+   * does not exist. Instead of `secretsDir`; each named Secret is read again every `secretsRefreshMs`.
+   */
+  readonly readSecret?: (namespace: string, name: string) => Promise<Record<string, Buffer> | undefined>;
+  /** With readSecret: how often the named Secrets are read again. Default 30 s. */
+  readonly secretsRefreshMs?: number;
 }
+
+/** Secrets read through the API, by `namespace/name`: the data, or why there is none. */
+export type FetchedSecrets = ReadonlyMap<string, _Fetched>;
+type _Fetched = { readonly data: Record<string, Buffer> } | { readonly error: string };
 
 /** A definition that could not be served as written. */
 export interface LoadProblem {
@@ -46,6 +62,8 @@ export interface LoadProblem {
 export interface LoadResult {
   readonly receivers: ServedReceiver[];
   readonly problems: LoadProblem[];
+  /** Objects that are not Receivers (a synthesized app's Deployment, Service, …), counted by kind. */
+  readonly skipped: Record<string, number>;
 }
 
 export class FileReceiverSource implements ReceiverSource {
@@ -57,7 +75,12 @@ export class FileReceiverSource implements ReceiverSource {
   private signature?: string;
   private readonly knownPaths = new Map<string, string>();
   private onChange?: (receivers: readonly ServedReceiver[]) => void;
-  private latest: LoadResult = { receivers: [], problems: [] };
+  private latest: LoadResult = { receivers: [], problems: [], skipped: {} };
+  /** With readSecret: the last answer for each named Secret, and when they were read. */
+  private fetched = new Map<string, _Fetched>();
+  private fetchedAt = 0;
+  /** The receivers logged as served, to log only what a load changes. */
+  private logged = new Set<string>();
   /** The load in progress, and whether another was asked for meanwhile. */
   private loading?: Promise<void>;
   private loadAgain = false;
@@ -127,16 +150,40 @@ export class FileReceiverSource implements ReceiverSource {
     this.signature = _signatureOrUndefined(this.options);
     let result: LoadResult & { readonly fingerprint: string };
     try {
-      result = await loadReceiverFilesInSlices(this.options, this.knownPaths, this.options.sliceMs ?? DEFAULT_SLICE_MS);
+      if (this.options.readSecret) await this._fetchSecrets();
+      const fetchedSecrets = this.options.readSecret ? this.fetched : undefined;
+      result = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets }, this.knownPaths, this.options.sliceMs ?? DEFAULT_SLICE_MS);
     } catch (err) {
       // The location vanished or is unreadable: keep serving the last good set.
       this.options.log.error('cannot read receiver definitions; keeping the previous set', { location: this.options.receivers, error: err as Error });
-      if (!this.fingerprint) this._publish({ receivers: [], problems: [{ origin: this.options.receivers, object: '-', message: (err as Error).message }] }, 'unreadable');
+      if (!this.fingerprint) this._publish({ receivers: [], problems: [{ origin: this.options.receivers, object: '-', message: (err as Error).message }], skipped: {} }, 'unreadable');
       return;
     }
     if (this.stopped || result.fingerprint === this.fingerprint) return;
     for (const r of result.receivers) if (r.webhookPath) this.knownPaths.set(r.key, r.webhookPath);
     this._publish(result, result.fingerprint);
+  }
+
+  /** With readSecret: reads the Secrets the receivers name, when one is new or the last read is old. */
+  private async _fetchSecrets(): Promise<void> {
+    const sliceMs = this.options.sliceMs ?? DEFAULT_SLICE_MS;
+    const first = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets: this.fetched }, this.knownPaths, sliceMs);
+    const secretName = (r: ServedReceiver): string[] => (r.object.spec?.secretRef?.name ? [`${r.object.metadata.namespace}/${r.object.spec.secretRef.name}`] : []);
+    const names = [...new Set(first.receivers.flatMap(secretName))];
+    const fresh = Date.now() - this.fetchedAt < (this.options.secretsRefreshMs ?? 30_000);
+    if (fresh && names.every((n) => this.fetched.has(n))) return;
+    const fetched = new Map<string, _Fetched>();
+    for (const key of names) {
+      const [namespace, name] = key.split('/');
+      try {
+        const data = await this.options.readSecret!(namespace, name);
+        fetched.set(key, data ? { data } : { error: `unable to read token from secret '${key}': it does not exist` });
+      } catch (err) {
+        fetched.set(key, { error: `unable to read token from secret '${key}': ${(err as Error).message}` });
+      }
+    }
+    this.fetched = fetched;
+    this.fetchedAt = Date.now();
   }
 
   private _publish(result: LoadResult, fingerprint: string): void {
@@ -147,6 +194,22 @@ export class FileReceiverSource implements ReceiverSource {
     }
     for (const r of result.receivers.filter((x) => !x.ready)) {
       this.options.log.error('receiver not ready', { receiver: r.key, origin: r.origin, served: r.webhookPath !== undefined, reason: r.notReadyReason });
+    }
+    // What `send` points at when a path gets 404: the receivers this server serves, by name (never
+    // by path); once each, when it starts being served, so thousands of receivers do not log
+    // thousands of lines at every reload.
+    const ready = new Set<string>();
+    for (const r of result.receivers.filter((x) => x.ready)) {
+      ready.add(r.key);
+      if (!this.logged.has(r.key)) this.options.log.info('serving receiver', { receiver: r.key, type: r.object.spec?.type, origin: r.origin });
+    }
+    this.logged = ready;
+    const skipped = Object.entries(result.skipped);
+    if (skipped.length > 0) {
+      this.options.log.info('skipped objects that are not Receivers', {
+        count: skipped.reduce((n, [, c]) => n + c, 0),
+        kinds: skipped.map(([kind, c]) => `${kind}: ${c}`).join(', '),
+      });
     }
     this.options.log.info('receivers loaded', {
       ready: result.receivers.filter((r) => r.ready).length,
@@ -161,7 +224,8 @@ export class FileReceiverSource implements ReceiverSource {
     // A load in progress takes its own signature; the next poll compares with that one.
     if (this.loading) return;
     const signature = _signatureOrUndefined(this.options);
-    if (signature === undefined || signature !== this.signature) void this.reload();
+    const secretsDue = this.options.readSecret !== undefined && Date.now() - this.fetchedAt >= (this.options.secretsRefreshMs ?? 30_000);
+    if (signature === undefined || signature !== this.signature || secretsDue) void this.reload();
   }
 
   private _schedule(): void {
@@ -210,8 +274,8 @@ const DEFAULT_SLICE_MS = 10;
  * One full load. `knownPaths` holds the last path each receiver was served on, so a receiver
  * whose Secret disappears keeps answering 503 there instead of vanishing.
  */
-export function loadReceiverFiles(options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>, knownPaths: ReadonlyMap<string, string> = new Map()): LoadResult {
-  const result: LoadResult = { receivers: [], problems: [] };
+export function loadReceiverFiles(options: LoadOptions, knownPaths: ReadonlyMap<string, string> = new Map()): LoadResult {
+  const result: LoadResult = { receivers: [], problems: [], skipped: {} };
   for (const _document of _loadSteps(options, knownPaths, result, createHash('sha256')));
   return result;
 }
@@ -221,11 +285,11 @@ export function loadReceiverFiles(options: Pick<FileReceiverSourceOptions, 'rece
  * documents, each parsed, checked (schema, CEL) and read (Secret) in one go.
  */
 export async function loadReceiverFilesInSlices(
-  options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>,
+  options: LoadOptions,
   knownPaths: ReadonlyMap<string, string>,
   sliceMs: number,
 ): Promise<LoadResult & { readonly fingerprint: string }> {
-  const result: LoadResult = { receivers: [], problems: [] };
+  const result: LoadResult = { receivers: [], problems: [], skipped: {} };
   const hash = createHash('sha256');
   let sliceStart = performance.now();
   for (const _document of _loadSteps(options, knownPaths, result, hash)) {
@@ -243,37 +307,95 @@ export async function loadReceiverFilesInSlices(
  * nothing is told apart without another pass.
  */
 function* _loadSteps(
-  options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'>,
+  options: LoadOptions,
   knownPaths: ReadonlyMap<string, string>,
   result: LoadResult,
   fingerprint: Hash,
 ): Generator<void> {
-  const { receivers, problems } = result;
+  const { receivers, problems, skipped } = result;
   const seen = new Map<string, string>();
   for (const file of definitionFiles(options.receivers)) {
-    for (const doc of definitionDocuments(file)) {
+    for (const parsed of definitionDocuments(file)) {
       yield;
-      const origin = `${file}#${doc.index}`;
-      if (doc.syntaxError) {
-        problems.push({ origin, object: `document ${doc.index}`, message: `cannot parse: ${doc.syntaxError}` });
-        continue;
+      for (const doc of _receiverDocuments(parsed, options.defaultNamespace, skipped)) {
+        const origin = doc.origin;
+        if (doc.syntaxError) {
+          problems.push({ origin, object: `document ${doc.index}`, message: `cannot parse: ${doc.syntaxError}` });
+          continue;
+        }
+        const check = checkReceiverDefinition(doc.value, doc.defaultNamespace);
+        const object = check.key ?? `document ${doc.index}`;
+        check.problems.forEach((p) => problems.push({ origin, object, field: p.path, message: p.message }));
+        if (!check.key) continue;
+        const first = seen.get(check.key);
+        if (first) {
+          problems.push({ origin, object, field: 'metadata.name', message: `duplicate Receiver ${check.key} (first defined in ${first}); this one is ignored` });
+          continue;
+        }
+        seen.set(check.key, origin);
+        const valid = check.problems.length === 0;
+        const served = _served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]);
+        receivers.push(served);
+        _addToFingerprint(fingerprint, served);
       }
-      const check = checkReceiverDefinition(doc.value, options.defaultNamespace);
-      const object = check.key ?? `document ${doc.index}`;
-      check.problems.forEach((p) => problems.push({ origin, object, field: p.path, message: p.message }));
-      if (!check.key) continue;
-      const first = seen.get(check.key);
-      if (first) {
-        problems.push({ origin, object, field: 'metadata.name', message: `duplicate Receiver ${check.key} (first defined in ${first}); this one is ignored` });
-        continue;
-      }
-      seen.set(check.key, origin);
-      const valid = check.problems.length === 0;
-      const served = _served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]);
-      receivers.push(served);
-      _addToFingerprint(fingerprint, served);
     }
   }
+}
+
+/** What one load reads: the definitions, and the Secrets from a directory or as read through the API. */
+export interface LoadOptions extends Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir' | 'defaultNamespace'> {
+  /** Instead of `secretsDir`: Secrets read through the API, by `namespace/name`. */
+  readonly fetchedSecrets?: FetchedSecrets;
+}
+
+interface _ReceiverDocument extends ParsedDocument {
+  readonly origin: string;
+  /** Namespace of a Receiver that names none: a ConfigMap's, else the configured default. */
+  readonly defaultNamespace: string;
+}
+
+const DATA_KEY = /\.(ya?ml|json)$/i;
+const RECEIVER_GROUP = `${RECEIVER_API_VERSION.split('/')[0]}/`;
+
+/**
+ * The documents to check as Receivers in one parsed document. Receivers inside ConfigMap data are
+ * unpacked (what WebhookReceiver mounts, as it appears in a synthesized app); other Kubernetes
+ * objects are counted in `skipped` instead of reported; anything that claims to be a Receiver, or
+ * is no object at all, is checked (and reported if wrong).
+ */
+function _receiverDocuments(doc: ParsedDocument, defaultNamespace: string, skipped: Record<string, number>): _ReceiverDocument[] {
+  const origin = `${doc.file}#${doc.index}`;
+  const kind = _otherKind(doc.value);
+  if (kind === undefined) return [{ ...doc, origin, defaultNamespace }];
+  const inner = kind === 'ConfigMap' ? _configMapReceivers(doc, origin, defaultNamespace) : [];
+  if (inner.length === 0) skipped[kind] = (skipped[kind] ?? 0) + 1;
+  return inner;
+}
+
+/** The kind of a Kubernetes object that is not a Receiver; undefined for anything to check as one. */
+function _otherKind(value: unknown): string | undefined {
+  const v = value as { kind?: unknown; apiVersion?: unknown } | null | undefined;
+  if (typeof v !== 'object' || v === null || typeof v.kind !== 'string' || typeof v.apiVersion !== 'string') return undefined;
+  if (v.kind === RECEIVER_KIND || v.apiVersion.startsWith(RECEIVER_GROUP)) return undefined;
+  return v.kind;
+}
+
+/** The Receiver documents in a ConfigMap's `*.yaml|*.yml|*.json` data keys (other content is not ours to judge). */
+function _configMapReceivers(doc: ParsedDocument, origin: string, defaultNamespace: string): _ReceiverDocument[] {
+  const cm = doc.value as { apiVersion?: unknown; metadata?: { namespace?: unknown }; data?: unknown };
+  if (cm.apiVersion !== 'v1' || typeof cm.data !== 'object' || cm.data === null) return [];
+  const namespace = typeof cm.metadata?.namespace === 'string' ? cm.metadata.namespace : defaultNamespace;
+  const out: _ReceiverDocument[] = [];
+  for (const [key, text] of Object.entries(cm.data as Record<string, unknown>)) {
+    if (!DATA_KEY.test(key) || typeof text !== 'string') continue;
+    parseAllDocuments(text).forEach((inner, j) => {
+      if (inner.errors.length > 0) return;
+      const value = inner.toJS() as { kind?: unknown } | null;
+      if (value?.kind !== RECEIVER_KIND) return;
+      out.push({ file: doc.file, index: doc.index, value, origin: `${origin}/${key}#${j + 1}`, defaultNamespace: namespace });
+    });
+  }
+  return out;
 }
 
 function _served(
@@ -282,7 +404,7 @@ function _served(
   namespace: string,
   valid: boolean,
   origin: string,
-  options: Pick<FileReceiverSourceOptions, 'secretsDir'>,
+  options: Pick<LoadOptions, 'secretsDir' | 'fetchedSecrets'>,
   knownPaths: ReadonlyMap<string, string>,
   firstProblem?: { path: string; message: string },
 ): ServedReceiver {
@@ -301,14 +423,26 @@ function _served(
   if (!secretName) {
     return { key, object, origin, webhookPath: knownPaths.get(key), ready: false, notReadyReason: invalid ?? 'ValidationFailed: secretRef is required' };
   }
-  const read = readMountedSecret(options.secretsDir, namespace, secretName);
+  const fetched = options.fetchedSecrets?.get(`${namespace}/${secretName}`);
+  const read: SecretRead = options.fetchedSecrets
+    ? _fetchedSecret(namespace, secretName, fetched)
+    : readMountedSecret(options.secretsDir, namespace, secretName);
   if (!read.ok) {
     return { key, object, origin, webhookPath: knownPaths.get(key), ready: false, notReadyReason: invalid ?? `TokenNotFound: ${read.reason}` };
   }
   const webhookPath = hookPath(read.secret.token!, name, namespace);
-  const keys = readVerificationKeys(object, (k) => readMountedSecretKey(options.secretsDir!, secretName, k));
+  const keys = readVerificationKeys(object, (k) => (fetched && 'data' in fetched ? fetched.data[k] : readMountedSecretKey(options.secretsDir!, secretName, k)));
   if (!keys.ok) return { key, object, origin, secret: read.secret, webhookPath, ready: false, notReadyReason: invalid ?? keys.reason };
   return { key, object, origin, secret: read.secret, verificationKeys: keys.keys, webhookPath, ready: valid, notReadyReason: invalid };
+}
+
+/** A Secret read through the API, checked like a mounted one (`token` required). */
+function _fetchedSecret(namespace: string, name: string, fetched: _Fetched | undefined): SecretRead {
+  if (!fetched) return { ok: false, reason: `unable to read token from secret '${namespace}/${name}': not read yet` };
+  if ('error' in fetched) return { ok: false, reason: fetched.error };
+  const token = fetched.data[SECRET_KEYS.token];
+  if (!token) return { ok: false, reason: `invalid '${namespace}/${name}' secret data: required fields '${SECRET_KEYS.token}'` };
+  return { ok: true, secret: { token, email: fetched.data[SECRET_KEYS.email], audience: fetched.data[SECRET_KEYS.audience] } };
 }
 
 /**

@@ -23,3 +23,17 @@ describe('explainAnswer', () => {
       .toEqual(['The answer has a body, so it probably came from a proxy in front of the receiver: "{\\"error\\":\\"bad gateway\\"}"']);
   });
 });
+
+describe('explainAnswer on a 200', () => {
+  test('the check command names the first target\'s kind, name and namespace', () => {
+    const targets = [{ kind: 'ImageRepository', name: 'webapp', namespace: 'apps' }, { kind: 'GitRepository', name: 'other' }];
+    expect(explainAnswer({ status: 200, body: '' }, github, 'package', targets, 'flux-system').lines[1])
+      .toBe('Check a target with: kubectl -n apps get imagerepository webapp -o jsonpath=\'{.metadata.annotations.reconcile\\.fluxcd\\.io/requestedAt}\'');
+    expect(explainAnswer({ status: 200, body: '' }, github, 'push', [{ kind: 'OCIRepository', name: 'manifests' }], 'flux-system').lines[1])
+      .toContain('kubectl -n flux-system get ocirepository manifests ');
+  });
+
+  test('a target selected by labels has no name to show', () => {
+    expect(explainAnswer({ status: 200, body: '' }, github, 'push', [{ kind: 'Kustomization', name: '*' }], 'ns').lines[1]).toContain('kubectl -n ns get kustomization <name> ');
+  });
+});

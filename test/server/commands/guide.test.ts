@@ -136,6 +136,48 @@ describe('the guide with the bundled bin', () => {
     expect(server.output()).not.toContain(secret.toString());
   });
 
+  test('run it locally: serve --receivers dist/ --secrets-from-cluster serves the synthesized app; send names the target and explains a 404', async () => {
+    const ns = await createTestNamespace('guide-local');
+    const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
+    expect((await bin(['token', '--apply', '-n', ns, '--name', 'webhook-token', ...kubeconfig])).code).toBe(0);
+    const manifests = guideApp(ns, 'server');
+    const dist = path.join(dir, 'local-dist');
+    fs.mkdirSync(dist);
+    fs.writeFileSync(path.join(dist, 'webhooks.k8s.yaml'), manifests.map((m) => stringify(m)).join('---\n'));
+    await apply(manifests.filter((m) => m.kind === 'GitRepository'));
+
+    // The synthesized directory as it is: no extracted receivers.yaml, no hand-made secrets/.
+    const server = await startServer(['--receivers', dist, '--secrets-from-cluster']);
+    children.push(server.child);
+    const log = server.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(log.filter((l) => l.level === 'error')).toEqual([]);
+    expect(log.filter((l) => l.msg === 'serving receiver')).toEqual([expect.objectContaining({ receiver: `${ns}/webapp`, type: 'github' })]);
+    const others = manifests.filter((m) => m.kind !== 'ConfigMap').length;
+    expect(log.filter((l) => l.msg === 'skipped objects that are not Receivers')).toEqual([expect.objectContaining({ count: others, kinds: expect.stringContaining('Deployment: 1') })]);
+
+    const sent = await bin(['send', '--base', server.base, '--receivers', dist, '--name', 'webapp', ...kubeconfig]);
+    expect(sent.stdout).toContain('HTTP 200 OK');
+    expect(sent.stdout).toContain(`kubectl -n ${ns} get gitrepository webapp -o jsonpath=`);
+    expect(sent.code).toBe(0);
+    expect(await requestedAt(ns, 'webapp')).toBeDefined();
+    // managedFields names this server as the manager of the annotation, as Flux's show notification-controller.
+    const repo = await kubeRequest(adminKubeConfig(), 'GET', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`);
+    const managers = (repo.body.metadata.managedFields as { manager: string; operation: string; fieldsV1: unknown }[])
+      .filter((f) => JSON.stringify(f.fieldsV1).includes('reconcile.fluxcd.io/requestedAt'));
+    expect(managers.map((f) => [f.manager, f.operation])).toEqual([['flux-webhook-receiver', 'Update']]);
+
+    // A receiver this server did not load (another app's): 404, and send says so.
+    const other = path.join(dir, 'other-dist');
+    fs.mkdirSync(other);
+    const otherApp = guideApp(ns, 'flux').map((m) => (m.kind === 'Receiver' ? { ...m, metadata: { ...m.metadata, name: 'elsewhere' } } : m));
+    fs.writeFileSync(path.join(other, 'app.k8s.yaml'), otherApp.map((m) => stringify(m)).join('---\n'));
+    const missed = await bin(['send', '--base', server.base, '--receivers', other, '--name', 'elsewhere', ...kubeconfig]);
+    expect(missed.code).toBe(1);
+    expect(missed.stdout).toContain('HTTP 404');
+    expect(missed.stdout).toContain('this server did not load the receiver');
+    expect(missed.stdout).toContain('"serving receiver"');
+  });
+
   test('cluster mode: kubectl get receiver shows Ready and the path; url and send use the cluster', async () => {
     const ns = await createTestNamespace('guide-cluster');
     const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];

@@ -4,11 +4,15 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { runCommand } from './_command-io';
 import { CommandUsageError } from '../../../server/commands';
 import { runUrl } from '../../../server/commands/url';
+import {
+  ExposeViaHttpRoute, ExposeViaIngress, ExposeViaLoadBalancer, FluxReceivers, IngressTls, ReceiverProvider, ReconcileTarget, WebhookReceiver,
+} from '../../../src';
 import { receiverApp } from '../../constructs/scenario';
 import {
   adminKubeconfigPath, adminKubeConfig, apply, createTestNamespace, kubeConfigForToken, kubeRequest, serviceAccountToken, writeKubeconfig,
@@ -84,6 +88,49 @@ describe('url', () => {
         { namespace: 'flux-system', name: 'actions', type: 'generic-oidc', url: `${BASE}/hook/${sha('', 'actions', 'flux-system')}` },
         { namespace: 'flux-system', name: 'registry', type: 'harbor', url: `${BASE}/hook/${sha('harbor-token', 'registry', 'flux-system')}`, token: 'harbor-token' },
       ]);
+      // Why the one token is base64: said once, on stderr, for that receiver only.
+      expect(out.stderr.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(/^note: flux-system\/webapp: the token ends with a newline \(.*\), shown as base64\. The newline is part of the token: .*Store the token without it/),
+      ]);
+    });
+
+    test('without --base, each receiver is reached at the host of the exposure in front of its backend; --base overrides', async () => {
+      const chart = new Chart(Testing.app(), 'webhooks', { namespace: 'flux-system' });
+      const secret = kplus.Secret.fromSecretName(chart, 'token', 'webhook-token');
+      const targets = [ReconcileTarget.gitRepository('webapp')];
+      const bundled = new WebhookReceiver(chart, 'receiver');
+      bundled.addReceiver('bundled', { provider: ReceiverProvider.github(), secret, targets });
+      new FluxReceivers(chart, 'flux').addReceiver('native', { provider: ReceiverProvider.github(), secret, targets });
+      new ExposeViaHttpRoute(chart, 'route', { receiver: bundled, namespace: 'gateway-system', parentRefs: [{ name: 'public' }], hostnames: ['hooks.example.com'] });
+      new ExposeViaIngress(chart, 'flux-ingress', { receiver: WebhookReceiver.fromFluxNotificationController(chart, 'flux-controller'), host: 'flux.example.com' });
+      new ExposeViaLoadBalancer(chart, 'lb', { receiver: bundled });
+      synthTo(dir, chart);
+      writeSecret(path.join(dir, 'secrets'), 'webhook-token', 'tok');
+      const urls = await runCommand(runUrl, ['--receivers', dir, '--secrets-dir', path.join(dir, 'secrets'), '-o', 'url']);
+      expect(urls).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: `https://hooks.example.com/hook/${sha('tok', 'bundled', 'flux-system')}\nhttp://flux.example.com/hook/${sha('tok', 'native', 'flux-system')}\n`,
+      });
+      const overridden = await runCommand(runUrl, ['--base', BASE, '--receivers', dir, '--secrets-dir', path.join(dir, 'secrets'), '-o', 'url', '--name', 'native']);
+      expect(overridden.stdout).toBe(`${BASE}/hook/${sha('tok', 'native', 'flux-system')}\n`);
+    });
+
+    test('an Ingress with TLS gives https; a receiver behind a LoadBalancer only needs --base', async () => {
+      const chart = new Chart(Testing.app(), 'webhooks', { namespace: 'team-a' });
+      const secret = kplus.Secret.fromSecretName(chart, 'token', 'webhook-token');
+      const tls = new WebhookReceiver(chart, 'receiver');
+      tls.addReceiver('webapp', { provider: ReceiverProvider.github(), secret, targets: [ReconcileTarget.gitRepository('webapp')] });
+      new ExposeViaIngress(chart, 'ingress', { receiver: tls, host: 'hooks.example.com', tls: IngressTls.certManagerClusterIssuer('letsencrypt') });
+      const other = new WebhookReceiver(chart, 'other', { namespace: 'team-b', serviceName: 'hooks-b' });
+      other.addReceiver('lb-only', { provider: ReceiverProvider.github(), secret, targets: [ReconcileTarget.gitRepository('webapp', { namespace: 'team-b' })] });
+      new ExposeViaLoadBalancer(chart, 'lb', { receiver: other });
+      synthTo(dir, chart);
+      writeSecret(path.join(dir, 'secrets'), 'webhook-token', 'tok');
+      const secrets = ['--secrets-dir', path.join(dir, 'secrets')];
+      expect((await runCommand(runUrl, ['--receivers', dir, ...secrets, '-o', 'url', '-n', 'team-a'])).stdout).toBe(`https://hooks.example.com/hook/${sha('tok', 'webapp', 'team-a')}\n`);
+      await expect(runCommand(runUrl, ['--receivers', dir, ...secrets])).rejects.toThrow(new CommandUsageError(
+        `url: --base <url> is required: no Ingress or HTTPRoute with a host name in ${dir} routes to team-b/lb-only (a LoadBalancer has none); give where it is exposed, e.g. --base https://flux-webhook.example.com`));
     });
 
     test('an unknown name lists what there is', async () => {

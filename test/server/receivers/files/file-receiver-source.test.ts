@@ -3,9 +3,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
 import { createLogger } from '../../../../server/observability/logger';
 import { FileReceiverSource, loadReceiverFiles, loadReceiverFilesInSlices, RACY_WINDOW_MS, receiverFilesSignature } from '../../../../server/receivers/files/file-receiver-source';
 import * as receiverFiles from '../../../../server/receivers/files/receiver-files';
+import { ExposeViaLoadBalancer, FluxReceivers, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../../src';
 import { hookPath } from '../../../../src/model';
 import { projectAtomically } from '../../receiver-fixture';
 
@@ -71,7 +75,7 @@ describe('loadReceiverFiles', () => {
     const file = path.join(receivers, 'mixed.yaml');
     fs.writeFileSync(file, [
       doc('good'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n',
+      'apiVersion: notification.toolkit.fluxcd.io/v1beta1\nkind: Alert\nmetadata: {name: cm}\n',
       doc('Bad_Name'),
       doc('typo', '  interval: 5 minutes\n'),
       doc('good'),
@@ -81,11 +85,51 @@ describe('loadReceiverFiles', () => {
     expect(result.receivers.map((r) => [r.key, r.ready])).toEqual([['ns/good', true], ['ns/typo', false]]);
     expect(result.receivers[1].notReadyReason).toContain('spec.interval');
     expect(result.problems).toEqual([
-      { origin: `${file}#2`, object: 'document 2', field: 'kind', message: expect.stringContaining('"ConfigMap" "v1" is not a Receiver') },
+      { origin: `${file}#2`, object: 'document 2', field: 'kind', message: expect.stringContaining('"Alert" "notification.toolkit.fluxcd.io/v1beta1" is not a Receiver') },
       { origin: `${file}#3`, object: 'document 3', field: 'metadata.name', message: expect.stringContaining('"Bad_Name" is not a valid name') },
       { origin: `${file}#4`, object: 'ns/typo', field: 'spec.interval', message: expect.stringContaining('"5 minutes" must match pattern') },
       { origin: `${file}#5`, object: 'ns/good', field: 'metadata.name', message: expect.stringContaining(`duplicate Receiver ns/good (first defined in ${file}#1)`) },
       { origin: `${file}#6`, object: 'document 6', message: expect.stringContaining('cannot parse') },
+    ]);
+  });
+
+  test('a synthesized app (dist/): Receivers from the WebhookReceiver ConfigMap and FluxReceivers, other objects skipped and counted', () => {
+    const chart = new Chart(new App(), 'webhooks', { namespace: 'team-a' });
+    const repo = new GitRepository(chart, 'webapp', { url: 'https://github.com/org/webapp' });
+    const secret = kplus.Secret.fromSecretName(chart, 'token', 'tok');
+    const bundled = new WebhookReceiver(chart, 'receiver');
+    bundled.addReceiver('webapp', { provider: ReceiverProvider.github(), secret, targets: [ReconcileTarget.fromApiObject(repo)] });
+    new ExposeViaLoadBalancer(chart, 'public', { receiver: bundled });
+    new FluxReceivers(chart, 'flux').addReceiver('flux-native', { provider: ReceiverProvider.gitlab(), secret, targets: [ReconcileTarget.fromApiObject(repo)] });
+    const manifests = Testing.synth(chart);
+    const file = path.join(receivers, 'webhooks.k8s.yaml');
+    fs.writeFileSync(file, manifests.map((m) => stringify(m)).join('---\n'));
+    const configMapIndex = manifests.findIndex((m) => m.kind === 'ConfigMap') + 1;
+    const receiverIndex = manifests.findIndex((m) => m.kind === 'Receiver') + 1;
+
+    const result = loadReceiverFiles({ receivers, secretsDir: secrets, defaultNamespace: 'default' });
+    expect(result.problems).toEqual([]);
+    expect(result.receivers.map((r) => [r.key, r.origin, r.ready])).toEqual([
+      ['team-a/webapp', `${file}#${configMapIndex}/receivers.yaml#1`, true],
+      ['team-a/flux-native', `${file}#${receiverIndex}`, true],
+    ].sort((a, b) => String(a[1]).localeCompare(String(b[1]), 'en', { numeric: true })));
+    expect(result.receivers.find((r) => r.key === 'team-a/webapp')!.webhookPath).toBe(hookPath('abc\n', 'webapp', 'team-a'));
+    const expectedSkipped: Record<string, number> = {};
+    for (const m of manifests.filter((x) => x.kind !== 'Receiver' && x.kind !== 'ConfigMap')) expectedSkipped[m.kind] = (expectedSkipped[m.kind] ?? 0) + 1;
+    expect(result.skipped).toEqual(expectedSkipped);
+    expect(result.skipped).toMatchObject({ Deployment: 1, GitRepository: 1 });
+  });
+
+  test('Secrets read through the API stand in for a secrets directory', () => {
+    fs.writeFileSync(path.join(receivers, 'r.yaml'), `${doc('one')}---\n${doc('two').replace('name: tok', 'name: gone')}`);
+    const fetchedSecrets = new Map([
+      ['ns/tok', { data: { token: Buffer.from('from-api') } }],
+      ['ns/gone', { error: "unable to read token from secret 'ns/gone': it does not exist" }],
+    ]);
+    const result = loadReceiverFiles({ receivers, defaultNamespace: 'ns', fetchedSecrets });
+    expect(result.receivers.map((r) => [r.key, r.ready, r.webhookPath, r.notReadyReason])).toEqual([
+      ['ns/one', true, hookPath('from-api', 'one', 'ns'), undefined],
+      ['ns/two', false, undefined, "TokenNotFound: unable to read token from secret 'ns/gone': it does not exist"],
     ]);
   });
 
