@@ -1,0 +1,181 @@
+// The README's app, applied to a one-node cluster whose pods really run (test/harness/cluster):
+// the receiver image from image/out on the node, the Deployment Ready through its own probes, the
+// Service routing a signed GitHub push to a pod that patches the target with nothing but its
+// ServiceAccount, and that ServiceAccount refused everything its Role does not name.
+import { createHmac, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { buildImage } from '../../image/build';
+import { imageRefName } from '../../image/image-config';
+import { hookPath } from '../../src/model';
+import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
+import { send } from '../harness/http';
+import { apply, eventually, kubeRequest, ManifestObject } from '../harness/kube';
+import { readmeExample, readYaml } from '../harness/readme-app';
+
+const FLUX_INSTALL = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.9.4-flux-system.yaml');
+const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
+const NS = 'flux-system';
+const TOKEN = randomBytes(20).toString('hex');
+
+let cluster: TestCluster;
+let kc: KubeConfig;
+const app: ManifestObject[] = readmeExample();
+const byKind = (kind: string) => app.filter((o) => o.kind === kind);
+
+async function get(p: string): Promise<any> {
+  const res = await kubeRequest(kc, 'GET', p);
+  if (res.status !== 200) throw new Error(`GET ${p}: HTTP ${res.status} ${res.text}`);
+  return res.body;
+}
+
+function signedPush(body: string): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'X-GitHub-Event': 'push',
+    'X-GitHub-Delivery': randomBytes(16).toString('hex'),
+    'X-Hub-Signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
+  };
+}
+
+async function serviceUrl(): Promise<string> {
+  const svc = await get(`/api/v1/namespaces/${NS}/services/flux-webhook-receiver`);
+  return `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
+}
+
+/** The GitRepository the README's receiver `webapp` targets (its name is generated). */
+const repoName = () => byKind('GitRepository')[0].metadata.name;
+
+async function requestedAt(): Promise<string | undefined> {
+  const repo = await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories/${repoName()}`);
+  return repo.metadata.annotations?.[REQUESTED_AT];
+}
+
+beforeAll(async () => {
+  const image = await buildImage({ log: () => undefined });
+  cluster = await startTestCluster({ log: (l) => process.stdout.write(`${l}\n`) });
+  cluster.importImage(image.outDir, imageRefName());
+  kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  // Flux's own objects first, as on a cluster that runs Flux; its controller Deployment is left
+  // out (its image is not on this node and no registry is reachable).
+  await apply(readYaml(fs.readFileSync(FLUX_INSTALL, 'utf8')).filter((o) => o.kind !== 'Deployment'), undefined, kc);
+  await apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token', namespace: NS }, stringData: { token: TOKEN } }], undefined, kc);
+  await apply(app, undefined, kc);
+}, 600_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+}, 120_000);
+
+test('the app runs the image that image/out holds, as the construct renders it', () => {
+  const [deployment] = byKind('Deployment');
+  const container = (deployment as any).spec.template.spec.containers[0];
+  expect(container.image).toBe(imageRefName());
+  // No registry serves it: the node must use the imported image.
+  expect(container.imagePullPolicy).toBe('IfNotPresent');
+});
+
+test('the Deployment becomes Ready with both replicas through its probes; PDB and Service endpoints follow', async () => {
+  const name = byKind('Deployment')[0].metadata.name;
+  const deployment = await eventually('both replicas Ready', async () => {
+    const d = await get(`/apis/apps/v1/namespaces/${NS}/deployments/${name}`);
+    return d.status?.readyReplicas === 2 && d.status?.updatedReplicas === 2 ? d : undefined;
+  }, 180_000);
+  expect(deployment.spec.replicas).toBe(2);
+  const pods = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items;
+  expect(pods).toHaveLength(2);
+  for (const pod of pods) {
+    const container = pod.spec.containers[0];
+    // Ready means the readiness probe answered: the kubelet ran it against the server.
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(pod.status.containerStatuses[0]).toMatchObject({ ready: true, restartCount: 0 });
+    expect(pod.status.podIP).toMatch(/^10\.214\.0\./);
+  }
+  const pdbName = byKind('PodDisruptionBudget')[0].metadata.name;
+  const pdb = await eventually('the PDB counts both pods', async () => {
+    const p = await get(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/${pdbName}`);
+    return p.status?.currentHealthy === 2 ? p : undefined;
+  }, 60_000);
+  expect(pdb.status.disruptionsAllowed).toBe(1);
+  const endpoints = await eventually('two ready endpoints behind the Service', async () => {
+    const slices = await get(`/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dflux-webhook-receiver`);
+    const ready = slices.items.flatMap((s: any) => s.endpoints ?? []).filter((e: any) => e.conditions?.ready);
+    return ready.length === 2 ? ready : undefined;
+  }, 60_000);
+  expect(endpoints.map((e: any) => e.addresses[0]).sort()).toEqual(pods.map((p: any) => p.status.podIP).sort());
+}, 240_000);
+
+test('a signed GitHub push through the Service is answered 200 and requests a reconcile of the GitRepository', async () => {
+  const before = await requestedAt();
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
+  const url = `${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`;
+  const answer = await send(url, { headers: signedPush(body), body });
+  expect(answer.status).toBe(200);
+  // An accepted delivery has patched its target by the time it is answered.
+  const after = await requestedAt();
+  expect(after).toBeDefined();
+  expect(after).not.toBe(before);
+  // A wrong signature through the same path changes nothing.
+  const forged = await send(url, { headers: { ...signedPush(body), 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}` }, body });
+  expect(forged.status).toBe(400);
+  expect(await requestedAt()).toBe(after);
+}, 60_000);
+
+test('the pods use their ServiceAccount and nothing else: no kubeconfig, and without the RoleBinding the push fails', async () => {
+  const [deployment] = byKind('Deployment') as any[];
+  const spec = deployment.spec.template.spec;
+  expect(JSON.stringify(spec.containers[0].args ?? [])).not.toContain('kubeconfig');
+  expect((spec.containers[0].env ?? []).map((e: any) => e.name)).not.toContain('KUBECONFIG');
+  const running = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items;
+  for (const pod of running) {
+    expect(pod.spec.serviceAccountName).toBe(byKind('ServiceAccount')[0].metadata.name);
+    // The ServiceAccount admission plugin projected the token the server reads.
+    expect(pod.spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).toContain('/var/run/secrets/kubernetes.io/serviceaccount');
+  }
+
+  const [binding] = byKind('RoleBinding');
+  const bindingPath = `/apis/rbac.authorization.k8s.io/v1/namespaces/${binding.metadata.namespace}/rolebindings/${binding.metadata.name}`;
+  expect((await kubeRequest(kc, 'DELETE', bindingPath)).status).toBe(200);
+  try {
+    const before = await requestedAt();
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const answer = await send(`${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`, { headers: signedPush(body), body });
+    // The apiserver refused the pod's patch; the server says so and never answers 2xx.
+    expect(answer.status).toBe(500);
+    expect(await requestedAt()).toBe(before);
+  } finally {
+    await apply([binding], undefined, kc);
+  }
+}, 60_000);
+
+test("the pod's own token may patch the GitRepository its Role names and nothing else", async () => {
+  const [deployment] = byKind('Deployment') as any[];
+  const [pod] = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items;
+  // The token the kubelet mounted into the pod, read where the kubelet keeps the volume.
+  const token = fs.readFileSync(projectedToken(pod.metadata.uid), 'utf8');
+  const asPod = new KubeConfig();
+  const cluster0 = kc.getCurrentCluster()!;
+  asPod.loadFromOptions({
+    clusters: [cluster0], users: [{ name: 'pod', token }], contexts: [{ name: 'pod', cluster: cluster0.name, user: 'pod' }], currentContext: 'pod',
+  });
+  const patch = (name: string) => kubeRequest(asPod, 'PATCH', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories/${name}`,
+    { metadata: { annotations: { [REQUESTED_AT]: new Date().toISOString() } } }, 'application/merge-patch+json');
+  await apply([{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'other', namespace: NS }, spec: { url: 'https://example.invalid/other', interval: '1h' } }], undefined, kc);
+  expect((await patch(repoName())).status).toBe(200);
+  const refused = await patch('other');
+  expect(refused.status).toBe(403);
+  expect(refused.body.message).toContain(`system:serviceaccount:${NS}:${pod.spec.serviceAccountName}`);
+}, 60_000);
+
+function selector(deployment: any): string {
+  return Object.entries(deployment.spec.selector.matchLabels as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+function projectedToken(podUid: string): string {
+  const volumes = path.join(cluster.workDir, 'kubelet', 'root', 'pods', podUid, 'volumes', 'kubernetes.io~projected');
+  const dir = fs.readdirSync(volumes).find((d) => d.startsWith('kube-api-access-'));
+  if (!dir) throw new Error(`no kube-api-access volume in ${volumes}`);
+  return path.join(volumes, dir, 'token');
+}
