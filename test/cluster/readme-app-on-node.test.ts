@@ -10,7 +10,7 @@ import { buildImage } from '../../image/build';
 import { imageRefName } from '../../image/image-config';
 import { hookPath } from '../../src/model';
 import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
-import { send } from '../harness/http';
+import { send, statusOf } from '../harness/http';
 import { apply, eventually, kubeRequest, ManifestObject } from '../harness/kube';
 import { readmeExample, readYaml } from '../harness/readme-app';
 
@@ -105,6 +105,9 @@ test('the Deployment becomes Ready with both replicas through its probes; PDB an
     return ready.length === 2 ? ready : undefined;
   }, 60_000);
   expect(endpoints.map((e: any) => e.addresses[0]).sort()).toEqual(pods.map((p: any) => p.status.podIP).sort());
+  // kube-proxy programs the ClusterIP shortly after the endpoints are ready (its sync period).
+  const url = await serviceUrl();
+  await eventually('the ClusterIP to answer through kube-proxy', async () => ((await statusOf(`${url}/`)) !== 0 ? true : undefined), 30_000);
 }, 240_000);
 
 test('a signed GitHub push through the Service is answered 200 and requests a reconcile of the GitRepository', async () => {
@@ -179,3 +182,23 @@ function projectedToken(podUid: string): string {
   if (!dir) throw new Error(`no kube-api-access volume in ${volumes}`);
   return path.join(volumes, dir, 'token');
 }
+
+test('a pod of the same template without its ServiceAccount token exits and says what is missing and how to fix it', async () => {
+  const [deployment] = byKind('Deployment') as any[];
+  const name = 'receiver-without-token';
+  await apply([{
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: { ...deployment.spec.template.spec, automountServiceAccountToken: false, restartPolicy: 'Never' },
+  }], undefined, kc);
+  const pod = await eventually('the pod to exit', async () => {
+    const p = await get(`/api/v1/namespaces/${NS}/pods/${name}`);
+    return p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded' ? p : undefined;
+  }, 120_000);
+  expect(pod.status.phase).toBe('Failed');
+  const logs = await kubeRequest(kc, 'GET', `/api/v1/namespaces/${NS}/pods/${name}/log`);
+  expect(logs.status).toBe(200);
+  expect(logs.text).toContain('running in a pod (KUBERNETES_SERVICE_HOST is set) but there is no ServiceAccount token at /var/run/secrets/kubernetes.io/serviceaccount/token');
+  expect(logs.text).toContain('automountServiceAccountToken: true');
+}, 150_000);

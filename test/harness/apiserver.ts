@@ -103,11 +103,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function launch(binary: string, args: string[], logFile: string): ChildProcess {
+export function launch(binary: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const log = fs.openSync(logFile, 'a');
   // setpriv --pdeathsig: the child dies with the process that started it, so a crashed or
   // killed test run leaves no stray etcd or apiserver behind.
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', log, log] });
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   return child;
 }
@@ -233,7 +233,10 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
       '--service-account-key-file', saPub, '--service-account-signing-key-file', saKey,
       '--api-audiences', 'https://kubernetes.default.svc.cluster.local',
       '--service-cluster-ip-range', options.serviceClusterIpRange ?? '10.96.0.0/16',
-      ...(options.nodes ? ['--enable-admission-plugins', 'NodeRestriction'] : ['--disable-admission-plugins', 'ServiceAccount']),
+      ...(options.nodes
+        // Nodes are reached by address (logs, exec): their names resolve nowhere.
+        ? ['--enable-admission-plugins', 'NodeRestriction', '--kubelet-preferred-address-types', 'InternalIP']
+        : ['--disable-admission-plugins', 'ServiceAccount']),
       '--profiling=false', '--v', '1',
       ...(options.watchCache === false ? ['--watch-cache=false'] : []),
     ];
