@@ -1,7 +1,8 @@
 // The README's app, applied to a one-node cluster whose pods really run (test/harness/cluster):
 // the receiver image from image/out on the node, the Deployment Ready through its own probes, the
 // Service routing a signed GitHub push to a pod that patches the target with nothing but its
-// ServiceAccount, and that ServiceAccount refused everything its Role does not name.
+// ServiceAccount, that ServiceAccount refused everything its Role does not name, and Flux's own
+// source-controller fetching a pushed commit as soon as the push delivery arrives.
 import { createHmac, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,6 +11,8 @@ import { buildImage } from '../../image/build';
 import { imageRefName } from '../../image/image-config';
 import { hookPath } from '../../src/model';
 import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
+import { SourceController, startSourceController } from '../harness/flux/source-controller';
+import { GitServer, startGitServer } from '../harness/git-server';
 import { send, statusOf } from '../harness/http';
 import { apply, eventually, kubeRequest, ManifestObject } from '../harness/kube';
 import { readmeExample, readYaml } from '../harness/readme-app';
@@ -202,3 +205,47 @@ test('a pod of the same template without its ServiceAccount token exits and says
   expect(logs.text).toContain('running in a pod (KUBERNETES_SERVICE_HOST is set) but there is no ServiceAccount token at /var/run/secrets/kubernetes.io/serviceaccount/token');
   expect(logs.text).toContain('automountServiceAccountToken: true');
 }, 150_000);
+
+describe('Flux source-controller', () => {
+  let git: GitServer;
+  let controller: SourceController;
+  let first: string;
+
+  const artifactRevision = async (): Promise<string | undefined> => {
+    const repo = await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories/${repoName()}`);
+    return repo.status?.artifact?.revision;
+  };
+
+  beforeAll(async () => {
+    git = await startGitServer();
+    first = git.createRepository('webapp', 'main');
+    controller = await startSourceController(cluster.kubeconfigPath, cluster.workDir);
+    // The README's GitRepository, fetching `webapp` from the Git server on loopback.
+    const [repo] = byKind('GitRepository') as any[];
+    await apply([{ ...repo, spec: { ...repo.spec, url: `${git.url}/webapp.git` } }], undefined, kc);
+  }, 600_000);
+
+  afterAll(async () => {
+    await controller?.stop();
+    await git?.stop();
+  });
+
+  test('a pushed commit, then its signed GitHub push delivery, changes the artifact revision to that commit', async () => {
+    await eventually('the first artifact', async () => {
+      const death = controller.died();
+      if (death) throw new Error(death);
+      return (await artifactRevision()) === `main@sha1:${first}` ? true : undefined;
+    }, 120_000);
+    const second = git.commit('webapp', 'main', 'deploy.yaml', `revision: ${randomBytes(4).toString('hex')}\n`);
+    // interval is 1h: without the delivery, source-controller would not look again for an hour.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await artifactRevision()).toBe(`main@sha1:${first}`);
+
+    const body = JSON.stringify({ ref: 'refs/heads/main', before: first, after: second, repository: { full_name: 'org/webapp' } });
+    const sent = Date.now();
+    const answer = await send(`${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`, { headers: signedPush(body), body });
+    expect(answer.status).toBe(200);
+    await eventually('the new artifact revision', async () => ((await artifactRevision()) === `main@sha1:${second}` ? true : undefined), 60_000);
+    process.stdout.write(`source-controller ${controller.version}: push delivery to artifact revision ${Date.now() - sent} ms\n`);
+  }, 300_000);
+});

@@ -97,6 +97,7 @@ export async function startTestCluster(options: ClusterOptions = {}): Promise<Te
   const netnsBefore = _netnsNames();
 
   const stop = async () => {
+    const stopping = Date.now();
     const errors: string[] = [];
     const attempt = async (what: string, fn: () => unknown) => {
       try {
@@ -117,6 +118,7 @@ export async function startTestCluster(options: ClusterOptions = {}): Promise<Te
     if (!options.logDir) await attempt('remove work dir', () => fs.rmSync(workDir, { recursive: true, force: true }));
     await attempt('release lock', () => fs.rmSync(LOCK_FILE, { force: true }));
     if (errors.length > 0) throw new Error(`test cluster teardown: ${errors.join('; ')}`);
+    log(`test cluster: stopped and removed in ${Date.now() - stopping} ms`);
   };
 
   try {
