@@ -183,8 +183,13 @@ const nodebin = project.addTask('nodebin', {
 const testCluster = project.addTask('test:cluster', {
   description: 'The cluster tier: tests against a one-node cluster whose pods run (needs root, containerd, runc, CNI plugins)',
 });
+const sourceController = project.addTask('source-controller', {
+  description: "Build (or reuse from cache) Flux's source-controller for the cluster tier",
+  exec: 'bash test/harness/flux/build.sh',
+});
 testCluster.spawn(testbin);
 testCluster.spawn(nodebin);
+testCluster.spawn(sourceController);
 testCluster.exec("jest --ci --runInBand --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'", { receiveArgs: true });
 project.testTask.spawn(testCluster);
 project.addTask('cluster', {

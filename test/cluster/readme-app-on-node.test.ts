@@ -21,6 +21,11 @@ const FLUX_INSTALL = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flu
 const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 const NS = 'flux-system';
 const TOKEN = randomBytes(20).toString('hex');
+/**
+ * How long a ConfigMap change may take to reach a running pod: the kubelet's sync period (10 s on
+ * the test node, 1 min by default) plus its ConfigMap cache, then the server's file watch.
+ */
+const CONFIGMAP_SWAP_BOUND_MS = 60_000;
 
 let cluster: TestCluster;
 let kc: KubeConfig;
@@ -205,6 +210,38 @@ test('a pod of the same template without its ServiceAccount token exits and says
   expect(logs.text).toContain('running in a pod (KUBERNETES_SERVICE_HOST is set) but there is no ServiceAccount token at /var/run/secrets/kubernetes.io/serviceaccount/token');
   expect(logs.text).toContain('automountServiceAccountToken: true');
 }, 150_000);
+
+test('a receiver added to the app is served by the running pods from the swapped ConfigMap, without a restart', async () => {
+  // The app as a user extends it: a second receiver on the same Secret and target.
+  const extended = readmeExample(`receiver.addReceiver('webapp-hotfix', {
+    provider: ReceiverProvider.github({ events: ['push'] }),
+    secret: kplus.Secret.fromSecretName(chart, 'hotfix-token', 'webhook-token'),
+    targets: [ReconcileTarget.fromApiObject(repo)],
+  });`);
+  const [configMap] = extended.filter((o) => o.kind === 'ConfigMap');
+  expect(JSON.stringify(configMap)).toContain('webapp-hotfix');
+  const [deployment] = byKind('Deployment') as any[];
+  const podsNow = async () => (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
+    .filter((p: any) => !p.metadata.deletionTimestamp);
+  const before = await podsNow();
+  expect(before).toHaveLength(2);
+  // Only the ConfigMap: re-applying the Deployment too would roll the pods (its checksum annotation).
+  await apply([configMap], undefined, kc);
+  const applied = Date.now();
+  const body = JSON.stringify({ ref: 'refs/heads/main' });
+  const hook = hookPath(TOKEN, 'webapp-hotfix', NS);
+  for (const pod of before) {
+    // Each pod on its own address: both must have picked up the kubelet's swap of the volume.
+    await eventually(`pod ${pod.metadata.name} to serve the new receiver`, async () => {
+      const answer = await send(`http://${pod.status.podIP}:9292${hook}`, { headers: signedPush(body), body });
+      return answer.status === 200 ? true : undefined;
+    }, CONFIGMAP_SWAP_BOUND_MS);
+  }
+  process.stdout.write(`ConfigMap change to both pods serving it: ${Date.now() - applied} ms (kubelet syncFrequency 10s)\n`);
+  const after = await podsNow();
+  expect(after.map((p: any) => [p.metadata.uid, p.status.containerStatuses[0].restartCount]))
+    .toEqual(before.map((p: any) => [p.metadata.uid, 0]));
+}, CONFIGMAP_SWAP_BOUND_MS * 2 + 30_000);
 
 describe('Flux source-controller', () => {
   let git: GitServer;

@@ -28,12 +28,16 @@ export function synthesizeTo(run: (outdir: string) => void): ManifestObject[] {
   }
 }
 
-/** The README's "A minimal example", run as written, with the package name resolved to src/. */
-export function readmeExample(): ManifestObject[] {
+/**
+ * The README's "A minimal example", run as written, with the package name resolved to src/.
+ * `moreCode` is run just before `app.synth()`, as a user extending the app would write it.
+ */
+export function readmeExample(moreCode = ''): ManifestObject[] {
   const readme = fs.readFileSync(README, 'utf8');
   const section = readme.split('\n## A minimal example\n')[1];
-  const code = /```ts\n([\s\S]*?)```/.exec(section ?? '')?.[1];
-  if (!code) throw new Error('README.md has no ```ts block under "## A minimal example"');
+  const snippet = /```ts\n([\s\S]*?)```/.exec(section ?? '')?.[1];
+  if (!snippet || !snippet.includes('\napp.synth();')) throw new Error('README.md has no ```ts block ending in app.synth() under "## A minimal example"');
+  const code = snippet.replace('\napp.synth();', `\n${moreCode}\napp.synth();`);
   const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   // The snippet's imports, resolved as a user's app would, but to this checkout's src/.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
