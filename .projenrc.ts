@@ -192,6 +192,11 @@ testCluster.spawn(nodebin);
 testCluster.spawn(sourceController);
 testCluster.exec("jest --ci --runInBand --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'", { receiveArgs: true });
 project.testTask.spawn(testCluster);
+project.addTask('bench:cluster', {
+  description: 'Push-to-revision latency on the test cluster: bundled server and notification-controller, with source-controller (docs/benchmarks.md)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.jest.json bench/cluster/push-to-revision.ts',
+  receiveArgs: true,
+});
 project.addTask('cluster', {
   description: 'Start the one-node test cluster with the receiver image on its node, for trying the guide; Ctrl-C removes it',
   exec: 'ts-node --transpile-only --project test/tsconfig.jest.json test/harness/cluster/run.ts',

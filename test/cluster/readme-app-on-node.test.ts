@@ -3,7 +3,7 @@
 // Service routing a signed GitHub push to a pod that patches the target with nothing but its
 // ServiceAccount, that ServiceAccount refused everything its Role does not name, and Flux's own
 // source-controller fetching a pushed commit as soon as the push delivery arrives.
-import { createHmac, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -13,7 +13,7 @@ import { hookPath } from '../../src/model';
 import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
 import { SourceController, startSourceController } from '../harness/flux/source-controller';
 import { GitServer, startGitServer } from '../harness/git-server';
-import { send, statusOf } from '../harness/http';
+import { githubPushHeaders, send, statusOf } from '../harness/http';
 import { apply, eventually, kubeRequest, ManifestObject } from '../harness/kube';
 import { readmeExample, readYaml } from '../harness/readme-app';
 
@@ -38,14 +38,7 @@ async function get(p: string): Promise<any> {
   return res.body;
 }
 
-function signedPush(body: string): Record<string, string> {
-  return {
-    'Content-Type': 'application/json',
-    'X-GitHub-Event': 'push',
-    'X-GitHub-Delivery': randomBytes(16).toString('hex'),
-    'X-Hub-Signature-256': `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`,
-  };
-}
+const signedPush = (body: string) => githubPushHeaders(TOKEN, body);
 
 async function serviceUrl(): Promise<string> {
   const svc = await get(`/api/v1/namespaces/${NS}/services/flux-webhook-receiver`);

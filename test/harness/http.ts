@@ -1,5 +1,6 @@
 // Plain HTTP/1.1 requests for tests that talk to a running receiver server: exactly the given
 // headers and body, a fresh connection each time (no agent), and the whole answer read.
+import { createHmac, randomBytes } from 'crypto';
 import * as http from 'http';
 
 export interface Sent {
@@ -34,4 +35,14 @@ export function send(url: string, options: SendOptions = {}): Promise<Sent> {
 /** The status of one request, or 0 when no answer came (not listening yet, connection reset). */
 export function statusOf(url: string, options: SendOptions = { method: 'GET' }): Promise<number> {
   return send(url, options).then((sent) => sent.status, () => 0);
+}
+
+/** The headers GitHub sends with a push delivery of `body`, signed with `secret` as GitHub signs it. */
+export function githubPushHeaders(secret: string, body: string): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'X-GitHub-Event': 'push',
+    'X-GitHub-Delivery': randomBytes(16).toString('hex'),
+    'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  };
 }
