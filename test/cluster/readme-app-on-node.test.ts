@@ -7,14 +7,17 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { Testing } from 'cdk8s';
 import { buildImage } from '../../image/build';
 import { imageRefName } from '../../image/image-config';
+import { ReceiverMode } from '../../src';
 import { hookPath } from '../../src/model';
+import { receiverApp } from '../constructs/scenario';
 import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
 import { SourceController, startSourceController } from '../harness/flux/source-controller';
 import { GitServer, startGitServer } from '../harness/git-server';
 import { githubPushHeaders, send, statusOf } from '../harness/http';
-import { apply, eventually, kubeRequest, ManifestObject } from '../harness/kube';
+import { apply, eventually, kubeRequest, kubeTable, ManifestObject } from '../harness/kube';
 import { readmeExample, readYaml } from '../harness/readme-app';
 
 const FLUX_INSTALL = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.9.4-flux-system.yaml');
@@ -235,6 +238,47 @@ test('a receiver added to the app is served by the running pods from the swapped
   expect(after.map((p: any) => [p.metadata.uid, p.status.containerStatuses[0].restartCount]))
     .toEqual(before.map((p: any) => [p.metadata.uid, 0]));
 }, CONFIGMAP_SWAP_BOUND_MS * 2 + 30_000);
+
+describe('cluster mode', () => {
+  test('WebhookReceiver reading Receivers from the API: its pods serve them and kubectl get receiver shows Ready and the path', async () => {
+    const ns = 'receivers-cluster-mode';
+    const appsNs = `${ns}-apps`;
+    for (const name of [ns, appsNs]) expect((await kubeRequest(kc, 'POST', '/api/v1/namespaces', { metadata: { name } })).status).toBe(201);
+    const manifests = Testing.synth(receiverApp(ns, appsNs, 'server', { mode: ReceiverMode.cluster() }).chart) as ManifestObject[];
+    await apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token', namespace: ns }, stringData: { token: TOKEN } }], undefined, kc);
+    await apply(manifests, undefined, kc);
+    // The Kustomization the app's receiver also targets (defined elsewhere in a real cluster).
+    await apply([{
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: { name: 'apps', namespace: appsNs },
+      spec: { interval: '10m', path: './', prune: true, sourceRef: { kind: 'GitRepository', name: 'webapp', namespace: ns } },
+    }], undefined, kc);
+    const deployment = manifests.find((m) => m.kind === 'Deployment')!;
+    await eventually('both replicas Ready', async () => {
+      const d = await get(`/apis/apps/v1/namespaces/${ns}/deployments/${deployment.metadata.name}`);
+      return d.status?.readyReplicas === 2 ? true : undefined;
+    }, 180_000);
+
+    const webhookPath = hookPath(TOKEN, 'webapp', ns);
+    const table = await eventually('the Receiver Ready in kubectl get receiver', async () => {
+      const t = await kubeTable(kc, `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers/webapp`);
+      return t.rows?.[0]?.cells?.[2] === 'True' ? t : undefined;
+    }, 60_000);
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Age', 'Ready', 'Status']);
+    expect([table.rows[0].cells[0], table.rows[0].cells[2], table.rows[0].cells[3]]).toEqual(['webapp', 'True', `Receiver initialized for path: ${webhookPath}`]);
+
+    const svc = await get(`/api/v1/namespaces/${ns}/services/flux-webhook-receiver`);
+    const url = `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}${webhookPath}`;
+    await eventually('the ClusterIP to answer through kube-proxy', async () => ((await statusOf(url, { method: 'GET' })) !== 0 ? true : undefined), 30_000);
+    const before = (await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).metadata.annotations?.[REQUESTED_AT];
+    const body = JSON.stringify({ ref: 'refs/heads/master' });
+    expect((await send(url, { headers: signedPush(body), body })).status).toBe(200);
+    const after = (await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).metadata.annotations?.[REQUESTED_AT];
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  }, 300_000);
+});
 
 describe('Flux source-controller', () => {
   let git: GitServer;
