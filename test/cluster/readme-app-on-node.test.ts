@@ -5,6 +5,7 @@
 // source-controller fetching a pushed commit as soon as the push delivery arrives.
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as https from 'https';
 import * as path from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Testing } from 'cdk8s';
@@ -238,6 +239,98 @@ test('a receiver added to the app is served by the running pods from the swapped
   expect(after.map((p: any) => [p.metadata.uid, p.status.containerStatuses[0].restartCount]))
     .toEqual(before.map((p: any) => [p.metadata.uid, 0]));
 }, CONFIGMAP_SWAP_BOUND_MS * 2 + 30_000);
+
+test('rollout restart and an eviction while a sender posts steadily: every 2xx has its patch, the PDB holds', async () => {
+  const [deployment] = byKind('Deployment') as any[];
+  const deploymentPath = `/apis/apps/v1/namespaces/${NS}/deployments/${deployment.metadata.name}`;
+  const url = `${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`;
+  const watch = await watchRequestedAt(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories`, repoName());
+  const deliveries: Array<{ sent: number; answered: number; status: number }> = [];
+  let sending = true;
+  // One delivery at a time, so each accepted one must have a patch of its own inside its window.
+  const sender = (async () => {
+    while (sending) {
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
+      const sent = Date.now();
+      // 10 s, GitHub's own delivery timeout: a connection to a pod that is gone may otherwise hang.
+      const status = await send(url, { headers: signedPush(body), body, timeoutMs: 10_000 }).then((a) => a.status, () => 0);
+      deliveries.push({ sent, answered: Date.now(), status });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    // kubectl rollout restart
+    const restart = await kubeRequest(kc, 'PATCH', deploymentPath,
+      { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } } }, 'application/merge-patch+json');
+    expect(restart.status).toBe(200);
+    await eventually('the rollout to complete', async () => {
+      const d = await get(deploymentPath);
+      const s = d.status ?? {};
+      return s.observedGeneration >= d.metadata.generation && s.updatedReplicas === 2 && s.readyReplicas === 2 && s.replicas === 2 ? true : undefined;
+    }, 180_000);
+    // Evictions go through the PodDisruptionBudget (minAvailable 1): one at a time.
+    const pods = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
+      .filter((p: any) => !p.metadata.deletionTimestamp);
+    expect(pods).toHaveLength(2);
+    const evict = (pod: any) => kubeRequest(kc, 'POST', `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/eviction`,
+      { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.metadata.name, namespace: NS } });
+    const evicted = Date.now();
+    expect((await evict(pods[0])).status).toBe(201);
+    const second = await evict(pods[1]);
+    expect(second.status).toBe(429);
+    expect(second.body.message).toContain('disruption budget');
+    await eventually('the evicted pod to be gone', async () => ((await kubeRequest(kc, 'GET', `/api/v1/namespaces/${NS}/pods/${pods[0].metadata.name}`)).status === 404 ? true : undefined), 60_000);
+    const drained = Date.now() - evicted;
+    await eventually('two ready replicas again', async () => ((await get(deploymentPath)).status?.readyReplicas === 2 ? true : undefined), 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.stdout.write(`rollout restart + eviction under steady traffic: ${deliveries.length} deliveries, `
+      + `${deliveries.filter((d) => d.status === 200).length} answered 200, others ${JSON.stringify(countBy(deliveries.filter((d) => d.status !== 200).map((d) => d.status)))}; `
+      + `evicted pod gone after ${drained} ms\n`);
+  } finally {
+    sending = false;
+    await sender;
+    watch.stop();
+  }
+  const accepted = deliveries.filter((d) => d.status >= 200 && d.status < 300);
+  expect(accepted.length).toBeGreaterThan(20);
+  // Same clock (the server's pods run on this machine): the patch's requestedAt lies within its delivery's send and answer.
+  const unpatched = accepted.filter((d) => !watch.values.some((v) => v >= d.sent - 2 && v <= d.answered + 2));
+  expect(unpatched).toEqual([]);
+}, 400_000);
+
+function countBy(values: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+/** Every `reconcile.fluxcd.io/requestedAt` value the object takes from now on, as epoch milliseconds (a watch, so none is missed). */
+async function watchRequestedAt(collection: string, name: string): Promise<{ values: number[]; stop(): void }> {
+  const list = await get(`${collection}?fieldSelector=metadata.name%3D${name}`);
+  const values: number[] = [];
+  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  const query = `?watch=1&fieldSelector=metadata.name%3D${name}&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=600`;
+  let buffered = '';
+  const req = https.request(new URL(`${collection}${query}`, kc.getCurrentCluster()!.server), opts, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const event = JSON.parse(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        const value = event.object?.metadata?.annotations?.[REQUESTED_AT];
+        // RFC 3339 with nanoseconds: whole seconds, then the fraction in milliseconds.
+        const m = /^(.*T\d\d:\d\d:\d\d)\.(\d+)Z$/.exec(value ?? '');
+        if (m) values.push(Date.parse(`${m[1]}Z`) + Number(`0.${m[2]}`) * 1000);
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { values, stop: () => req.destroy() };
+}
 
 describe('cluster mode', () => {
   test('WebhookReceiver reading Receivers from the API: its pods serve them and kubectl get receiver shows Ready and the path', async () => {

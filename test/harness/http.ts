@@ -14,6 +14,8 @@ export interface SendOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string | Buffer;
+  /** Give up (an error) when no complete answer came within this time. @default no limit */
+  readonly timeoutMs?: number;
 }
 
 /** One HTTP/1.1 request with exactly these headers and body. */
@@ -26,6 +28,7 @@ export function send(url: string, options: SendOptions = {}): Promise<Sent> {
       res.on('error', reject);
     });
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     // With the body in end(), Node sends Content-Length (as webhook senders do) unless the
     // headers say otherwise.
     req.end(options.body);
