@@ -87,6 +87,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The cluster tier runs on its own (`test:cluster`, below): one cluster per machine, root.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
       testTimeout: 120_000,
       globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
@@ -179,6 +181,35 @@ const testbin = project.addTask('testbin', {
   exec: 'bash test/harness/testbin/build.sh',
 });
 project.testTask.prependSpawn(testbin);
+
+// The cluster tier (test/cluster/): a one-node cluster whose pods run (test/harness/cluster/), with
+// the node's components built like the testbin, Debian's containerd, runc and CNI plugins, and
+// the receiver image from image/out. Last step of `test`, after the main suite.
+const nodebin = project.addTask('nodebin', {
+  description: 'Build (or reuse from cache) kube-controller-manager, kube-scheduler, kubelet, kube-proxy and the pause program for the test cluster',
+  exec: 'bash test/harness/cluster/nodebin/build.sh',
+});
+const testCluster = project.addTask('test:cluster', {
+  description: 'The cluster tier: tests against a one-node cluster whose pods run (needs root, containerd, runc, CNI plugins)',
+});
+const sourceController = project.addTask('source-controller', {
+  description: "Build (or reuse from cache) Flux's source-controller for the cluster tier",
+  exec: 'bash test/harness/flux/build.sh',
+});
+testCluster.spawn(testbin);
+testCluster.spawn(nodebin);
+testCluster.spawn(sourceController);
+testCluster.exec("jest --ci --runInBand --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'", { receiveArgs: true });
+project.testTask.spawn(testCluster);
+project.addTask('bench:cluster', {
+  description: 'Push-to-revision latency on the test cluster: bundled server and notification-controller, with source-controller (docs/benchmarks.md)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.jest.json bench/cluster/push-to-revision.ts',
+  receiveArgs: true,
+});
+project.addTask('cluster', {
+  description: 'Start the one-node test cluster with the receiver image on its node, for trying the guide; Ctrl-C removes it',
+  exec: 'ts-node --transpile-only --project test/tsconfig.jest.json test/harness/cluster/run.ts',
+});
 
 // Package every jsii target (npm and PyPI) in CI too, so a broken Python build fails the build.
 const packageTask = project.tasks.tryFind('package');

@@ -11,8 +11,9 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
+import { join } from 'path';
 import { createInterface } from 'readline';
-import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { findHomeDir, KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { SharedAgent } from './shared-agent';
 import { KIND_PLURALS, SERVER_BINARY, splitApiVersion } from '../../src/model';
 
@@ -84,11 +85,24 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
     kc.loadFromFile(kubeconfig);
   } else if (process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(IN_CLUSTER_TOKEN)) {
     kc.loadFromCluster();
-  } else {
+  } else if (process.env.KUBECONFIG || _homeKubeconfigExists()) {
     kc.loadFromDefault();
+  } else {
+    // client-node would fall back to http://localhost:8080, which never answers in a pod.
+    throw new Error(process.env.KUBERNETES_SERVICE_HOST
+      ? `running in a pod (KUBERNETES_SERVICE_HOST is set) but there is no ServiceAccount token at ${IN_CLUSTER_TOKEN}: `
+        + 'the pod or its ServiceAccount has automountServiceAccountToken: false, or the apiserver runs without the ServiceAccount admission plugin; '
+        + 'mount the token (automountServiceAccountToken: true, as WebhookReceiver renders it) or pass --kubeconfig <file>'
+      : 'no Kubernetes credentials: not in a pod, KUBECONFIG is not set and ~/.kube/config does not exist; pass --kubeconfig <file> or set KUBECONFIG');
   }
   if (!kc.getCurrentCluster()) throw new Error('the kubeconfig has no current cluster');
   return kc;
+}
+
+/** The ~/.kube/config that client-node's loadFromDefault would read (it finds home its own way). */
+function _homeKubeconfigExists(): boolean {
+  const home = findHomeDir();
+  return home !== null && fs.existsSync(join(home, '.kube', 'config'));
 }
 
 export class KubeClient {

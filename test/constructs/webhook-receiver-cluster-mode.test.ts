@@ -6,7 +6,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
-import * as https from 'https';
 import * as os from 'os';
 import { join } from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -17,7 +16,8 @@ import { hookPath, SERVER_FLAGS, SERVER_NODE_FLAGS } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { statusOf } from '../harness/http';
 import {
-  adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
+  adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, kubeTable, ManifestObject, serviceAccountToken,
+  writeKubeconfig,
 } from '../harness/kube';
 import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
 
@@ -25,19 +25,6 @@ type Manifest = ManifestObject & { spec?: any; rules?: any };
 
 const TOKEN = 'cluster-mode-token';
 const RECEIVERS = '/apis/notification.toolkit.fluxcd.io/v1';
-
-/** What `kubectl get` prints: the apiserver renders the CRD's printer columns as a Table. */
-async function getTable(kc: KubeConfig, apiPath: string): Promise<any> {
-  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } };
-  await kc.applyToHTTPSOptions(opts);
-  return new Promise((resolve, reject) => {
-    https.request(new URL(apiPath, kc.getCurrentCluster()!.server), opts, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`HTTP ${res.statusCode} ${text}`))));
-    }).on('error', reject).end();
-  });
-}
 
 describe('WebhookReceiver in cluster mode with the bundled server', () => {
   let ns: string;
@@ -112,7 +99,7 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
     expect(receiver.status.webhookPath).toBe(path);
     expect(receiver.metadata.managedFields.some((f: any) => f.manager === 'flux-webhook-receiver' && f.subresource === 'status')).toBe(true);
 
-    const table = await getTable(admin, `${RECEIVERS}/namespaces/${ns}/receivers/webapp`);
+    const table = await kubeTable(admin, `${RECEIVERS}/namespaces/${ns}/receivers/webapp`);
     expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Age', 'Ready', 'Status']);
     expect(table.rows.map((r: { cells: unknown[] }) => [r.cells[0], r.cells[2], r.cells[3]])).toEqual([['webapp', 'True', `Receiver initialized for path: ${path}`]]);
 

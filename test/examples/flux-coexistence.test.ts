@@ -2,61 +2,17 @@
 // Flux (the notification-controller part of a Flux v2.9.4 install, applied as Flux's
 // kustomize-controller would), must neither conflict with Flux's objects nor change them.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import * as ts from 'typescript';
-import { parseAllDocuments } from 'yaml';
 import { EXAMPLES } from '../../examples/catalog';
 import { adminKubeConfig, kubeRequest, KubeResponse, ManifestObject, objectPath } from '../harness/kube';
+import { readmeExample, readYaml, synthesizeTo } from '../harness/readme-app';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.9.4-flux-system.yaml');
-const README = path.join(__dirname, '..', '..', 'README.md');
 const FLUX_MANAGER = 'kustomize-controller';
 const USER_MANAGER = 'cdk8s-app';
 
 const kc = adminKubeConfig();
 const fluxObjects = readYaml(fs.readFileSync(FIXTURE, 'utf8'));
-
-function readYaml(text: string): ManifestObject[] {
-  return parseAllDocuments(text).map((d) => d.toJS() as ManifestObject).filter(Boolean);
-}
-
-function readDir(dir: string): ManifestObject[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().flatMap((f) => readYaml(fs.readFileSync(path.join(dir, f), 'utf8')));
-}
-
-/** Synthesizes into a temporary directory and returns the objects written there. */
-function synthesizeTo(run: (outdir: string) => void): ManifestObject[] {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flux-coexistence-'));
-  try {
-    run(outdir);
-    return readDir(outdir);
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
-/** The README's "A minimal example", run as written, with the package name resolved to src/. */
-function readmeExample(): ManifestObject[] {
-  const readme = fs.readFileSync(README, 'utf8');
-  const section = readme.split('\n## A minimal example\n')[1];
-  const code = /```ts\n([\s\S]*?)```/.exec(section ?? '')?.[1];
-  if (!code) throw new Error('README.md has no ```ts block under "## A minimal example"');
-  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-  // The snippet's imports, resolved as a user's app would, but to this checkout's src/.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const load = (id: string) => require(id === 'cdk8s-flux-webhooks' ? '../../src' : id);
-  return synthesizeTo((outdir) => {
-    const saved = process.env.CDK8S_OUTDIR;
-    process.env.CDK8S_OUTDIR = outdir;
-    try {
-      new Function('require', 'exports', js)(load, {});
-    } finally {
-      if (saved === undefined) delete process.env.CDK8S_OUTDIR;
-      else process.env.CDK8S_OUTDIR = saved;
-    }
-  });
-}
 
 async function serverSideApply(obj: ManifestObject, fieldManager: string, dryRun = false): Promise<KubeResponse> {
   const target = await objectPath(kc, obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);

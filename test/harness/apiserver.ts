@@ -28,6 +28,35 @@ export interface StartOptions {
    * @default true
    */
   readonly watchCache?: boolean;
+  /**
+   * Address kube-apiserver listens on and advertises (the `kubernetes` Service's endpoint). A
+   * cluster with pods needs one they can reach, which loopback is not.
+   * @default '127.0.0.1'
+   */
+  readonly address?: string;
+  /** @default '10.96.0.0/16' */
+  readonly serviceClusterIpRange?: string;
+  /**
+   * Extra subject alternative names (IP addresses) of the serving certificate, e.g. the
+   * `kubernetes` Service's ClusterIP.
+   * @default none
+   */
+  readonly extraCertificateIps?: readonly string[];
+  /**
+   * The admission and authorization of a cluster with nodes: the ServiceAccount admission plugin
+   * (pods get their token), NodeRestriction and the Node authorizer. Without nodes they are off,
+   * so that pods can be created for dry-runs without ServiceAccounts.
+   * @default false
+   */
+  readonly nodes?: boolean;
+  /** More static bearer tokens, e.g. for the node's components. @default none */
+  readonly extraTokens?: readonly StaticToken[];
+}
+
+export interface StaticToken {
+  readonly token: string;
+  readonly user: string;
+  readonly groups?: readonly string[];
 }
 
 export interface TestApiServer {
@@ -74,16 +103,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(binary: string, args: string[], logFile: string): ChildProcess {
+export function launch(binary: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const log = fs.openSync(logFile, 'a');
   // setpriv --pdeathsig: the child dies with the process that started it, so a crashed or
   // killed test run leaves no stray etcd or apiserver behind.
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', log, log] });
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args], { stdio: ['ignore', log, log], env });
   fs.closeSync(log);
   return child;
 }
 
-async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
+export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -121,7 +150,7 @@ function request(url: string, opts: { method?: string; token: string; ca: string
   });
 }
 
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, died?: () => string | undefined): Promise<void> {
+export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, died?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -137,7 +166,7 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ''}`);
 }
 
-function tail(file: string, lines = 30): string {
+export function tail(file: string, lines = 30): string {
   try {
     return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
   } catch {
@@ -145,13 +174,13 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-function writeServingCertificate(dir: string): { cert: string; key: string } {
+function writeServingCertificate(dir: string, extraIps: readonly string[]): { cert: string; key: string } {
   const cert = path.join(dir, 'apiserver.crt');
   const key = path.join(dir, 'apiserver.key');
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
     '-keyout', key, '-out', cert, '-subj', '/CN=test-apiserver',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-addext', `subjectAltName=${['IP:127.0.0.1', ...extraIps.map((ip) => `IP:${ip}`), 'DNS:localhost', 'DNS:kubernetes.default.svc'].join(',')}`,
     '-addext', 'basicConstraints=critical,CA:TRUE',
   ], { stdio: 'ignore' });
   return { cert, key };
@@ -182,7 +211,8 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
     ], etcdLog);
     children.push(etcd);
 
-    const certs = writeServingCertificate(workDir);
+    const address = options.address ?? '127.0.0.1';
+    const certs = writeServingCertificate(workDir, [...(address === '127.0.0.1' ? [] : [address]), ...(options.extraCertificateIps ?? [])]);
     const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const saKey = path.join(workDir, 'sa.key');
     const saPub = path.join(workDir, 'sa.pub');
@@ -190,19 +220,23 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
     fs.writeFileSync(saPub, sa.publicKey.export({ type: 'spki', format: 'pem' }));
     const adminToken = randomBytes(24).toString('hex');
     const tokenFile = path.join(workDir, 'tokens.csv');
-    fs.writeFileSync(tokenFile, `${adminToken},test-admin,test-admin,"system:masters"\n`, { mode: 0o600 });
+    const tokens: StaticToken[] = [{ token: adminToken, user: 'test-admin', groups: ['system:masters'] }, ...(options.extraTokens ?? [])];
+    fs.writeFileSync(tokenFile, tokens.map((t) => `${t.token},${t.user},${t.user},"${(t.groups ?? []).join(',')}"\n`).join(''), { mode: 0o600 });
 
     const apiLog = path.join(logDir, 'kube-apiserver.log');
     const apiArgs = [
       '--etcd-servers', `http://127.0.0.1:${etcdClientPort}`,
-      '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
+      '--bind-address', address, '--advertise-address', address, '--secure-port', String(apiPort),
       '--tls-cert-file', certs.cert, '--tls-private-key-file', certs.key, '--cert-dir', path.join(workDir, 'certs'),
-      '--authorization-mode', 'RBAC', '--token-auth-file', tokenFile,
+      '--authorization-mode', options.nodes ? 'Node,RBAC' : 'RBAC', '--token-auth-file', tokenFile,
       '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
       '--service-account-key-file', saPub, '--service-account-signing-key-file', saKey,
       '--api-audiences', 'https://kubernetes.default.svc.cluster.local',
-      '--service-cluster-ip-range', '10.96.0.0/16',
-      '--disable-admission-plugins', 'ServiceAccount',
+      '--service-cluster-ip-range', options.serviceClusterIpRange ?? '10.96.0.0/16',
+      ...(options.nodes
+        // Nodes are reached by address (logs, exec): their names resolve nowhere.
+        ? ['--enable-admission-plugins', 'NodeRestriction', '--kubelet-preferred-address-types', 'InternalIP']
+        : ['--disable-admission-plugins', 'ServiceAccount']),
       '--profiling=false', '--v', '1',
       ...(options.watchCache === false ? ['--watch-cache=false'] : []),
     ];
@@ -210,7 +244,7 @@ export async function startTestApiServer(options: StartOptions = {}): Promise<Te
     children.push(apiserver);
 
     const caPem = fs.readFileSync(certs.cert, 'utf8');
-    const url = `https://127.0.0.1:${apiPort}`;
+    const url = `https://${address}:${apiPort}`;
     const died = () => {
       for (const [name, child, log] of [['etcd', etcd, etcdLog], ['kube-apiserver', apiserver, apiLog]] as const) {
         if (child.exitCode !== null) return `${name} exited with code ${child.exitCode}:\n${tail(log)}`;

@@ -1,5 +1,6 @@
 // Plain HTTP/1.1 requests for tests that talk to a running receiver server: exactly the given
 // headers and body, a fresh connection each time (no agent), and the whole answer read.
+import { createHmac, randomBytes } from 'crypto';
 import * as http from 'http';
 
 export interface Sent {
@@ -13,6 +14,8 @@ export interface SendOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
   readonly body?: string | Buffer;
+  /** Give up (an error) when no complete answer came within this time. @default no limit */
+  readonly timeoutMs?: number;
 }
 
 /** One HTTP/1.1 request with exactly these headers and body. */
@@ -25,6 +28,7 @@ export function send(url: string, options: SendOptions = {}): Promise<Sent> {
       res.on('error', reject);
     });
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     // With the body in end(), Node sends Content-Length (as webhook senders do) unless the
     // headers say otherwise.
     req.end(options.body);
@@ -34,4 +38,14 @@ export function send(url: string, options: SendOptions = {}): Promise<Sent> {
 /** The status of one request, or 0 when no answer came (not listening yet, connection reset). */
 export function statusOf(url: string, options: SendOptions = { method: 'GET' }): Promise<number> {
   return send(url, options).then((sent) => sent.status, () => 0);
+}
+
+/** The headers GitHub sends with a push delivery of `body`, signed with `secret` as GitHub signs it. */
+export function githubPushHeaders(secret: string, body: string): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'X-GitHub-Event': 'push',
+    'X-GitHub-Delivery': randomBytes(16).toString('hex'),
+    'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  };
 }

@@ -216,3 +216,16 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
+
+/** What `kubectl get` prints: the apiserver renders the resource's printer columns as a Table. */
+export async function kubeTable(kc: KubeConfig, apiPath: string): Promise<any> {
+  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    https.request(new URL(apiPath, kc.getCurrentCluster()!.server), opts, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`HTTP ${res.statusCode} ${text}`))));
+    }).on('error', reject).end();
+  });
+}
