@@ -91,7 +91,9 @@ export async function createReloadTargets(): Promise<void> {
 }
 
 /** Starts the bundle over `n` receivers and swaps the ConfigMap `reloads` times; one figure a reload. */
-export async function measureReloads(n: number, reloads: number, bundle: string, kubeconfig: string, logDir: string, log: (line: string) => void): Promise<ReloadFigures[]> {
+export async function measureReloads(
+  n: number, reloads: number, bundle: string, kubeconfig: string, logDir: string, log: (line: string) => void,
+): Promise<ReloadFigures[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reload-pause-'));
   fs.mkdirSync(path.join(dir, 'secrets', 'token'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'secrets', 'token', 'token'), TOKEN);

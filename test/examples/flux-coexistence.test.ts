@@ -7,6 +7,7 @@ import { EXAMPLES } from '../../examples/catalog';
 import { adminKubeConfig, kubeRequest, KubeResponse, ManifestObject, objectPath } from '../harness/kube';
 import { readmeExample, readYaml, synthesizeTo } from '../harness/readme-app';
 
+const README = path.join(__dirname, '..', '..', 'README.md');
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.9.4-flux-system.yaml');
 const FLUX_MANAGER = 'kustomize-controller';
 const USER_MANAGER = 'cdk8s-app';

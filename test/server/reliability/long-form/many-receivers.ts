@@ -11,7 +11,13 @@ import { SERVER_BUNDLE } from '../../../harness/server-bundle';
 
 const PAUSE_LIMIT_MS = 1000;
 
-export async function manyReceiversPart(ctx: PartContext, options: { sizes: readonly number[]; reloads: number; logDir: string }): Promise<PartResult> {
+export interface ManyReceiversOptions {
+  readonly sizes: readonly number[];
+  readonly reloads: number;
+  readonly logDir: string;
+}
+
+export async function manyReceiversPart(ctx: PartContext, options: ManyReceiversOptions): Promise<PartResult> {
   const started = Date.now();
   await createReloadTargets();
   const checks: Check[] = [];
