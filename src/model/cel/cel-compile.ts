@@ -1,7 +1,7 @@
 // Compiling CEL the way Flux's fluxcd/pkg runtime/cel does: parse, type-check, for filters and
-// validations require a bool output, then build the program (constant regex patterns compiled). Shared by the server (which then evaluates) and the
-// constructs (which refuse at synth time what the server would refuse), so both report the same
-// error text.
+// validations require a bool output, then build the program (literal regex patterns compiled).
+// Shared by the server (which then evaluates) and the constructs (which refuse at synth time what
+// the server would refuse), so both report the same error text.
 import type { Environment } from '@marcbachmann/cel-js';
 import { claimsResourceFilterEnvironment, resourceFilterEnvironment } from './cel-environment';
 import { bindRe2Matches } from './re2-matches';

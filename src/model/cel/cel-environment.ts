@@ -81,12 +81,18 @@ function equalityKeys(list: readonly unknown[]): Set<string> | undefined {
   return keys;
 }
 
-// sets.contains in one pass over each list when the elements are primitives (strings, numbers:
-// the lists a request carries); element by element otherwise.
-function containsAll(list: readonly unknown[], sub: readonly unknown[]): boolean {
+/**
+ * Whether `item` equals an element of `list`, for each item of `items`: `all` asks it of every
+ * item (sets.contains), otherwise of some (sets.intersects). Lists of primitives (strings,
+ * numbers: the lists a request carries) are compared in one pass through their equality keys;
+ * any other element makes it element by element.
+ */
+function matchIn(list: readonly unknown[], items: readonly unknown[], all: boolean): boolean {
   const keys = equalityKeys(list);
-  if (keys && sub.every((item) => equalityKey(item) !== undefined)) return sub.every((item) => keys.has(equalityKey(item)!));
-  return sub.every((item) => list.some((candidate) => celEquals(candidate, item)));
+  const itemKeys = keys && equalityKeys(items);
+  if (itemKeys) return all ? [...itemKeys].every((key) => keys!.has(key)) : [...itemKeys].some((key) => keys!.has(key));
+  const found = (item: unknown): boolean => list.some((candidate) => celEquals(candidate, item));
+  return all ? items.every(found) : items.some(found);
 }
 
 function codePoints(text: string): string[] {
@@ -177,13 +183,9 @@ function extensions(env: Environment): Environment {
     // sets extension.
     .registerType('SetsNamespace', SetsNamespace)
     .registerConstant('sets', 'SetsNamespace', new SetsNamespace())
-    .registerFunction('SetsNamespace.contains(list<dyn>, list<dyn>): bool', (_ns: unknown, list: unknown[], sub: unknown[]) => containsAll(list, sub))
-    .registerFunction('SetsNamespace.equivalent(list<dyn>, list<dyn>): bool', (_ns: unknown, a: unknown[], b: unknown[]) => containsAll(a, b) && containsAll(b, a))
-    .registerFunction('SetsNamespace.intersects(list<dyn>, list<dyn>): bool', (_ns: unknown, a: unknown[], b: unknown[]) => {
-      const keys = equalityKeys(b);
-      if (keys) return a.some((item) => keys.has(equalityKey(item)!));
-      return a.some((item) => b.some((candidate) => celEquals(candidate, item)));
-    });
+    .registerFunction('SetsNamespace.contains(list<dyn>, list<dyn>): bool', (_ns: unknown, list: unknown[], sub: unknown[]) => matchIn(list, sub, true))
+    .registerFunction('SetsNamespace.equivalent(list<dyn>, list<dyn>): bool', (_ns: unknown, a: unknown[], b: unknown[]) => matchIn(a, b, true) && matchIn(b, a, true))
+    .registerFunction('SetsNamespace.intersects(list<dyn>, list<dyn>): bool', (_ns: unknown, a: unknown[], b: unknown[]) => matchIn(b, a, false));
 }
 
 function newEnvironment(variables: readonly string[]): Environment {
