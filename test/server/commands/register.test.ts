@@ -1,0 +1,302 @@
+// `register` against a fake GitHub API on loopback, closing the loop through the bundled server
+// in files mode on the real apiserver: the hook register creates is the one the fake delivers
+// with, signed with the secret it stored, and the GitRepository gets its requestedAt.
+import type { ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
+import { bin, Run, startServer } from './_bundle';
+import { runCommand } from './_command-io';
+import { FakeGitHub, FakeGitHubHook } from './fakes/github';
+import { runRegister } from '../../../server/commands/register';
+import { GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
+import { hookPath } from '../../../src/model';
+import { apply, createTestNamespace, eventually } from '../../harness/kube';
+import { buildServerBundle } from '../../harness/server-bundle';
+import { requestedAt } from '../receiver-fixture';
+
+const API_TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
+
+/** `register` as a user runs it: the bundle's bin. */
+function reg(args: readonly string[], env: Record<string, string>): Promise<Run> {
+  return bin(['register', ...args], env);
+}
+
+interface Site {
+  readonly ns: string;
+  readonly dist: string;
+  readonly secrets: string;
+  readonly token: string;
+  /** Writes the synthesized app (again), e.g. with other verification keys. */
+  readonly synth: (verificationKeys?: string[]) => void;
+}
+
+describe('register with GitHub', () => {
+  const children: ChildProcess[] = [];
+  let dir: string;
+  let github: FakeGitHub;
+  let base: string;
+  let output = (): string => '';
+  let site: Site;
+  const env = { GITHUB_TOKEN: API_TOKEN };
+
+  /** The README's app with its GitRepository on the fake GitHub's host, synthesized to dist/. */
+  async function makeSite(prefix: string, repoUrl: string): Promise<Site> {
+    const ns = await createTestNamespace(prefix);
+    const root = fs.mkdtempSync(path.join(dir, `${prefix}-`));
+    const dist = path.join(root, 'dist');
+    const secrets = path.join(root, 'secrets');
+    fs.mkdirSync(dist);
+    fs.mkdirSync(path.join(secrets, 'webhook-token'), { recursive: true });
+    const token = randomBytes(20).toString('hex');
+    fs.writeFileSync(path.join(secrets, 'webhook-token', 'token'), token);
+    const synth = (verificationKeys?: string[]): void => {
+      const chart = new Chart(new App(), 'webhooks', { namespace: ns });
+      const repo = new GitRepository(chart, 'webapp', { url: repoUrl, ref: GitRef.branch('main'), interval: Duration.hours(1), metadata: { name: 'webapp' } });
+      new WebhookReceiver(chart, 'receiver').addReceiver('webapp', {
+        provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
+        secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
+        targets: [ReconcileTarget.fromApiObject(repo)],
+        verificationKeys,
+      });
+      const manifests = Testing.synth(chart);
+      fs.writeFileSync(path.join(dist, 'webhooks.k8s.yaml'), manifests.map((m) => stringify(m)).join('---\n'));
+    };
+    synth();
+    const chart = new Chart(new App(), 'repo', { namespace: ns });
+    new GitRepository(chart, 'webapp', { url: repoUrl, ref: GitRef.branch('main'), interval: Duration.hours(1), metadata: { name: 'webapp' } });
+    await apply(Testing.synth(chart) as any);
+    return { ns, dist, secrets, token, synth };
+  }
+
+  async function serve(s: Site): Promise<string> {
+    const server = await startServer(['--receivers', s.dist, '--secrets-dir', s.secrets]);
+    children.push(server.child);
+    output = server.output;
+    return server.base;
+  }
+
+  beforeAll(async () => {
+    buildServerBundle();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-'));
+    github = new FakeGitHub(['org/webapp', 'org/other', 'org/full', 'org/ghost'], ['org']);
+    github.tokens.set(API_TOKEN, { scopes: ['admin:repo_hook', 'admin:org_hook'], admin: ['org/webapp', 'org/other', 'org/full', 'org'] });
+    await github.start();
+    site = await makeSite('register', 'https://127.0.0.1/org/webapp.git');
+    base = await serve(site);
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await github?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Waits until the server verifies deliveries signed with `secret` (after it reloaded the files). */
+  const accepts = (hook: FakeGitHubHook, secret: string): Promise<true> => eventually(`the server to accept ${secret === site.token ? 'token' : 'another key'}`, async () => {
+    const copy = { ...hook, deliveries: [], config: { ...hook.config, secret } };
+    return (await github.deliver(copy, 'ping', { zen: 'wait' })).status === 200 ? true : undefined;
+  }, 15_000);
+  const args = (s: Site, ...more: string[]): string[] => ['--base', base, '--receivers', s.dist, '--secrets-dir', s.secrets, '--api-url', github.apiBase, ...more];
+  const url = (s: Site): string => `${base}${hookPath(s.token, 'webapp', s.ns)}`;
+  const noSecrets = (run: Run): void => {
+    for (const text of [run.stdout, run.stderr, output()]) {
+      expect(text).not.toContain(API_TOKEN);
+      expect(text).not.toContain(site.token);
+      expect(text).not.toContain(hookPath(site.token, 'webapp', site.ns));
+    }
+  };
+
+  test('dry run, create with a ping the receiver answers, a signed push reconciles the GitRepository, a second run changes nothing', async () => {
+    const dry = await reg(args(site, '--dry-run'), env);
+    expect(dry.stderr).toBe('');
+    expect(dry.stdout).toMatch(/^create +GitHub repository org\/webapp: hook → http:\/\/127\.0\.0\.1:\d+\/hook\/[0-9a-f]{8}… for register-\S+\/webapp \(events push; secret: key 'token'\)\n/);
+    expect(dry.stdout).toContain('dry run: nothing was changed at the sender');
+    expect(dry.code).toBe(0);
+    expect(github.writes()).toEqual([]);
+    expect(github.hooksOf('repo:org/webapp')).toEqual([]);
+
+    const run = await reg(args(site), env);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('create     GitHub repository org/webapp');
+    expect(run.stdout).toMatch(/test delivery: the receiver answered GitHub's ping with HTTP 200 OK/);
+    expect(run.code).toBe(0);
+    const [hook] = github.hooksOf('repo:org/webapp');
+    expect(hook.config).toEqual({ url: url(site), content_type: 'json', insecure_ssl: '0', secret: site.token });
+    expect(hook.events).toEqual(['push']);
+    expect(hook.active).toBe(true);
+    // Every call carried the token in the header GitHub documents, and only to its API.
+    expect(github.calls.every((c) => c.headers.authorization === `Bearer ${API_TOKEN}`)).toBe(true);
+
+    expect(await requestedAt(site.ns, 'webapp')).toBeDefined();
+    const before = await requestedAt(site.ns, 'webapp');
+    await new Promise((r) => setTimeout(r, 1100)); // requestedAt has a resolution of seconds
+    const push = await github.deliver(hook, 'push', { ref: 'refs/heads/main', repository: { full_name: 'org/webapp' } });
+    expect(push.status).toBe(200);
+    expect(await requestedAt(site.ns, 'webapp')).not.toBe(before);
+    noSecrets(run);
+
+    github.calls.length = 0;
+    const again = await reg(args(site), env);
+    expect(again.stdout).toMatch(/^unchanged +GitHub repository org\/webapp: hook \d+ →/);
+    expect(again.code).toBe(0);
+    expect(github.writes()).toEqual([]);
+    noSecrets(again);
+  });
+
+  test('a hook whose events or content type differ is updated in place; other hooks are left alone', async () => {
+    const [hook] = github.hooksOf('repo:org/webapp');
+    hook.events = ['push', 'issues'];
+    hook.config.content_type = 'form';
+    const other = github.addHook('repo:org/webapp', { name: 'web', active: true, events: ['push'], config: { url: 'https://ci.example.com/github', content_type: 'json', insecure_ssl: '0', secret: 'ci' } });
+    github.calls.length = 0;
+    const run = await runCommand(runRegister, args(site, '--no-test'), '', env);
+    expect(run.stdout).toContain(`update     GitHub repository org/webapp: hook ${hook.id} →`);
+    expect(run.stdout).toContain('[content type form (want json); events issues, push → push]');
+    expect(run.code).toBe(0);
+    expect(github.writes().map((c) => `${c.method} ${c.path}`)).toEqual([`PATCH /api/v3/repos/org/webapp/hooks/${hook.id}`]);
+    expect(hook).toMatchObject({ events: ['push'], config: { content_type: 'json', secret: site.token } });
+    expect(github.hooksOf('repo:org/webapp')).toContain(other);
+    expect(other.config.url).toBe('https://ci.example.com/github');
+  });
+
+  test('--prune removes only hooks that post to an old URL of this host; --dry-run shows it and removes nothing', async () => {
+    const old = github.addHook('repo:org/webapp', { name: 'web', active: true, events: ['push'], config: { url: `${base}${hookPath('old-token', 'webapp', site.ns)}`, content_type: 'json', insecure_ssl: '0', secret: 'old' } });
+    const count = github.hooksOf('repo:org/webapp').length;
+    github.calls.length = 0;
+    const dry = await runCommand(runRegister, args(site, '--prune', '--dry-run'), '', env);
+    expect(dry.stdout).toMatch(new RegExp(`^remove +GitHub repository org/webapp: hook ${old.id} → http://127\\.0\\.0\\.1:\\d+/hook/[0-9a-f]{8}… \\(no selected receiver has this URL\\)$`, 'm'));
+    expect(github.writes()).toEqual([]);
+    const run = await runCommand(runRegister, args(site, '--prune'), '', env);
+    expect(run.code).toBe(0);
+    expect(github.writes().map((c) => `${c.method} ${c.path}`)).toEqual([`DELETE /api/v3/repos/org/webapp/hooks/${old.id}`]);
+    expect(github.hooksOf('repo:org/webapp')).toHaveLength(count - 1);
+    expect(github.hooksOf('repo:org/webapp').map((h) => h.config.url)).toEqual(expect.arrayContaining([url(site), 'https://ci.example.com/github']));
+    await expect(runCommand(runRegister, ['--receivers', site.dist, '--prune', '--name', 'webapp'], '', env)).rejects.toThrow('register: --prune tells old URLs from current ones');
+  });
+
+  test('rotation: register --update-secret sets the newest verification key; after the old key is retired GitHub\'s deliveries still reconcile', async () => {
+    const next = randomBytes(20).toString('hex');
+    fs.writeFileSync(path.join(site.secrets, 'webhook-token', 'token.next'), next);
+    site.synth(['token', 'token.next']);
+    const [hook] = github.hooksOf('repo:org/webapp').filter((h) => h.config.url === url(site));
+    await accepts(hook, next);
+    github.calls.length = 0;
+    const unchanged = await runCommand(runRegister, args(site), '', env);
+    expect(unchanged.stdout).toMatch(/^unchanged .*secret: key 'token\.next'\)$/m);
+    expect(github.writes()).toEqual([]);
+    expect(hook.config.secret).toBe(site.token);
+
+    const rotated = await reg(args(site, '--update-secret'), env);
+    expect(rotated.stdout).toMatch(/^update .*secret: key 'token\.next'\) \[secret\]$/m);
+    expect(rotated.stdout).toContain('HTTP 200 OK');
+    expect(rotated.code).toBe(0);
+    expect(hook.config.secret).toBe(next);
+    expect(rotated.stdout + rotated.stderr).not.toContain(next);
+
+    // Retire the old key: the URL stays (token still seeds it), deliveries signed with token.next reconcile.
+    site.synth(['token.next']);
+    await eventually('the server to verify with token.next only', async () => {
+      const old = await github.deliver({ ...hook, deliveries: [], config: { ...hook.config, secret: site.token } }, 'ping', { zen: 'old key' });
+      return old.status === 400 ? true : undefined;
+    }, 15_000);
+    const before = await requestedAt(site.ns, 'webapp');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await github.deliver(hook, 'push', { ref: 'refs/heads/main' })).status).toBe(200);
+    expect(await requestedAt(site.ns, 'webapp')).not.toBe(before);
+    site.synth();
+    fs.rmSync(path.join(site.secrets, 'webhook-token', 'token.next'));
+    await accepts(hook, site.token);
+  });
+
+  test('an organisation hook with --org: created, pinged, and its deliveries reconcile', async () => {
+    const run = await reg(args(site, '--org', 'org'), env);
+    expect(run.stdout).toContain('create     GitHub organisation org: hook →');
+    expect(run.stdout).toContain('test delivery: the receiver answered GitHub\'s ping with HTTP 200 OK');
+    expect(run.code).toBe(0);
+    const [hook] = github.hooksOf('org:org');
+    expect(hook.config).toMatchObject({ url: url(site), secret: site.token });
+    await github.settled();
+    expect(hook.deliveries.every((d) => d.status_code === 200)).toBe(true);
+    noSecrets(run);
+  });
+
+  test('hook lists are read page by page through the Link header', async () => {
+    for (let i = 0; i < 120; i++) {
+      github.addHook('repo:org/full', { name: 'web', active: true, events: ['release'], config: { url: `https://ci.example.com/${i}`, content_type: 'json', insecure_ssl: '0' } });
+    }
+    github.addHook('repo:org/full', { name: 'web', active: true, events: ['push'], config: { url: url(site), content_type: 'json', insecure_ssl: '0', secret: 'x' } });
+    github.calls.length = 0;
+    const run = await runCommand(runRegister, args(site, '--repository', 'org/full', '--dry-run'), '', env);
+    expect(run.stdout).toMatch(/^unchanged +GitHub repository org\/full: hook \d+ →/);
+    expect(github.calls.map((c) => c.path)).toEqual(['/api/v3/repos/org/full/hooks?per_page=100', '/api/v3/repos/org/full/hooks?per_page=100&page=2']);
+  });
+
+  describe('refusals are explained without the token', () => {
+    const refused = async (argv: string[], runEnv: NodeJS.ProcessEnv = env): Promise<string> => {
+      const run = await runCommand(runRegister, argv, '', runEnv);
+      expect(run.code).toBe(1);
+      for (const text of [run.stdout, run.stderr]) {
+        expect(text).not.toContain(String(runEnv.GITHUB_TOKEN));
+        expect(text).not.toContain(site.token);
+      }
+      return run.stderr;
+    };
+
+    test('401: the token is not accepted', async () => {
+      expect(await refused(args(site), { GITHUB_TOKEN: 'ghp_wrong0123456789' }))
+        .toBe('error: GitHub: GET /repos/org/webapp/hooks?per_page=100: HTTP 401 (Bad credentials): the token is not accepted (expired or mistyped?): set GITHUB_TOKEN or --api-token-file to a valid token\n');
+    });
+
+    test('403: a classic token without a hook scope is told which scope to add', async () => {
+      const token = `ghp_${randomBytes(8).toString('hex')}`;
+      github.tokens.set(token, { scopes: ['read:org', 'read:repo_hook'], admin: ['org/webapp'] });
+      const text = await refused(args(site, '--update-secret', '--no-test'), { GITHUB_TOKEN: token });
+      expect(text).toContain('HTTP 403 (Must have admin rights to Repository.): the token lacks the scope admin:repo_hook (or repo): it has read:org, read:repo_hook, '
+        + 'GitHub accepts admin:repo_hook, read:repo_hook, repo, write:repo_hook; add the scope to the token');
+    });
+
+    test('403: a fine-grained token without the Webhooks permission', async () => {
+      const token = `github_pat_${randomBytes(8).toString('hex')}`;
+      github.tokens.set(token, { admin: ['org/webapp'] });
+      expect(await refused(args(site), { GITHUB_TOKEN: token })).toContain('a fine-grained token needs the repository permission "Webhooks: Read and write"');
+    });
+
+    test('404: no such repository, or no admin rights', async () => {
+      expect(await refused(args(site, '--repository', 'org/ghost'))).toContain('HTTP 404 (Not Found): no such repository on 127.0.0.1:');
+    });
+
+    test('422: the hook limit, and a URL GitHub cannot reach', async () => {
+      github.addHook('repo:org/other', { name: 'web', active: true, events: ['push'], config: { url: 'https://ci.example.com/other', content_type: 'json', insecure_ssl: '0' } });
+      github.hookLimit = 1;
+      expect(await refused(args(site, '--repository', 'org/other')))
+        .toContain('HTTP 422 (The "push" event cannot have more than 1 hooks): the repository has as many hooks as GitHub allows for this event; remove one it no longer needs');
+      github.hookLimit = 20;
+      github.unreachableHosts.add('127.0.0.1');
+      expect(await refused(args(site, '--repository', 'org/other')))
+        .toContain('HTTP 422 (url is not supported because it isn\'t reachable over the public Internet (127.0.0.1)): GitHub must be able to reach the URL from the internet: pass --base with the public https host of the receiver');
+      github.unreachableHosts.clear();
+      expect(github.hooksOf('repo:org/other')).toHaveLength(1);
+    });
+
+    test('rate limit: waits for the reset and says so; gives up beyond --max-wait', async () => {
+      github.rateLimited = 1;
+      github.rateLimitResetSeconds = 1;
+      const run = await runCommand(runRegister, args(site, '--dry-run'), '', env);
+      expect(run.stderr).toMatch(/^GitHub rate limit reached \(HTTP 403\): waiting \d s, until \d\d:\d\d:\d\d UTC\n$/);
+      expect(run.code).toBe(0);
+      github.rateLimited = 1;
+      github.rateLimitResetSeconds = 600;
+      expect(await refused(args(site, '--dry-run', '--max-wait', '5'))).toMatch(/HTTP 403: rate limit of this token reached until \d\d:\d\d:\d\d UTC \(\d+ s\): run again then, or allow the wait with --max-wait \d+/);
+      github.rateLimited = 0;
+    });
+
+    test('no token at all is a usage error naming the variable', async () => {
+      await expect(runCommand(runRegister, args(site), '', {})).rejects.toThrow('register: no API token for github: set GITHUB_TOKEN or pass --api-token-file <file>');
+    });
+  });
+});
