@@ -6,16 +6,14 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Duration, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { stringify } from 'yaml';
-import { bin, Run, startServer } from './_bundle';
+import { bin, Run } from './_bundle';
 import { runCommand } from './_command-io';
+import { Site, startSite } from './_register-site';
 import { FakeGitHub, FakeGitHubHook } from './fakes/github';
 import { runRegister } from '../../../server/commands/register';
-import { GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
+import { ReceiverProvider } from '../../../src';
 import { hookPath } from '../../../src/model';
-import { apply, createTestNamespace, eventually } from '../../harness/kube';
+import { eventually } from '../../harness/kube';
 import { buildServerBundle } from '../../harness/server-bundle';
 import { requestedAt } from '../receiver-fixture';
 
@@ -26,59 +24,13 @@ function reg(args: readonly string[], env: Record<string, string>): Promise<Run>
   return bin(['register', ...args], env);
 }
 
-interface Site {
-  readonly ns: string;
-  readonly dist: string;
-  readonly secrets: string;
-  readonly token: string;
-  /** Writes the synthesized app (again), e.g. with other verification keys. */
-  readonly synth: (verificationKeys?: string[]) => void;
-}
-
 describe('register with GitHub', () => {
   const children: ChildProcess[] = [];
   let dir: string;
   let github: FakeGitHub;
   let base: string;
-  let output = (): string => '';
   let site: Site;
   const env = { GITHUB_TOKEN: API_TOKEN };
-
-  /** The README's app with its GitRepository on the fake GitHub's host, synthesized to dist/. */
-  async function makeSite(prefix: string, repoUrl: string): Promise<Site> {
-    const ns = await createTestNamespace(prefix);
-    const root = fs.mkdtempSync(path.join(dir, `${prefix}-`));
-    const dist = path.join(root, 'dist');
-    const secrets = path.join(root, 'secrets');
-    fs.mkdirSync(dist);
-    fs.mkdirSync(path.join(secrets, 'webhook-token'), { recursive: true });
-    const token = randomBytes(20).toString('hex');
-    fs.writeFileSync(path.join(secrets, 'webhook-token', 'token'), token);
-    const synth = (verificationKeys?: string[]): void => {
-      const chart = new Chart(new App(), 'webhooks', { namespace: ns });
-      const repo = new GitRepository(chart, 'webapp', { url: repoUrl, ref: GitRef.branch('main'), interval: Duration.hours(1), metadata: { name: 'webapp' } });
-      new WebhookReceiver(chart, 'receiver').addReceiver('webapp', {
-        provider: ReceiverProvider.github({ events: ['ping', 'push'] }),
-        secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
-        targets: [ReconcileTarget.fromApiObject(repo)],
-        verificationKeys,
-      });
-      const manifests = Testing.synth(chart);
-      fs.writeFileSync(path.join(dist, 'webhooks.k8s.yaml'), manifests.map((m) => stringify(m)).join('---\n'));
-    };
-    synth();
-    const chart = new Chart(new App(), 'repo', { namespace: ns });
-    new GitRepository(chart, 'webapp', { url: repoUrl, ref: GitRef.branch('main'), interval: Duration.hours(1), metadata: { name: 'webapp' } });
-    await apply(Testing.synth(chart) as any);
-    return { ns, dist, secrets, token, synth };
-  }
-
-  async function serve(s: Site): Promise<string> {
-    const server = await startServer(['--receivers', s.dist, '--secrets-dir', s.secrets]);
-    children.push(server.child);
-    output = server.output;
-    return server.base;
-  }
 
   beforeAll(async () => {
     buildServerBundle();
@@ -86,8 +38,9 @@ describe('register with GitHub', () => {
     github = new FakeGitHub(['org/webapp', 'org/other', 'org/full', 'org/ghost'], ['org']);
     github.tokens.set(API_TOKEN, { scopes: ['admin:repo_hook', 'admin:org_hook'], admin: ['org/webapp', 'org/other', 'org/full', 'org'] });
     await github.start();
-    site = await makeSite('register', 'https://127.0.0.1/org/webapp.git');
-    base = await serve(site);
+    site = await startSite(dir, 'register', 'https://127.0.0.1/org/webapp.git', ReceiverProvider.github({ events: ['ping', 'push'] }));
+    children.push(site.server);
+    base = site.base;
   });
 
   afterAll(async () => {
@@ -102,9 +55,8 @@ describe('register with GitHub', () => {
     return (await github.deliver(copy, 'ping', { zen: 'wait' })).status === 200 ? true : undefined;
   }, 15_000);
   const args = (s: Site, ...more: string[]): string[] => ['--base', base, '--receivers', s.dist, '--secrets-dir', s.secrets, '--api-url', github.apiBase, ...more];
-  const url = (s: Site): string => `${base}${hookPath(s.token, 'webapp', s.ns)}`;
   const noSecrets = (run: Run): void => {
-    for (const text of [run.stdout, run.stderr, output()]) {
+    for (const text of [run.stdout, run.stderr, site.output()]) {
       expect(text).not.toContain(API_TOKEN);
       expect(text).not.toContain(site.token);
       expect(text).not.toContain(hookPath(site.token, 'webapp', site.ns));
@@ -126,7 +78,7 @@ describe('register with GitHub', () => {
     expect(run.stdout).toMatch(/test delivery: the receiver answered GitHub's ping with HTTP 200 OK/);
     expect(run.code).toBe(0);
     const [hook] = github.hooksOf('repo:org/webapp');
-    expect(hook.config).toEqual({ url: url(site), content_type: 'json', insecure_ssl: '0', secret: site.token });
+    expect(hook.config).toEqual({ url: site.url, content_type: 'json', insecure_ssl: '0', secret: site.token });
     expect(hook.events).toEqual(['push']);
     expect(hook.active).toBe(true);
     // Every call carried the token in the header GitHub documents, and only to its API.
@@ -175,7 +127,7 @@ describe('register with GitHub', () => {
     expect(run.code).toBe(0);
     expect(github.writes().map((c) => `${c.method} ${c.path}`)).toEqual([`DELETE /api/v3/repos/org/webapp/hooks/${old.id}`]);
     expect(github.hooksOf('repo:org/webapp')).toHaveLength(count - 1);
-    expect(github.hooksOf('repo:org/webapp').map((h) => h.config.url)).toEqual(expect.arrayContaining([url(site), 'https://ci.example.com/github']));
+    expect(github.hooksOf('repo:org/webapp').map((h) => h.config.url)).toEqual(expect.arrayContaining([site.url, 'https://ci.example.com/github']));
     await expect(runCommand(runRegister, ['--receivers', site.dist, '--prune', '--name', 'webapp'], '', env)).rejects.toThrow('register: --prune tells old URLs from current ones');
   });
 
@@ -183,7 +135,7 @@ describe('register with GitHub', () => {
     const next = randomBytes(20).toString('hex');
     fs.writeFileSync(path.join(site.secrets, 'webhook-token', 'token.next'), next);
     site.synth(['token', 'token.next']);
-    const [hook] = github.hooksOf('repo:org/webapp').filter((h) => h.config.url === url(site));
+    const [hook] = github.hooksOf('repo:org/webapp').filter((h) => h.config.url === site.url);
     await accepts(hook, next);
     github.calls.length = 0;
     const unchanged = await runCommand(runRegister, args(site), '', env);
@@ -219,7 +171,7 @@ describe('register with GitHub', () => {
     expect(run.stdout).toContain('test delivery: the receiver answered GitHub\'s ping with HTTP 200 OK');
     expect(run.code).toBe(0);
     const [hook] = github.hooksOf('org:org');
-    expect(hook.config).toMatchObject({ url: url(site), secret: site.token });
+    expect(hook.config).toMatchObject({ url: site.url, secret: site.token });
     await github.settled();
     expect(hook.deliveries.every((d) => d.status_code === 200)).toBe(true);
     noSecrets(run);
@@ -229,7 +181,7 @@ describe('register with GitHub', () => {
     for (let i = 0; i < 120; i++) {
       github.addHook('repo:org/full', { name: 'web', active: true, events: ['release'], config: { url: `https://ci.example.com/${i}`, content_type: 'json', insecure_ssl: '0' } });
     }
-    github.addHook('repo:org/full', { name: 'web', active: true, events: ['push'], config: { url: url(site), content_type: 'json', insecure_ssl: '0', secret: 'x' } });
+    github.addHook('repo:org/full', { name: 'web', active: true, events: ['push'], config: { url: site.url, content_type: 'json', insecure_ssl: '0', secret: 'x' } });
     github.calls.length = 0;
     const run = await runCommand(runRegister, args(site, '--repository', 'org/full', '--dry-run'), '', env);
     expect(run.stdout).toMatch(/^unchanged +GitHub repository org\/full: hook \d+ →/);

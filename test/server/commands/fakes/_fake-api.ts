@@ -38,7 +38,7 @@ export abstract class FakeApi {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         this.calls.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers });
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown;
@@ -48,7 +48,7 @@ export abstract class FakeApi {
           res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'Problems parsing JSON' }));
           return;
         }
-        const answer = this.handle({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.origin), headers: req.headers, body });
+        const answer = await this.handle({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.origin), headers: req.headers, body });
         res.writeHead(answer.status, { ...(answer.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...answer.headers });
         res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
       });
@@ -71,7 +71,7 @@ export abstract class FakeApi {
     return this.calls.filter((c) => c.method !== 'GET');
   }
 
-  protected abstract handle(request: FakeRequest): FakeAnswer;
+  protected abstract handle(request: FakeRequest): FakeAnswer | Promise<FakeAnswer>;
 }
 
 /** POSTs a delivery the way a Git host does: JSON body, the host's headers, a fresh connection. */
