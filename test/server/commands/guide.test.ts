@@ -194,7 +194,7 @@ describe('the guide with the bundled bin', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: cannot load Kubernetes credentials: kubeconfig /nonexistent/kubeconfig does not exist (pass --kubeconfig <file> or set KUBECONFIG)\n' });
   });
 
-  test.each(['token', 'url', 'send'])('%s --help exits 0 with its usage', async (command) => {
+  test.each(['token', 'url', 'send', 'register'])('%s --help exits 0 with its usage', async (command) => {
     const run = await bin([command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: flux-webhook-receiver ${command} `));
@@ -202,7 +202,7 @@ describe('the guide with the bundled bin', () => {
 
   test('the top-level help lists the subcommands', async () => {
     const run = await bin(['--help']);
-    for (const command of ['token', 'url', 'send']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
+    for (const command of ['token', 'url', 'send', 'register']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
   });
 });
 

@@ -13,7 +13,7 @@ import { FakeGitHub, FakeGitHubHook } from './fakes/github';
 import { runRegister } from '../../../server/commands/register';
 import { ReceiverProvider } from '../../../src';
 import { hookPath } from '../../../src/model';
-import { eventually } from '../../harness/kube';
+import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../../harness/kube';
 import { buildServerBundle } from '../../harness/server-bundle';
 import { requestedAt } from '../receiver-fixture';
 
@@ -35,8 +35,8 @@ describe('register with GitHub', () => {
   beforeAll(async () => {
     buildServerBundle();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-'));
-    github = new FakeGitHub(['org/webapp', 'org/other', 'org/full', 'org/ghost'], ['org']);
-    github.tokens.set(API_TOKEN, { scopes: ['admin:repo_hook', 'admin:org_hook'], admin: ['org/webapp', 'org/other', 'org/full', 'org'] });
+    github = new FakeGitHub(['org/webapp', 'org/other', 'org/full', 'org/ghost', 'org/cluster'], ['org']);
+    github.tokens.set(API_TOKEN, { scopes: ['admin:repo_hook', 'admin:org_hook'], admin: ['org/webapp', 'org/other', 'org/full', 'org/cluster', 'org'] });
     await github.start();
     site = await startSite(dir, 'register', 'https://127.0.0.1/org/webapp.git', ReceiverProvider.github({ events: ['ping', 'push'] }));
     children.push(site.server);
@@ -186,6 +186,29 @@ describe('register with GitHub', () => {
     const run = await runCommand(runRegister, args(site, '--repository', 'org/full', '--dry-run'), '', env);
     expect(run.stdout).toMatch(/^unchanged +GitHub repository org\/full: hook \d+ →/);
     expect(github.calls.map((c) => c.path)).toEqual(['/api/v3/repos/org/full/hooks?per_page=100', '/api/v3/repos/org/full/hooks?per_page=100&page=2']);
+  });
+
+  test('cluster mode: the Receiver, its Secret and its GitRepository are read from the cluster', async () => {
+    const ns = await createTestNamespace('register-cluster');
+    const token = randomBytes(20).toString('hex');
+    const kc = adminKubeConfig();
+    expect((await kubeRequest(kc, 'POST', `/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'webhook-token' }, stringData: { token } })).status).toBe(201);
+    await apply([
+      { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'app', namespace: ns }, spec: { url: 'ssh://git@127.0.0.1/org/cluster.git', interval: '1h' } },
+      {
+        apiVersion: 'notification.toolkit.fluxcd.io/v1',
+        kind: 'Receiver',
+        metadata: { name: 'app', namespace: ns },
+        spec: { type: 'github', events: ['push'], secretRef: { name: 'webhook-token' }, resources: [{ kind: 'GitRepository', name: 'app' }] },
+      },
+    ]);
+    const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
+    const run = await reg(['--base', 'https://flux-webhook.example.com', '--from-cluster', '-n', ns, '--api-url', github.apiBase, '--no-test', ...kubeconfig], env);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^create +GitHub repository org\/cluster: hook → https:\/\/flux-webhook\.example\.com\/hook\/[0-9a-f]{8}… for register-cluster-\S+\/app \(events push; secret: key 'token'\)\n$/);
+    const hook = github.hooksOf('repo:org/cluster').find((h) => h.config.url === `https://flux-webhook.example.com${hookPath(token, 'app', ns)}`);
+    expect(hook?.config.secret).toBe(token);
+    expect(run.stdout).not.toContain(token);
   });
 
   describe('refusals are explained without the token', () => {
