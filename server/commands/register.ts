@@ -8,7 +8,7 @@ import { CommandIo, commandHelp, CommandSpec, CommandUsageError, exclusive, EXIT
 import { FoundReceiver, readSecretKey, receiverUrls, TokenSource } from './receiver-urls';
 import { DesiredHook, ExistingHook, githubSender, GITHUB_API, giteaSender, gitlabSender, GITLAB_API, HookScope, redactHookPaths, SenderApi, SenderError, SenderOptions } from './senders';
 import { RECEIVER_SELECTION_FLAGS, selectReceivers, tokenNote } from './url';
-import { DEFAULT_API_VERSIONS, parseVerificationKeys, SECRET_KEYS, SERVER_BINARY, VERIFICATION_KEYS_ANNOTATION } from '../../src/model';
+import { DEFAULT_API_VERSIONS, parseVerificationKeys, REGISTER_TYPES, SECRET_KEYS, SENDER_REPOSITORY_ANNOTATION, senderRepositoryProblem, SERVER_BINARY, VERIFICATION_KEYS_ANNOTATION } from '../../src/model';
 
 /** The receiver types whose sender has a hook API `register` speaks, with where its token comes from. */
 interface SenderKind {
@@ -21,7 +21,7 @@ interface SenderKind {
   readonly scopes: string;
 }
 
-const SENDERS: Readonly<Record<string, SenderKind>> = {
+export const SENDERS: Readonly<Record<string, SenderKind>> = {
   github: { env: 'GITHUB_TOKEN', apiBase: GITHUB_API, make: githubSender, scopes: 'classic: admin:repo_hook (organisation hooks: admin:org_hook); fine-grained: Webhooks read and write' },
   gitlab: { env: 'GITLAB_TOKEN', apiBase: GITLAB_API, make: gitlabSender, scopes: 'api, and the Maintainer role (group hooks: Owner)' },
   gitea: { env: 'GITEA_TOKEN', make: giteaSender, scopes: 'write:repository (organisation hooks: write:organization), and admin rights on the repository' },
@@ -40,7 +40,8 @@ export const REGISTER_COMMAND: CommandSpec = {
     + 'hooks with other URLs are never touched (except with --prune). After a create or update it asks the sender for a test delivery '
     + '(GitHub: ping; GitLab: test push) and prints the answer the receiver gave.',
     'The repository is the one the receiver\'s GitRepository targets point at, when their spec.url is on the sender\'s host; '
-    + '--repository (owner/name; GitLab: group/project) or --org (a GitHub organisation, GitLab group or Gitea organisation) names it instead.',
+    + `--repository (owner/name; GitLab: group/project), the receiver's annotation ${SENDER_REPOSITORY_ANNOTATION} (the constructs' senderRepository) `
+    + 'or --org (a GitHub organisation, GitLab group or Gitea organisation) names it instead.',
     'The sender\'s API token comes from GITHUB_TOKEN, GITLAB_TOKEN or GITEA_TOKEN, or from --api-token-file; it is never printed. '
     + 'It needs: GitHub ' + SENDERS.github.scopes + '; GitLab ' + SENDERS.gitlab.scopes + '; Gitea ' + SENDERS.gitea.scopes + '.',
     'Senders never show a stored secret, so an existing hook keeps its secret unless something else changes or --update-secret is given. '
@@ -105,9 +106,9 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
   const selection = await selectReceivers(REGISTER_COMMAND, flags);
   const supported = selection.receivers.filter((r) => Object.hasOwn(SENDERS, r.type));
   for (const r of selection.receivers.filter((x) => !supported.includes(x))) {
-    io.stderr(`note: ${r.namespace}/${r.name}: skipped: register speaks the hook APIs of ${Object.keys(SENDERS).join(', ')} receivers, not ${r.type}\n`);
+    io.stderr(`note: ${r.namespace}/${r.name}: skipped: register speaks the hook APIs of ${REGISTER_TYPES.join(', ')} receivers, not ${r.type}\n`);
   }
-  if (supported.length === 0) throw new Error(`none of the selected receivers is of type ${Object.keys(SENDERS).join(', ')}`);
+  if (supported.length === 0) throw new Error(`none of the selected receivers is of type ${REGISTER_TYPES.join(', ')}`);
   const types = [...new Set(supported.map((r) => r.type))];
   if (types.length > 1 && (flags.values.has('api-url') || flags.values.has('api-token-file') || flags.values.has('repository') || flags.values.has('org'))) {
     throw new CommandUsageError(`register: the selected receivers are of types ${types.join(', ')}: --api-url, --api-token-file, --repository and --org apply to one sender; select one type with --name or -n`);
@@ -263,9 +264,14 @@ async function _sender(type: string, flags: ParsedFlags, io: CommandIo, maxWaitM
 /** Where a receiver's hook goes: --org, --repository, else its GitRepository targets on the sender's host. */
 async function _scopes(receiver: FoundReceiver, sender: SenderApi, flags: ParsedFlags): Promise<HookScope[]> {
   const org = flags.values.get('org');
-  if (org !== undefined) return [{ kind: 'organisation', path: _checkPath(org, 1, 'org') }];
+  if (org !== undefined) {
+    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(org)) throw new CommandUsageError(`register: --org "${org}" is not an organisation or group name`);
+    return [{ kind: 'organisation', path: org }];
+  }
   const repository = flags.values.get('repository');
-  if (repository !== undefined) return [{ kind: 'repository', path: _checkPath(repository, 2, 'repository') }];
+  if (repository !== undefined) return [{ kind: 'repository', path: _checkRepository(repository, '--repository', CommandUsageError) }];
+  const annotated = receiver.annotations[SENDER_REPOSITORY_ANNOTATION];
+  if (annotated !== undefined) return [{ kind: 'repository', path: _checkRepository(annotated, `annotation ${SENDER_REPOSITORY_ANNOTATION}`, Error) }];
   const urls = receiver.gitRepositoryUrls ?? await _clusterGitRepositoryUrls(receiver, flags);
   const host = new URL(`http://${sender.webHost}`).hostname;
   const paths = urls.map((u) => repositoryPath(u, host)).filter((p): p is string => p !== undefined);
@@ -308,11 +314,9 @@ export function repositoryPath(gitUrl: string, host: string): string | undefined
   return clean.split('/').length >= 2 ? clean : undefined;
 }
 
-function _checkPath(value: string, minParts: number, flag: string): string {
-  const parts = value.split('/');
-  if (parts.length < minParts || parts.some((p) => !/^[\w.-]+$/.test(p) || p === '.' || p === '..')) {
-    throw new CommandUsageError(`register: --${flag} "${value}" is not ${minParts > 1 ? 'a repository path like owner/name' : 'an organisation or group name'}`);
-  }
+function _checkRepository(value: string, where: string, fails: new (message: string) => Error): string {
+  const problem = senderRepositoryProblem(value);
+  if (problem !== undefined) throw new fails(`${fails === CommandUsageError ? 'register: ' : ''}${where} "${value}" ${problem}`);
   return value;
 }
 

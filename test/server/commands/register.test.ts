@@ -6,13 +6,16 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
 import { bin, Run } from './_bundle';
 import { runCommand } from './_command-io';
 import { Site, startSite } from './_register-site';
 import { FakeGitHub, FakeGitHubHook } from './fakes/github';
-import { runRegister } from '../../../server/commands/register';
-import { ReceiverProvider } from '../../../src';
-import { hookPath } from '../../../src/model';
+import { runRegister, SENDERS } from '../../../server/commands/register';
+import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
+import { hookPath, REGISTER_TYPES } from '../../../src/model';
 import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../../harness/kube';
 import { buildServerBundle } from '../../harness/server-bundle';
 import { requestedAt } from '../receiver-fixture';
@@ -23,6 +26,10 @@ const API_TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
 function reg(args: readonly string[], env: Record<string, string>): Promise<Run> {
   return bin(['register', ...args], env);
 }
+
+test('register speaks the hook API of every type the constructs accept senderRepository for', () => {
+  expect(Object.keys(SENDERS)).toEqual(REGISTER_TYPES);
+});
 
 describe('register with GitHub', () => {
   const children: ChildProcess[] = [];
@@ -35,8 +42,8 @@ describe('register with GitHub', () => {
   beforeAll(async () => {
     buildServerBundle();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'register-'));
-    github = new FakeGitHub(['org/webapp', 'org/other', 'org/full', 'org/ghost', 'org/cluster'], ['org']);
-    github.tokens.set(API_TOKEN, { scopes: ['admin:repo_hook', 'admin:org_hook'], admin: ['org/webapp', 'org/other', 'org/full', 'org/cluster', 'org'] });
+    github = new FakeGitHub(['org/webapp', 'org/other', 'org/full', 'org/ghost', 'org/cluster', 'org/images'], ['org']);
+    github.tokens.set(API_TOKEN, { scopes: ['admin:repo_hook', 'admin:org_hook'], admin: ['org/webapp', 'org/other', 'org/full', 'org/cluster', 'org/images', 'org'] });
     await github.start();
     site = await startSite(dir, 'register', 'https://127.0.0.1/org/webapp.git', ReceiverProvider.github({ events: ['ping', 'push'] }));
     children.push(site.server);
@@ -209,6 +216,27 @@ describe('register with GitHub', () => {
     const hook = github.hooksOf('repo:org/cluster').find((h) => h.config.url === `https://flux-webhook.example.com${hookPath(token, 'app', ns)}`);
     expect(hook?.config.secret).toBe(token);
     expect(run.stdout).not.toContain(token);
+  });
+
+  test('senderRepository names the repository of a receiver whose targets are no GitRepository', async () => {
+    const chart = new Chart(new App(), 'images', { namespace: site.ns });
+    new WebhookReceiver(chart, 'receiver').addReceiver('images', {
+      provider: ReceiverProvider.github({ events: ['package'] }),
+      secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
+      targets: [ReconcileTarget.imageRepository('webapp')],
+      senderRepository: 'org/images',
+    });
+    const dist = fs.mkdtempSync(path.join(dir, 'images-'));
+    fs.writeFileSync(path.join(dist, 'images.k8s.yaml'), Testing.synth(chart).map((m) => stringify(m)).join('---\n'));
+    const run = await runCommand(runRegister, ['--base', base, '--receivers', dist, '--secrets-dir', site.secrets, '--api-url', github.apiBase, '--no-test'], '', env);
+    expect(run.stdout).toMatch(/^create +GitHub repository org\/images: hook → .* for register-\S+\/images \(events package; secret: key 'token'\)$/m);
+    expect(github.hooksOf('repo:org/images')).toEqual([expect.objectContaining({ events: ['package'], config: expect.objectContaining({ url: `${base}${hookPath(site.token, 'images', site.ns)}` }) })]);
+    // Without it the command says what to pass.
+    const bare = fs.readFileSync(path.join(dist, 'images.k8s.yaml'), 'utf8').replace(/\n\s+cdk8s-flux-webhooks\.io\/sender-repository: org\/images/, '');
+    fs.writeFileSync(path.join(dist, 'images.k8s.yaml'), bare);
+    const missing = await runCommand(runRegister, ['--base', base, '--receivers', dist, '--secrets-dir', site.secrets, '--api-url', github.apiBase], '', env);
+    expect(missing.stderr).toMatch(/^error: register-\S+\/images: no repository to register at: it targets no GitRepository found by name; pass --repository <owner\/name> or --org <org>\n$/);
+    expect(missing.code).toBe(1);
   });
 
   describe('refusals are explained without the token', () => {
