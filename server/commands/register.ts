@@ -158,7 +158,7 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
         try {
           const id = await _apply(sender, step);
           if (step.action !== 'remove' && sender.test && !flags.switches.has('no-test')) {
-            const answer = await sender.test(scope, id);
+            const answer = await sender.test(scope, id, step.receiver!.events);
             io.stdout(`  test delivery: ${answer.text}\n`);
             if (!answer.ok) failed = true;
           }

@@ -44,8 +44,11 @@ export interface SenderApi {
   create(scope: HookScope, hook: DesiredHook): Promise<ExistingHook>;
   update(scope: HookScope, id: string, hook: DesiredHook): Promise<void>;
   remove(scope: HookScope, id: string): Promise<void>;
-  /** Asks for a test delivery and returns what the receiver answered; undefined when the API offers none. */
-  test?(scope: HookScope, id: string): Promise<TestAnswer>;
+  /**
+   * Asks for a test delivery and returns what the receiver answered (`receiverEvents`: the
+   * receiver's `spec.events`, which the test event must be among). Absent when the API offers none.
+   */
+  test?(scope: HookScope, id: string, receiverEvents: readonly string[]): Promise<TestAnswer>;
 }
 
 /** A refused or failed call, worded for a person; never holds the token or a hook URL's path. */

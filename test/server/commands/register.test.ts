@@ -228,8 +228,13 @@ describe('register with GitHub', () => {
     });
     const dist = fs.mkdtempSync(path.join(dir, 'images-'));
     fs.writeFileSync(path.join(dist, 'images.k8s.yaml'), Testing.synth(chart).map((m) => stringify(m)).join('---\n'));
-    const run = await runCommand(runRegister, ['--base', base, '--receivers', dist, '--secrets-dir', site.secrets, '--api-url', github.apiBase, '--no-test'], '', env);
+    github.calls.length = 0;
+    const run = await runCommand(runRegister, ['--base', base, '--receivers', dist, '--secrets-dir', site.secrets, '--api-url', github.apiBase], '', env);
     expect(run.stdout).toMatch(/^create +GitHub repository org\/images: hook → .* for register-\S+\/images \(events package; secret: key 'token'\)$/m);
+    // Its events do not list ping: GitHub's ping would be refused, so there is no test step.
+    expect(run.stdout).toContain('test delivery: skipped: GitHub\'s test delivery is a ping, which the receiver\'s events do not list (add \'ping\' to them to test this way)');
+    expect(run.code).toBe(0);
+    expect(github.writes().map((c) => c.method)).toEqual(['POST']);
     expect(github.hooksOf('repo:org/images')).toEqual([expect.objectContaining({ events: ['package'], config: expect.objectContaining({ url: `${base}${hookPath(site.token, 'images', site.ns)}` }) })]);
     // Without it the command says what to pass.
     const bare = fs.readFileSync(path.join(dist, 'images.k8s.yaml'), 'utf8').replace(/\n\s+cdk8s-flux-webhooks\.io\/sender-repository: org\/images/, '');
