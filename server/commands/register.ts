@@ -61,10 +61,11 @@ export const REGISTER_COMMAND: CommandSpec = {
     { name: 'max-wait', value: '<seconds>', help: 'longest wait for a sender\'s rate limit before giving up (default 60)' },
   ],
   examples: [
+    '# with the API token in GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN), e.g. export GITHUB_TOKEN=$(gh auth token):',
     'register --receivers dist/ --dry-run',
-    'GITHUB_TOKEN=$(gh auth token) register --receivers dist/',
+    'register --receivers dist/',
     'register --base https://flux-webhook.example.com --from-cluster -n flux-system --name webapp --org my-org',
-    'GITLAB_TOKEN=… register --receivers dist/ --api-url https://gitlab.example.com --repository platform/webapp',
+    'register --receivers dist/ --api-url https://gitlab.example.com --repository platform/webapp',
   ],
 };
 
