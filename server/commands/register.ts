@@ -115,6 +115,9 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
     throw new CommandUsageError(`register: the selected receivers are of types ${types.join(', ')}: --api-url, --api-token-file, --repository and --org apply to one sender; select one type with --name or -n`);
   }
 
+  // Every sender's API URL and token are checked before anything is written.
+  const senders = new Map<string, SenderApi>();
+  for (const type of types) senders.set(type, await _sender(type, flags, io, maxWaitMs));
   const tokens = selection.tokens();
   const urls = await receiverUrls(supported, selection.base, tokens);
   let failed = false;
@@ -124,7 +127,7 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
   };
   const dryRun = flags.switches.has('dry-run');
   for (const type of types) {
-    const sender = await _sender(type, flags, io, maxWaitMs);
+    const sender = senders.get(type)!;
     const byScope = new Map<string, { scope: HookScope; wanted: Wanted[] }>();
     for (const u of urls.filter((x) => x.receiver.type === type)) {
       const who = `${u.receiver.namespace}/${u.receiver.name}`;
