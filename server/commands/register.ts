@@ -1,12 +1,12 @@
 // `flux-webhook-receiver register`: creates or updates each receiver's webhook at its sender
-// (GitHub, GitLab, Gitea/Forgejo) so it posts to the receiver's URL with its secret and exactly its
+// (GitHub, GitLab, Gitea/Forgejo, Bitbucket Cloud) so it posts to the receiver's URL with its secret and exactly its
 // events; then asks the sender for a test delivery. The last step of the guide without a browser,
 // and the sender's half of a token rotation (the newest verification key becomes the secret).
 import * as fs from 'fs';
 import { readGitRepositoryUrl, commandKubeConfig } from './_cluster';
 import { CommandIo, commandHelp, CommandSpec, CommandUsageError, exclusive, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
 import { FoundReceiver, readSecretKey, receiverUrls, TokenSource } from './receiver-urls';
-import { DesiredHook, ExistingHook, githubSender, GITHUB_API, giteaSender, gitlabSender, GITLAB_API, HookScope, redactHookPaths, SenderApi, SenderError, SenderOptions } from './senders';
+import { BITBUCKET_API, bitbucketSender, DesiredHook, ExistingHook, githubSender, GITHUB_API, giteaSender, gitlabSender, GITLAB_API, HookScope, redactHookPaths, SenderApi, SenderError, SenderOptions } from './senders';
 import { RECEIVER_SELECTION_FLAGS, selectReceivers, tokenNote } from './url';
 import { DEFAULT_API_VERSIONS, parseVerificationKeys, REGISTER_TYPES, SECRET_KEYS, SENDER_REPOSITORY_ANNOTATION, senderRepositoryProblem, SERVER_BINARY, VERIFICATION_KEYS_ANNOTATION } from '../../src/model';
 
@@ -25,25 +25,26 @@ export const SENDERS: Readonly<Record<string, SenderKind>> = {
   github: { env: 'GITHUB_TOKEN', apiBase: GITHUB_API, make: githubSender, scopes: 'classic: admin:repo_hook (organisation hooks: admin:org_hook); fine-grained: Webhooks read and write' },
   gitlab: { env: 'GITLAB_TOKEN', apiBase: GITLAB_API, make: gitlabSender, scopes: 'api, and the Maintainer role (group hooks: Owner)' },
   gitea: { env: 'GITEA_TOKEN', make: giteaSender, scopes: 'write:repository (organisation hooks: write:organization), and admin rights on the repository' },
+  bitbucket: { env: 'BITBUCKET_TOKEN', apiBase: BITBUCKET_API, make: bitbucketSender, scopes: 'a repository or workspace access token with the scope webhook' },
 };
 
 export const REGISTER_COMMAND: CommandSpec = {
   name: 'register',
-  summary: 'create or update the webhook at GitHub, GitLab or Gitea for each receiver (URL, secret, events)',
+  summary: 'create or update the webhook at GitHub, GitLab, Gitea or Bitbucket Cloud for each receiver (URL, secret, events)',
   synopsis: [
     'register [--base <url>] --receivers <file|dir> [-n <ns>] [--name <receiver>] [--repository <path> | --org <org>] [--dry-run] [--prune]',
     'register --base <url> --from-cluster [-n <ns>] [--name <receiver>] [--repository <path> | --org <org>] [--dry-run] [--prune]',
   ],
   description: [
-    'For each github, gitlab and gitea receiver (found like `url` finds them), makes the sender post to the receiver\'s URL with its secret and exactly '
+    'For each github, gitlab, gitea and bitbucket (Bitbucket Cloud) receiver (found like `url` finds them), makes the sender post to the receiver\'s URL with its secret and exactly '
     + 'its events: a hook with that URL is updated in place when its events or settings differ, created when missing, and left alone otherwise; '
     + 'hooks with other URLs are never touched (except with --prune). After a create or update it asks the sender for a test delivery '
     + '(GitHub: ping; GitLab: test push) and prints the answer the receiver gave.',
     'The repository is the one the receiver\'s GitRepository targets point at, when their spec.url is on the sender\'s host; '
     + `--repository (owner/name; GitLab: group/project), the receiver's annotation ${SENDER_REPOSITORY_ANNOTATION} (the constructs' senderRepository) `
-    + 'or --org (a GitHub organisation, GitLab group or Gitea organisation) names it instead.',
-    'The sender\'s API token comes from GITHUB_TOKEN, GITLAB_TOKEN or GITEA_TOKEN, or from --api-token-file; it is never printed. '
-    + 'It needs: GitHub ' + SENDERS.github.scopes + '; GitLab ' + SENDERS.gitlab.scopes + '; Gitea ' + SENDERS.gitea.scopes + '.',
+    + 'or --org (a GitHub organisation, GitLab group, Gitea organisation or Bitbucket workspace) names it instead.',
+    'The sender\'s API token comes from GITHUB_TOKEN, GITLAB_TOKEN, GITEA_TOKEN or BITBUCKET_TOKEN, or from --api-token-file; it is never printed. '
+    + `It needs: GitHub ${SENDERS.github.scopes}; GitLab ${SENDERS.gitlab.scopes}; Gitea ${SENDERS.gitea.scopes}; Bitbucket ${SENDERS.bitbucket.scopes}.`,
     'Senders never show a stored secret, so an existing hook keeps its secret unless something else changes or --update-secret is given. '
     + `The secret is the receiver's '${SECRET_KEYS.token}', or with verification keys (annotation ${VERIFICATION_KEYS_ANNOTATION}) the last listed key the Secret holds: `
     + 'to rotate, add the new key, run register --update-secret, watch the key metric, then retire the old key.',
@@ -51,8 +52,8 @@ export const REGISTER_COMMAND: CommandSpec = {
   flags: [
     ...RECEIVER_SELECTION_FLAGS,
     { name: 'repository', value: '<path>', help: 'the repository whose hooks to manage: owner/name (GitLab: group/project); default: from the GitRepository targets' },
-    { name: 'org', value: '<org>', help: 'manage the hook of a GitHub organisation, GitLab group or Gitea organisation instead of a repository' },
-    { name: 'api-url', value: '<url>', help: `the sender's API: GitHub ${GITHUB_API} (GitHub Enterprise: https://<host>/api/v3); GitLab ${GITLAB_API} (self-managed: https://<host>); Gitea/Forgejo: https://<host> (required)` },
+    { name: 'org', value: '<org>', help: 'manage the hook of a GitHub organisation, GitLab group, Gitea organisation or Bitbucket workspace instead of a repository' },
+    { name: 'api-url', value: '<url>', help: `the sender's API: GitHub ${GITHUB_API} (GitHub Enterprise: https://<host>/api/v3); GitLab ${GITLAB_API} (self-managed: https://<host>); Gitea/Forgejo: https://<host> (required); Bitbucket Cloud ${BITBUCKET_API}` },
     { name: 'api-token-file', value: '<file>', help: 'read the sender\'s API token from a file (- for standard input) instead of the environment' },
     { name: 'dry-run', help: 'print the plan (create, update, unchanged, remove) and change nothing: only lists hooks' },
     { name: 'prune', help: 'also remove hooks that post to the same host\'s /hook/ path but to none of the selected receivers (their old URLs)' },
@@ -61,7 +62,7 @@ export const REGISTER_COMMAND: CommandSpec = {
     { name: 'max-wait', value: '<seconds>', help: 'longest wait for a sender\'s rate limit before giving up (default 60)' },
   ],
   examples: [
-    '# with the API token in GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN), e.g. export GITHUB_TOKEN=$(gh auth token):',
+    '# with the API token in GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN, BITBUCKET_TOKEN), e.g. export GITHUB_TOKEN=$(gh auth token):',
     'register --receivers dist/ --dry-run',
     'register --receivers dist/',
     'register --base https://flux-webhook.example.com --from-cluster -n flux-system --name webapp --org my-org',

@@ -6,7 +6,7 @@
 export const SENDER_REPOSITORY_ANNOTATION = 'cdk8s-flux-webhooks.io/sender-repository';
 
 /** The receiver types whose sender's hook API `register` speaks. */
-export const REGISTER_TYPES: readonly string[] = ['github', 'gitlab', 'gitea'];
+export const REGISTER_TYPES: readonly string[] = ['github', 'gitlab', 'gitea', 'bitbucket'];
 
 /** Why `path` cannot name a repository at a Git host; undefined when it can. */
 export function senderRepositoryProblem(path: string): string | undefined {

@@ -38,5 +38,5 @@ test('refuses types whose sender register does not manage', () => {
   const chart = Testing.chart();
   const server = new WebhookReceiver(chart, 'server');
   expect(() => server.addReceiver('harbor', { provider: ReceiverProvider.harbor(), secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'), targets, senderRepository: 'org/webapp' }))
-    .toThrow('receiver "harbor": senderRepository "org/webapp" cannot be used with a harbor receiver: register manages the hooks of github, gitlab, gitea; remove senderRepository');
+    .toThrow('receiver "harbor": senderRepository "org/webapp" cannot be used with a harbor receiver: register manages the hooks of github, gitlab, gitea, bitbucket; remove senderRepository');
 });

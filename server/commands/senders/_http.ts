@@ -48,22 +48,26 @@ export class SenderHttp {
     return this.fetchChecked(method, this.options.apiBase + path, `${method} ${path}`, body, true);
   }
 
-  /** Every item of a paginated list: `next` names the following page from an answer, if any. */
-  async list(path: string, next: (response: SenderResponse) => string | undefined): Promise<unknown[]> {
-    const items: unknown[] = [];
+  /**
+   * Every item of a paginated list: `next` names the following page from an answer, if any;
+   * `items` finds the list in an answer (the answer itself, or Bitbucket's `values`).
+   */
+  async list(path: string, next: (response: SenderResponse) => string | undefined, items: (body: unknown) => unknown = (b) => b): Promise<unknown[]> {
+    const all: unknown[] = [];
     let url: string | undefined = this.options.apiBase + path;
     for (let page = 1; url !== undefined; page++) {
       if (page > MAX_PAGES) throw new SenderError(`${this.options.sender}: GET ${path}: more than ${MAX_PAGES} pages of hooks`);
       const response = await this.fetchChecked('GET', url, `GET ${path}`);
-      if (!Array.isArray(response.body)) throw new SenderError(`${this.options.sender}: GET ${path}: the answer is not a list`);
-      items.push(...response.body);
+      const list = items(response.body);
+      if (!Array.isArray(list)) throw new SenderError(`${this.options.sender}: GET ${path}: the answer is not a list`);
+      all.push(...list);
       const following = next(response);
       if (following !== undefined && new URL(following, url).origin !== this.origin) {
         throw new SenderError(`${this.options.sender}: GET ${path}: the next page is on another host (${new URL(following, url).host}); not following it with the token`);
       }
       url = following === undefined ? undefined : new URL(following, url).toString();
     }
-    return items;
+    return all;
   }
 
   private async fetchChecked(method: string, url: string, call: string, body?: unknown, anyStatus = false): Promise<SenderResponse> {
@@ -140,7 +144,9 @@ export function senderMessage(body: unknown): string {
   let text: string;
   if (typeof body === 'string') {text = body;} else if (body && typeof body === 'object') {
     const b = body as { message?: unknown; error_description?: unknown; error?: unknown };
-    const m = b.message ?? b.error_description ?? b.error;
+    // Bitbucket: { "type": "error", "error": { "message": … } }.
+    const nested = b.error && typeof b.error === 'object' ? (b.error as { message?: unknown }).message : undefined;
+    const m = b.message ?? b.error_description ?? nested ?? b.error;
     text = typeof m === 'string' ? m : JSON.stringify(m ?? body);
   } else {text = '';}
   return redactHookPaths(text.replace(/\s+/g, ' ').trim().slice(0, 300));
