@@ -74,7 +74,7 @@ export interface ReceiverOptions {
    * `owner/name` (GitLab: the project's full path). Needed only when no target is a
    * GitRepository on the sender's host, e.g. a receiver of package events whose targets are
    * ImageRepositories. Written as the Receiver annotation `cdk8s-flux-webhooks.io/sender-repository`,
-   * which Flux and the server ignore; for github, gitlab and gitea receivers.
+   * which Flux and the server ignore; for github, gitlab, gitea and bitbucket receivers.
    *
    * @example 'org/webapp'
    * @default - `register` uses the repository of the GitRepository targets, or its --repository flag

@@ -2,7 +2,7 @@
 // target is a GitRepository on the sender's host (e.g. package events reconciling an
 // ImageRepository). A Receiver annotation: Flux and the server ignore it.
 
-/** Receiver annotation: `owner/name` (GitLab: the project's full path). */
+/** Receiver annotation: `owner/name` (GitLab: the project's full path; Bitbucket: `workspace/slug`). */
 export const SENDER_REPOSITORY_ANNOTATION = 'cdk8s-flux-webhooks.io/sender-repository';
 
 /** The receiver types whose sender's hook API `register` speaks. */

@@ -16,7 +16,7 @@ export interface SenderResponse {
 }
 
 export interface SenderHttpOptions {
-  /** `GitHub`, `GitLab`, `Gitea`: for messages. */
+  /** `GitHub`, `GitLab`, `Gitea`, `Bitbucket`: for messages. */
   readonly sender: string;
   /** The API root without a trailing slash, e.g. `https://api.github.com`. */
   readonly apiBase: string;

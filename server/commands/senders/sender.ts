@@ -1,6 +1,6 @@
-// What `register` asks of a Git host's webhook API. Each sender (GitHub, GitLab, Gitea) maps these
-// calls onto its documented REST shapes; the plan (create / update / unchanged / remove) is made
-// by the command, which knows no sender by name.
+// What `register` asks of a Git host's webhook API. Each sender (GitHub, GitLab, Gitea, Bitbucket
+// Cloud) maps these calls onto its documented REST shapes; the plan (create / update / unchanged /
+// remove) is made by the command, which knows no sender by name.
 
 /** Where hooks live: a repository (project) or an organisation (group). */
 export interface HookScope {
@@ -14,7 +14,7 @@ export interface DesiredHook {
   readonly url: string;
   /** Never logged; sent only in the request body of a create or update. */
   readonly secret: string;
-  /** Sender event names (GitHub `push`, GitLab `push_events`, Gitea `push`). */
+  /** Sender event names (GitHub `push`, GitLab `push_events`, Gitea `push`, Bitbucket `repo:push`). */
   readonly events: readonly string[];
 }
 
@@ -34,7 +34,7 @@ export interface TestAnswer {
 }
 
 export interface SenderApi {
-  /** `GitHub`, `GitLab`, `Gitea`. */
+  /** `GitHub`, `GitLab`, `Gitea`, `Bitbucket`. */
   readonly name: string;
   /** Where its repositories are browsed (`github.com`): a GitRepository URL on this host names the repository. */
   readonly webHost: string;
