@@ -106,6 +106,8 @@ describe('the guide with the bundled bin', () => {
     // The synthesized directory as it is: no extracted receivers.yaml, no hand-made secrets/.
     const server = await startServer(['--receivers', dist, '--secrets-from-cluster']);
     children.push(server.child);
+    // /readyz can answer before the start-up lines have come through the pipe.
+    await eventually('the server to log its receivers', async () => (/"msg":"serving receiver"[\s\S]*"msg":"skipped objects that are not Receivers"|"msg":"skipped objects that are not Receivers"[\s\S]*"msg":"serving receiver"/.test(server.output()) ? true : undefined));
     const log = server.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log.filter((l) => l.level === 'error')).toEqual([]);
     expect(log.filter((l) => l.msg === 'serving receiver')).toEqual([expect.objectContaining({ receiver: `${ns}/webapp`, type: 'github' })]);
