@@ -281,10 +281,15 @@ async function _scopes(receiver: FoundReceiver, sender: SenderApi, flags: Parsed
   const host = new URL(`http://${sender.webHost}`).hostname;
   const paths = urls.map((u) => repositoryPath(u, host)).filter((p): p is string => p !== undefined);
   if (paths.length === 0) {
-    throw new Error(`no repository to register at: ${urls.length > 0 ? `its GitRepository targets (${urls.join(', ')}) are not on ${sender.webHost}` : 'it targets no GitRepository found by name'}; `
+    throw new Error(`no repository to register at: ${urls.length > 0 ? `its GitRepository targets (${urls.map(_withoutUserinfo).join(', ')}) are not on ${sender.webHost}` : 'it targets no GitRepository found by name'}; `
       + 'pass --repository <owner/name> or --org <org>');
   }
   return [...new Set(paths)].map((path) => ({ kind: 'repository', path }));
+}
+
+/** A Git URL as it may be shown: without a user's password. */
+function _withoutUserinfo(gitUrl: string): string {
+  return gitUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
 
 async function _clusterGitRepositoryUrls(receiver: FoundReceiver, flags: ParsedFlags): Promise<string[]> {

@@ -14,7 +14,7 @@ import { runCommand } from './_command-io';
 import { Site, startSite } from './_register-site';
 import { FakeGitHub, FakeGitHubHook } from './fakes/github';
 import { runRegister, SENDERS } from '../../../server/commands/register';
-import { ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
+import { GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
 import { hookPath, REGISTER_TYPES } from '../../../src/model';
 import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../../harness/kube';
 import { buildServerBundle } from '../../harness/server-bundle';
@@ -242,6 +242,21 @@ describe('register with GitHub', () => {
     const missing = await runCommand(runRegister, ['--base', base, '--receivers', dist, '--secrets-dir', site.secrets, '--api-url', github.apiBase], '', env);
     expect(missing.stderr).toMatch(/^error: register-\S+\/images: no repository to register at: it targets no GitRepository found by name; pass --repository <owner\/name> or --org <org>\n$/);
     expect(missing.code).toBe(1);
+  });
+
+  test('a GitRepository on another host is named without the password in its URL', async () => {
+    const chart = new Chart(new App(), 'elsewhere', { namespace: site.ns });
+    new WebhookReceiver(chart, 'receiver').addReceiver('elsewhere', {
+      provider: ReceiverProvider.github(),
+      secret: kplus.Secret.fromSecretName(chart, 'token', 'webhook-token'),
+      targets: [ReconcileTarget.fromApiObject(new GitRepository(chart, 'repo', { url: 'https://bot:s3cret@git.example.com/org/webapp.git', ref: GitRef.branch('main') }))],
+    });
+    const dist = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    fs.writeFileSync(path.join(dist, 'app.k8s.yaml'), Testing.synth(chart).map((m) => stringify(m)).join('---\n'));
+    const run = await runCommand(runRegister, ['--base', base, '--receivers', dist, '--secrets-dir', site.secrets, '--api-url', github.apiBase], '', env);
+    expect(run.stderr).toContain('no repository to register at: its GitRepository targets (https://git.example.com/org/webapp.git) are not on 127.0.0.1:');
+    expect(run.stderr).not.toContain('s3cret');
+    expect(run.code).toBe(1);
   });
 
   describe('refusals are explained without the token', () => {
