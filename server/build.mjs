@@ -148,6 +148,7 @@ const ON_DEMAND = {
   token: join(root, 'server', 'commands', 'token.ts'),
   url: join(root, 'server', 'commands', 'url.ts'),
   send: join(root, 'server', 'commands', 'send.ts'),
+  register: join(root, 'server', 'commands', 'register.ts'),
   socks: 'socks-proxy-agent',
   nodeFetch: 'node-fetch',
 };

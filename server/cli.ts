@@ -43,7 +43,7 @@ export type Command =
   | { readonly kind: 'serve'; readonly options: ServeOptions }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
-  /** `token`, `url`, `send`: their own flags and `--help` (server/commands/). */
+  /** `token`, `url`, `send`, `register`: their own flags and `--help` (server/commands/). */
   | { readonly kind: 'subcommand'; readonly name: string; readonly args: readonly string[] };
 
 /** A bad command line; main prints it with a hint and exits with code 2. */
@@ -85,7 +85,7 @@ export function usage(): string {
     'Commands:',
     ...commands.map(([name, summary]) => `  ${`${SERVER_BINARY} ${name}`.padEnd(34)} ${summary}`),
     '',
-    `Run "${SERVER_BINARY} <command> --help" for the flags of token, url and send.`,
+    `Run "${SERVER_BINARY} <command> --help" for the flags of ${Object.keys(SUBCOMMANDS).join(', ')}.`,
     '',
     `Usage: ${SERVER_BINARY} serve [flags]`,
     '',

@@ -84,7 +84,7 @@ async function _main(argv: readonly string[]): Promise<number> {
   });
 }
 
-/** Runs `token`, `url` or `send`: 0 done, 1 failed, 2 bad command line. */
+/** Runs a setup command (`token`, `url`, `send`, `register`): 0 done, 1 failed, 2 bad command line. */
 async function _subcommand(name: string, args: readonly string[]): Promise<number> {
   const run = await SUBCOMMANDS[name].load();
   // process.exit follows: let piped output (asynchronous on macOS) drain first.

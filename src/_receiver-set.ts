@@ -2,7 +2,15 @@ import { assertStructKeys, structKeys } from './_struct-keys';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 
 const RECEIVER_OPTIONS_KEYS = structKeys<ReceiverOptions>()({
-  provider: true, secret: true, targets: true, resourceFilter: true, suspend: true, interval: true, verificationKeys: true, rateLimit: true,
+  provider: true,
+  secret: true,
+  targets: true,
+  resourceFilter: true,
+  suspend: true,
+  interval: true,
+  verificationKeys: true,
+  rateLimit: true,
+  senderRepository: true,
 });
 
 /** The receivers of one backend, keyed by name; names are unique within its namespace. */

@@ -6,7 +6,7 @@ import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
-import { hookPath, RATE_LIMIT_ANNOTATION } from './model';
+import { hookPath, RATE_LIMIT_ANNOTATION, REGISTER_TYPES, SENDER_REPOSITORY_ANNOTATION, senderRepositoryProblem } from './model';
 import { RateLimit } from './rate-limit';
 import { ReceiverProvider } from './receiver-provider';
 import { ReceiverType } from './receiver-type';
@@ -69,6 +69,17 @@ export interface ReceiverOptions {
    * @default - the server's default: `WebhookReceiverProps.rateLimit`, or `genericRateLimit` for generic receivers
    */
   readonly rateLimit?: RateLimit;
+  /**
+   * The repository whose webhook posts to this receiver, for `flux-webhook-receiver register`:
+   * `owner/name` (GitLab: the project's full path). Needed only when no target is a
+   * GitRepository on the sender's host, e.g. a receiver of package events whose targets are
+   * ImageRepositories. Written as the Receiver annotation `cdk8s-flux-webhooks.io/sender-repository`,
+   * which Flux and the server ignore; for github, gitlab, gitea and bitbucket receivers.
+   *
+   * @example 'org/webapp'
+   * @default - `register` uses the repository of the GitRepository targets, or its --repository flag
+   */
+  readonly senderRepository?: string;
 }
 
 /** Props of a `ReceiverDefinition`. */
@@ -106,6 +117,8 @@ export class ReceiverDefinition {
   public readonly verificationKeys?: string[];
   /** The receiver's own rate limit, when set. */
   public readonly rateLimit?: RateLimit;
+  /** The repository whose webhook posts to this receiver, when set. */
+  public readonly senderRepository?: string;
   private readonly _targets: ReconcileTarget[];
 
   public constructor(props: ReceiverDefinitionProps) {
@@ -160,6 +173,7 @@ export class ReceiverDefinition {
     this.interval = props.interval ? fluxDuration(`${what} interval`, props.interval) : undefined;
     this.verificationKeys = checkVerificationKeys(what, type, props.verificationKeys);
     this.rateLimit = props.rateLimit;
+    this.senderRepository = checkSenderRepository(what, type, props.senderRepository);
     this._targets = [...props.targets];
     // Last, so a receiver refused above leaves no check behind on the Secret.
     if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret, this.verificationKeys);
@@ -196,6 +210,7 @@ export class ReceiverDefinition {
     const annotations = {
       ...(this.rateLimit ? { [RATE_LIMIT_ANNOTATION]: this.rateLimit.value } : {}),
       ...verificationKeysAnnotations(this.verificationKeys),
+      ...(this.senderRepository ? { [SENDER_REPOSITORY_ANNOTATION]: this.senderRepository } : {}),
     };
     return {
       metadata: {
@@ -239,4 +254,17 @@ function namespaceOf(secret: kplus.ISecret): string | undefined {
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, '\'\\\'\'')}'`;
+}
+
+/** The validated `senderRepository`; throws naming the receiver, the value and the fix. */
+function checkSenderRepository(what: string, type: string, repository: string | undefined): string | undefined {
+  if (repository === undefined) return undefined;
+  const value = JSON.stringify(repository);
+  if (typeof repository !== 'string') throw new Error(`${what}: senderRepository ${value} is not a string: pass e.g. senderRepository: 'org/webapp'`);
+  if (!REGISTER_TYPES.includes(type)) {
+    throw new Error(`${what}: senderRepository ${value} cannot be used with a ${type} receiver: register manages the hooks of ${REGISTER_TYPES.join(', ')}; remove senderRepository`);
+  }
+  const problem = senderRepositoryProblem(repository);
+  if (problem !== undefined) throw new Error(`${what}: senderRepository ${value} ${problem}, e.g. senderRepository: 'org/webapp'`);
+  return repository;
 }

@@ -2,7 +2,7 @@
 // loading as `serve` (server/kube/kube-client.ts). Failures keep the apiserver's words and add
 // what to do about them.
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
-import { RECEIVER_API_VERSION, ReceiverObject, SECRET_KEYS } from '../../src/model';
+import { DEFAULT_API_VERSIONS, RECEIVER_API_VERSION, ReceiverObject, SECRET_KEYS } from '../../src/model';
 import { loadKubeConfig } from '../kube/kube-client';
 
 /** Credentials from `--kubeconfig`, else the pod's ServiceAccount, else KUBECONFIG / ~/.kube/config. */
@@ -98,5 +98,19 @@ export async function listReceivers(kc: KubeConfig, namespace: string | undefine
     const failure = describeApiFailure(`list receivers.${group} ${namespace ? `in namespace ${namespace}` : 'in all namespaces'}`, err, kc);
     if (_status(err) === 404) return Promise.reject(new Error(`${failure.message} (is Flux's Receiver CRD installed?)`));
     throw failure;
+  }
+}
+
+/** `spec.url` of a Flux GitRepository, or undefined when it does not exist. */
+export async function readGitRepositoryUrl(
+  kc: KubeConfig, namespace: string, name: string, apiVersion = DEFAULT_API_VERSIONS.GitRepository,
+): Promise<string | undefined> {
+  const [group, version] = apiVersion.split('/');
+  try {
+    const repo = await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group, version, namespace, plural: 'gitrepositories', name }) as { spec?: { url?: unknown } };
+    return typeof repo.spec?.url === 'string' ? repo.spec.url : undefined;
+  } catch (err) {
+    if (_status(err) === 404) return undefined;
+    throw describeApiFailure(`get gitrepository ${namespace}/${name}`, err, kc);
   }
 }

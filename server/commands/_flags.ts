@@ -1,4 +1,4 @@
-// The small flag parser and help layout shared by the `token`, `url` and `send` subcommands.
+// The small flag parser and help layout shared by the subcommands (`token`, `url`, `send`, `register`).
 // `serve` keeps its own parser (server/cli.ts): its flags come from the server contract.
 
 /** A bad command line: the entry point prints it with a hint and exits with code 2. */

@@ -12,4 +12,5 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   token: { summary: 'generate a receiver token; print it, as a Secret manifest, or create the Secret', load: async () => (await import('./token')).runToken },
   url: { summary: "print each receiver's webhook URL (from synthesized manifests or the cluster)", load: async () => (await import('./url')).runUrl },
   send: { summary: 'post a signed test delivery to a receiver and explain the answer', load: async () => (await import('./send')).runSend },
+  register: { summary: 'create or update the webhook at GitHub, GitLab, Gitea or Bitbucket Cloud for each receiver', load: async () => (await import('./register')).runRegister },
 };

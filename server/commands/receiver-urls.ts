@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { listReceivers, readSecret } from './_cluster';
 import { FLUX_RECEIVER_SERVICE_NAME, hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, ReceiverResourceSpec, SECRET_KEYS, SERVER_FLAGS } from '../../src/model';
-import { readMountedSecret } from '../receivers/files/mounted-secrets';
+import { readMountedSecret, readMountedSecretKey } from '../receivers/files/mounted-secrets';
 import { definitionFiles } from '../receivers/files/receiver-files';
 
 const DATA_FILE = /\.(ya?ml|json)$/i;
@@ -29,6 +29,13 @@ export interface FoundReceiver {
    * host without TLS). Undefined when no exposure with a host name routes there.
    */
   readonly exposedAt?: string;
+  /** `metadata.annotations` (e.g. the verification keys of a token rotation). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /**
+   * `spec.url` of each GitRepository the receiver targets by name, when the same manifests hold
+   * it; undefined for receivers read from the cluster.
+   */
+  readonly gitRepositoryUrls?: readonly string[];
 }
 
 export interface ReceiverUrl {
@@ -56,20 +63,24 @@ export function receiversFromFiles(location: string, defaultNamespace: string): 
     throw new Error(`cannot read manifests from ${location}: ${(err as Error).message}`);
   }
   const docs = files.flatMap((file) => _parse(fs.readFileSync(file, 'utf8'), file).map((doc, i) => ({ doc, origin: `${file}#${i + 1}` })));
-  const exposures = _exposures(docs.map((d) => d.doc));
+  const objects = docs.map((d) => d.doc);
+  const exposures = _exposures(objects);
   const found: FoundReceiver[] = [];
   for (const { doc, origin } of docs) {
     if (_isReceiver(doc)) {
       const namespace = doc.metadata.namespace ?? defaultNamespace;
       // A Receiver object is served by a cluster-mode server of its namespace if the manifests have one, else by Flux.
-      const backend = _hasClusterModeServer(docs.map((d) => d.doc), namespace) ? _bundledBackend(exposures, namespace) : _fluxBackend(exposures);
-      found.push({ ..._found(doc, defaultNamespace, origin), exposedAt: backend });
+      const backend = _hasClusterModeServer(objects, namespace) ? _bundledBackend(exposures, namespace) : _fluxBackend(exposures);
+      const receiver = _found(doc, defaultNamespace, origin);
+      found.push({ ...receiver, exposedAt: backend, gitRepositoryUrls: _gitRepositoryUrls(objects, receiver) });
     } else if (_isConfigMap(doc)) {
       const namespace = doc.metadata?.namespace ?? defaultNamespace;
       for (const [key, text] of Object.entries(doc.data ?? {})) {
         if (!DATA_FILE.test(key) || typeof text !== 'string') continue;
         _parse(text, `${origin} key ${key}`).forEach((inner, j) => {
-          if (_isReceiver(inner)) found.push({ ..._found(inner, namespace, `${origin}/${key}#${j + 1}`), exposedAt: _bundledBackend(exposures, namespace) });
+          if (!_isReceiver(inner)) return;
+          const receiver = _found(inner, namespace, `${origin}/${key}#${j + 1}`);
+          found.push({ ...receiver, exposedAt: _bundledBackend(exposures, namespace), gitRepositoryUrls: _gitRepositoryUrls(objects, receiver) });
         });
       }
     }
@@ -112,6 +123,22 @@ function _exposures(docs: readonly unknown[]): _Exposure[] {
     }
   }
   return out;
+}
+
+/** `spec.url` of the GitRepository documents the receiver names (by name, not by label selector). */
+function _gitRepositoryUrls(docs: readonly unknown[], receiver: FoundReceiver): string[] {
+  const urls: string[] = [];
+  for (const resource of receiver.resources) {
+    if (resource.kind !== 'GitRepository' || resource.name === '*') continue;
+    const namespace = resource.namespace ?? receiver.namespace;
+    for (const doc of docs) {
+      const d = doc as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: { url?: unknown } } | null;
+      if (d?.kind === 'GitRepository' && d.metadata?.name === resource.name && (d.metadata?.namespace ?? receiver.namespace) === namespace && typeof d.spec?.url === 'string') {
+        urls.push(d.spec.url);
+      }
+    }
+  }
+  return [...new Set(urls)];
 }
 
 /** The bundled server's Service in `namespace` (any Service there but Flux's). */
@@ -176,6 +203,12 @@ export async function receiverUrls(
 }
 
 /** The receiver's token bytes exactly as stored (a trailing newline counts, like Flux). */
+/** One key of the receiver's Secret (a verification key), or undefined when the Secret lacks it. */
+export async function readSecretKey(receiver: FoundReceiver, tokens: TokenSource, key: string): Promise<Buffer | undefined> {
+  if ('secretsDir' in tokens) return readMountedSecretKey(tokens.secretsDir, receiver.secretName!, key);
+  return (await readSecret(tokens.kubeConfig, receiver.namespace, receiver.secretName!))?.[key];
+}
+
 export async function readToken(receiver: FoundReceiver, tokens: TokenSource): Promise<{ token: Buffer } | { error: string }> {
   const secretName = receiver.secretName!;
   if ('secretsDir' in tokens) {
@@ -218,5 +251,6 @@ function _found(doc: ReceiverObject, defaultNamespace: string, origin: string): 
     events: doc.spec.events ?? [],
     resources: Array.isArray(doc.spec.resources) ? doc.spec.resources : [],
     origin,
+    annotations: doc.metadata.annotations ?? {},
   };
 }

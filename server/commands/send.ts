@@ -117,7 +117,7 @@ async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   if (flags.values.has('secret')) {
     const namespace = flags.values.get('namespace') ?? 'flux-system';
     const secretName = flags.values.get('secret')!;
-    const read = await readToken({ namespace, name: '', type, secretName, events: [], resources: [], origin: 'send' }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
+    const read = await readToken({ namespace, name: '', type, secretName, events: [], resources: [], origin: 'send', annotations: {} }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
     if ('error' in read) throw new Error(read.error);
     token = read.token;
   }

@@ -18,7 +18,7 @@ export function routeProcessWarnings(log: Logger, proc: NodeJS.Process = process
 }
 
 /**
- * For the setup commands (`token`, `url`, `send`), whose stderr a person reads: dependencies'
+ * For the setup commands (`token`, `url`, `send`, `register`), whose stderr a person reads: dependencies'
  * deprecations are dropped (nothing the user can act on), any other warning is one plain line.
  */
 export function quietDeprecations(proc: NodeJS.Process = process): void {

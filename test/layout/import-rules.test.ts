@@ -16,9 +16,10 @@ const LEAVES = ['server/observability', 'server/wire', 'src/model', 'src/model/c
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'server/app': ['server/http', 'server/pipeline', 'server/receivers', 'server/providers', 'server/targets', 'server/trigger', 'server/kube'],
   'server/http': ['server/pipeline'],
-  // The setup subcommands (token, url, send) sit beside app/: entry-level, used by main.ts only.
-  'server/commands': ['server/commands/deliveries', 'server/receivers', 'server/receivers/files', 'server/kube'],
+  // The setup subcommands (token, url, send, register) sit beside app/: entry-level, used by main.ts only.
+  'server/commands': ['server/commands/deliveries', 'server/commands/senders', 'server/receivers', 'server/receivers/files', 'server/kube'],
   'server/commands/deliveries': [],
+  'server/commands/senders': [],
   'server/pipeline': ['server/receivers', 'server/providers', 'server/filters', 'server/targets', 'server/trigger', 'server/kube'],
   'server/receivers': ['server/providers', 'server/filters'],
   'server/receivers/files': ['server/receivers', 'server/providers'],

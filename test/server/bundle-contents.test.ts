@@ -80,7 +80,8 @@ describe('bundle contents', () => {
       expect(chunk[file]?.bytesInOutput).toBeGreaterThan(0);
     }
     const server = Object.keys(Object.values(meta.outputs).find((o) => o.entryPoint === 'server/main.ts')!.inputs);
-    expect(server.filter((f) => isGeneratedApi(f) || f.startsWith('server/receivers/cluster/') || /^server\/commands\/(token|url|send|_cluster)\.ts$/.test(f))).toEqual([]);
+    expect(server.filter((f) => isGeneratedApi(f) || f.startsWith('server/receivers/cluster/') || /^server\/commands\/(token|url|send|register|_cluster|senders\/.*)\.ts$/.test(f))).toEqual([]);
+    expect(chunk['server/commands/register.ts']?.bytesInOutput).toBeGreaterThan(0);
     // Likewise node-fetch (only the typed API and watches use it) and the SOCKS proxy agent (only
     // for a socks:// proxy-url; bundle-socks-proxy.test.ts).
     expect(chunk['node_modules/node-fetch/lib/index.js']?.bytesInOutput).toBeGreaterThan(0);

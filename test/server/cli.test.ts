@@ -94,21 +94,22 @@ describe('command line', () => {
     expect(parseCommandLine(['--version'], {}).kind).toBe('version');
   });
 
-  test('token, url and send take their own flags, --help included; serve\'s environment is not read for them', () => {
+  test('token, url, send and register take their own flags, --help included; serve\'s environment is not read for them', () => {
     expect(parseCommandLine(['token', '--help'], {})).toEqual({ kind: 'subcommand', name: 'token', args: ['--help'] });
     expect(parseCommandLine(['url', '--base', 'https://h', '--from-cluster'], { RECEIVER_LISTEN: 'nope' }))
       .toEqual({ kind: 'subcommand', name: 'url', args: ['--base', 'https://h', '--from-cluster'] });
     expect(parseCommandLine(['send'], {})).toEqual({ kind: 'subcommand', name: 'send', args: [] });
+    expect(parseCommandLine(['register', '--dry-run'], {})).toEqual({ kind: 'subcommand', name: 'register', args: ['--dry-run'] });
   });
 
   test('an unknown command names every command', () => {
-    expect(() => parseCommandLine(['tokens'], {})).toThrow('unknown command "tokens": use "serve", "token", "url", "send"');
-    expect(() => parseCommandLine([], {})).toThrow('missing command: use "serve", "token", "url", "send"');
+    expect(() => parseCommandLine(['tokens'], {})).toThrow('unknown command "tokens": use "serve", "token", "url", "send", "register"');
+    expect(() => parseCommandLine([], {})).toThrow('missing command: use "serve", "token", "url", "send", "register"');
   });
 
   test('the help starts with every command, then the flags of serve', () => {
     const lines = usage().split('\n');
-    expect(lines.slice(0, 8).map((l) => l.split(/ {3,}/)[0])).toEqual([
+    expect(lines.slice(0, 9).map((l) => l.split(/ {3,}/)[0])).toEqual([
       'Usage: flux-webhook-receiver <command> [flags]',
       '',
       'Commands:',
@@ -116,9 +117,11 @@ describe('command line', () => {
       '  flux-webhook-receiver token',
       '  flux-webhook-receiver url',
       '  flux-webhook-receiver send',
+      '  flux-webhook-receiver register',
       '',
     ]);
-    expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeGreaterThan(8);
+    expect(lines).toContain('Run "flux-webhook-receiver <command> --help" for the flags of token, url, send, register.');
+    expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeGreaterThan(9);
     expect(lines.indexOf('Usage: flux-webhook-receiver serve [flags]')).toBeLessThan(lines.findIndex((l) => l.startsWith('  --listen')));
   });
 });

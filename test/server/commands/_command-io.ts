@@ -7,13 +7,13 @@ export interface CommandRun {
   readonly stderr: string;
 }
 
-export async function runCommand(run: (argv: readonly string[], io: CommandIo) => Promise<number>, argv: readonly string[], stdin = ''): Promise<CommandRun> {
+export async function runCommand(run: (argv: readonly string[], io: CommandIo) => Promise<number>, argv: readonly string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<CommandRun> {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
-    env: {},
+    env,
     readStdin: async () => Buffer.from(stdin),
   });
   return { code, stdout, stderr };

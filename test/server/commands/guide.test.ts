@@ -3,50 +3,22 @@
 // `url` prints the URL and `send` reaches it so the GitRepository gets its requestedAt. Once in
 // files mode (what WebhookReceiver deploys) and once in cluster mode, where `kubectl get
 // receiver` shows Ready and the path (the CRD's printer columns, rendered by the apiserver).
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import { bin, startServer } from './_bundle';
 import { FluxReceivers, GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
-import { freePort } from '../../harness/apiserver';
 import { adminKubeconfigPath, adminKubeConfig, apply, createTestNamespace, eventually, kubeRequest, ManifestObject } from '../../harness/kube';
-import { buildServerBundle, SERVER_BUNDLE } from '../../harness/server-bundle';
+import { buildServerBundle } from '../../harness/server-bundle';
 import { requestedAt } from '../receiver-fixture';
 
 const sha = (...parts: (string | Buffer)[]): string => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The bin as a user runs it: its own process, nothing from this process's environment but PATH. */
-function bin(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function readyz(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    http.get(`http://127.0.0.1:${port}/readyz`, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', () => resolve(0));
-  });
-}
 
 /** The README's app: a GitRepository and a GitHub receiver on it, with either backend. */
 function guideApp(namespace: string, backend: 'server' | 'flux'): ManifestObject[] {
@@ -65,21 +37,6 @@ async function storedToken(ns: string): Promise<Buffer> {
   const res = await kubeRequest(adminKubeConfig(), 'GET', `/api/v1/namespaces/${ns}/secrets/webhook-token`);
   expect(res.status).toBe(200);
   return Buffer.from(res.body.data.token, 'base64');
-}
-
-async function startServer(args: readonly string[]): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const webhook = await freePort();
-  const health = await freePort();
-  const child = spawn(process.execPath, [SERVER_BUNDLE, 'serve', ...args, '--kubeconfig', adminKubeconfigPath(),
-    '--listen', `127.0.0.1:${webhook}`, '--health-listen', `127.0.0.1:${health}`, '--metrics-listen', `127.0.0.1:${await freePort()}`], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  await eventually('the bundled server to be ready', async () => ((await readyz(health)) === 200 ? true : undefined), 30_000)
-    .catch((e) => {
-      throw new Error(`${(e as Error).message}\n${output}`);
-    });
-  return { child, base: `http://127.0.0.1:${webhook}`, output: () => output };
 }
 
 describe('the guide with the bundled bin', () => {
@@ -149,6 +106,8 @@ describe('the guide with the bundled bin', () => {
     // The synthesized directory as it is: no extracted receivers.yaml, no hand-made secrets/.
     const server = await startServer(['--receivers', dist, '--secrets-from-cluster']);
     children.push(server.child);
+    // /readyz can answer before the start-up lines have come through the pipe.
+    await eventually('the server to log its receivers', async () => (/"msg":"serving receiver"[\s\S]*"msg":"skipped objects that are not Receivers"|"msg":"skipped objects that are not Receivers"[\s\S]*"msg":"serving receiver"/.test(server.output()) ? true : undefined));
     const log = server.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log.filter((l) => l.level === 'error')).toEqual([]);
     expect(log.filter((l) => l.msg === 'serving receiver')).toEqual([expect.objectContaining({ receiver: `${ns}/webapp`, type: 'github' })]);
@@ -237,7 +196,7 @@ describe('the guide with the bundled bin', () => {
     expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: cannot load Kubernetes credentials: kubeconfig /nonexistent/kubeconfig does not exist (pass --kubeconfig <file> or set KUBECONFIG)\n' });
   });
 
-  test.each(['token', 'url', 'send'])('%s --help exits 0 with its usage', async (command) => {
+  test.each(['token', 'url', 'send', 'register'])('%s --help exits 0 with its usage', async (command) => {
     const run = await bin([command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: flux-webhook-receiver ${command} `));
@@ -245,7 +204,7 @@ describe('the guide with the bundled bin', () => {
 
   test('the top-level help lists the subcommands', async () => {
     const run = await bin(['--help']);
-    for (const command of ['token', 'url', 'send']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
+    for (const command of ['token', 'url', 'send', 'register']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
   });
 });
 
