@@ -23,6 +23,9 @@ const toolDeps = [
   'typescript@~6.0.3',
   // What `cdk8s init typescript-app` installs: test/constructs/plus-33-app.test.ts uses the constructs in such an app.
   'cdk8s-plus-33@2.5.57',
+  // The Prometheus UI's PromQL grammar: the monitoring tests read the metric and label names out of
+  // every expression the constructs generate (promtool, built from Go, checks that they parse).
+  '@prometheus-io/lezer-promql@0.315.0',
 ];
 
 // ESM-only packages that jest (CJS) must transform.
