@@ -6,6 +6,7 @@ import k8s = kplus.k8s;
 import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
 import { duplicateWindowFlag } from './_duplicate-window';
 import { assertNotFluxObject } from './_flux-install';
+import { addMonitoring } from './_monitoring';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
@@ -17,6 +18,7 @@ import {
   HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
   RECEIVER_API_VERSION, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
+import { MonitoringOptions } from './monitoring';
 import { RateLimit } from './rate-limit';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { ReceiverMode } from './receiver-mode';
@@ -142,6 +144,14 @@ export interface WebhookReceiverProps {
    */
   readonly recordEvents?: boolean;
   /**
+   * Scraping, a Grafana dashboard and alerting rules for the Prometheus operator
+   * (kube-prometheus-stack): a PodMonitor (or ServiceMonitor), a PrometheusRule and a dashboard
+   * ConfigMap for Grafana's sidecar. `{}` turns it all on with the defaults.
+   *
+   * @default - no monitoring objects
+   */
+  readonly monitoring?: MonitoringOptions;
+  /**
    * Extra metadata for every object.
    *
    * @default - only the recommended `app.kubernetes.io/*` labels
@@ -165,6 +175,7 @@ const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
   genericRateLimit: true,
   jsonAnswers: true,
   recordEvents: true,
+  monitoring: true,
   metadata: true,
 });
 
@@ -238,6 +249,14 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The allow-webhooks NetworkPolicy; undefined when `networkPolicy` is false. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  /** The PodMonitor or ServiceMonitor, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
+  /** The Service of the metrics port a ServiceMonitor selects. */
+  public readonly metricsService?: k8s.KubeService;
+  /** The alerting rules, when `monitoring` is set and its alerts are on. */
+  public readonly prometheusRule?: ApiObject;
+  /** The Grafana dashboard ConfigMap, when `monitoring` is set and its dashboard is on. */
+  public readonly dashboard?: k8s.KubeConfigMap;
 
   private readonly receiverSet: ReceiverSet;
   private readonly selector: { [key: string]: string };
@@ -341,6 +360,21 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
           ],
         },
       });
+    }
+    if (props.monitoring !== undefined) {
+      const m = addMonitoring(this, {
+        what: `WebhookReceiver ${this.node.path}`,
+        namespace: this.namespace,
+        name: this.serviceName,
+        selector: this.selector,
+        metadata: (extra) => this.metadata(extra),
+        flavour: 'server',
+        memoryLimitBytes: memoryLimitBytes(props.resources),
+      }, props.monitoring);
+      this.monitor = m.monitor;
+      this.metricsService = m.metricsService;
+      this.prometheusRule = m.prometheusRule;
+      this.dashboard = m.dashboard;
     }
   }
 
@@ -570,9 +604,11 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   }
 }
 
+const DEFAULT_MEMORY = { request: Size.mebibytes(128), limit: Size.mebibytes(384) };
+
 function containerResources(resources: kplus.ContainerResources | undefined): k8s.ResourceRequirements {
   const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) };
-  const memory = resources?.memory ?? { request: Size.mebibytes(128), limit: Size.mebibytes(384) };
+  const memory = resources?.memory ?? DEFAULT_MEMORY;
   const quantities = (c?: kplus.Cpu, m?: Size) => {
     const out: { [key: string]: k8s.Quantity } = {};
     if (c) out.cpu = k8s.Quantity.fromString(c.amount);
@@ -580,6 +616,12 @@ function containerResources(resources: kplus.ContainerResources | undefined): k8
     return out;
   };
   return { requests: quantities(cpu.request, memory.request), limits: quantities(cpu.limit, memory.limit) };
+}
+
+/** The container's memory limit in bytes as rendered (whole MiB), if it has one. */
+function memoryLimitBytes(resources: kplus.ContainerResources | undefined): number | undefined {
+  const limit = (resources?.memory ?? DEFAULT_MEMORY).limit;
+  return limit === undefined ? undefined : limit.toMebibytes() * 1048576;
 }
 
 /** Flux's existing `webhook-receiver` Service in front of notification-controller. */

@@ -5,3 +5,4 @@ export * from './server-contract';
 export * from './flux-service';
 export * from './verification-keys';
 export * from './rate-limit';
+export * from './metrics';
