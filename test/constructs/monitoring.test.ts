@@ -2,7 +2,7 @@ import { Duration, Size, Testing } from 'cdk8s';
 import { FluxReceivers, MonitoringOptions, ScrapeKind, WebhookReceiver, WebhookReceiverProps } from '../../src';
 import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
 
-type Manifest = ManifestObject & { spec?: any; data?: any };
+type Manifest = ManifestObject & { metadata: any; spec?: any; data?: any };
 
 function synthReceiver(props: WebhookReceiverProps = {}): Manifest[] {
   const chart = Testing.chart();

@@ -6,10 +6,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 
-/** Builds promtool if it is not cached (a first build takes several minutes) and returns the binary. */
+let binary: string | undefined;
+
+/** Builds promtool if it is not cached (a first build takes about 11 minutes on 2 cores) and returns the binary. */
 export function promtoolBinary(): string {
+  if (binary) return binary;
   const out = execFileSync('bash', [path.join(__dirname, 'promtool', 'build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return path.join(out.trim().split('\n').pop()!, 'promtool');
+  binary = path.join(out.trim().split('\n').pop()!, 'promtool');
+  return binary;
 }
 
 export interface PromtoolResult {
