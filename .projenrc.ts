@@ -246,6 +246,12 @@ project.addTask('bench:synth', {
   exec: 'ts-node --transpile-only --project bench/synth/tsconfig.json bench/synth/synth-500.ts',
 });
 
+// The dashboard picture in the README and docs/monitoring.md, from a minute of real deliveries.
+project.addTask('monitoring:picture', {
+  description: 'Draw docs/images/monitoring-dashboard.svg from a run of the bundled server (docs/monitoring.md)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/monitoring/dashboard-picture.ts',
+});
+
 // The receiver image, built without a container daemon (see docs/image.md).
 project.addTask('image', {
   description: 'Build the receiver image (amd64+arm64 OCI layout in image/out/); reuses it when the inputs did not change',

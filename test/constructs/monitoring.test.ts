@@ -1,6 +1,7 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import { FluxReceivers, MonitoringOptions, ScrapeKind, WebhookReceiver, WebhookReceiverProps } from '../../src';
 import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
+import { readmeSnippet } from '../harness/readme-app';
 
 type Manifest = ManifestObject & { metadata: any; spec?: any; data?: any };
 
@@ -172,6 +173,12 @@ describe('WebhookReceiver monitoring', () => {
     await expect(dryRunApply(synthReceiver({ namespace: ns, monitoring: { alertLabels: { team: 'platform' } } }))).resolves.toBeUndefined();
     await expect(dryRunApply(synthReceiver({ namespace: ns, monitoring: { scrape: ScrapeKind.SERVICE_MONITOR } }))).resolves.toBeUndefined();
   });
+});
+
+test('the README\'s monitoring example synthesizes the monitor, the rules and the dashboard', () => {
+  const manifests = readmeSnippet('Monitoring: scraped, graphed, alerted') as Manifest[];
+  expect(manifests.filter((m) => ['PodMonitor', 'PrometheusRule'].includes(m.kind)).map((m) => m.kind).sort()).toEqual(['PodMonitor', 'PrometheusRule']);
+  expect(manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.grafana_dashboard === '1')).toHaveLength(1);
 });
 
 describe('FluxReceivers monitoring', () => {
