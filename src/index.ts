@@ -16,3 +16,4 @@ export * from './image-repository';
 export * from './oci-repository';
 export * from './rate-limit';
 export * from './monitoring';
+export * from './autoscaling';

@@ -12,6 +12,7 @@ import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
 import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName, assertObjectName } from './_validation';
+import { Autoscaling } from './autoscaling';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import {
   DEFAULT_IMAGE_REPOSITORY, FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT,
@@ -152,12 +153,22 @@ export interface WebhookReceiverProps {
    */
   readonly monitoring?: MonitoringOptions;
   /**
+   * A HorizontalPodAutoscaler on CPU between `replicas` and `maxReplicas` pods; the Deployment then
+   * leaves its replica count to the autoscaler. Rate limits, coalescing and the redelivery window
+   * are per pod (README, "Scaling out").
+   *
+   * @default - a fixed number of pods (`replicas`)
+   */
+  readonly autoscaling?: Autoscaling;
+  /**
    * Extra metadata for every object.
    *
    * @default - only the recommended `app.kubernetes.io/*` labels
    */
   readonly metadata?: ApiObjectMetadata;
 }
+
+const AUTOSCALING_KEYS = structKeys<Autoscaling>()({ maxReplicas: true, cpuUtilization: true });
 
 const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
   namespace: true,
@@ -176,6 +187,7 @@ const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
   jsonAnswers: true,
   recordEvents: true,
   monitoring: true,
+  autoscaling: true,
   metadata: true,
 });
 
@@ -257,6 +269,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   public readonly prometheusRule?: ApiObject;
   /** The Grafana dashboard ConfigMap, when `monitoring` is set and its dashboard is on. */
   public readonly dashboard?: k8s.KubeConfigMap;
+  /** The HorizontalPodAutoscaler, when `autoscaling` is set. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
 
   private readonly receiverSet: ReceiverSet;
   private readonly selector: { [key: string]: string };
@@ -270,6 +284,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly objects: ApiObject[] = [];
   /** Extension flags (rate limits, JSON answers), only when set: unset keeps the server's defaults. */
   private readonly extensionArgs: string[] = [];
+  /** Set when an autoscaler owns the replica count: the Deployment then names none (an apply would reset it). */
+  private deploymentReplicasManaged = false;
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -361,6 +377,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         },
       });
     }
+    if (props.autoscaling !== undefined) this.autoscaler = this.addAutoscaler(props.autoscaling, props.resources);
     if (props.monitoring !== undefined) {
       const m = addMonitoring(this, {
         what: `WebhookReceiver ${this.node.path}`,
@@ -429,6 +446,32 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     const what = `WebhookReceiver ${this.node.path}: ${field}`;
     if (!(limit instanceof RateLimit)) throw new Error(`${what} ${JSON.stringify(limit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
     return limit._render(what);
+  }
+
+  private addAutoscaler(autoscaling: Autoscaling, resources: kplus.ContainerResources | undefined): k8s.KubeHorizontalPodAutoscalerV2 {
+    const what = `WebhookReceiver ${this.node.path}: autoscaling`;
+    assertStructKeys(what, autoscaling, AUTOSCALING_KEYS);
+    const max = autoscaling.maxReplicas;
+    if (!Number.isInteger(max) || max <= this.replicas) {
+      throw new Error(`${what}.maxReplicas ${JSON.stringify(max)} must be a whole number above replicas (${this.replicas}), the autoscaler's minimum: e.g. ${this.replicas * 3}`);
+    }
+    const cpu = autoscaling.cpuUtilization ?? 75;
+    if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100) {
+      throw new Error(`${what}.cpuUtilization ${JSON.stringify(cpu)} must be a whole percentage of the CPU request from 1 to 100: e.g. 75`);
+    }
+    if (resources?.cpu && resources.cpu.request === undefined) {
+      throw new Error(`${what} needs a CPU request to measure utilization against: set resources.cpu.request (e.g. kplus.Cpu.millis(50))`);
+    }
+    this.deploymentReplicasManaged = true;
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: this.metadata(),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.name },
+        minReplicas: this.replicas,
+        maxReplicas: max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } }],
+      },
+    });
   }
 
   private metadata(extra: ApiObjectMetadata = {}): ApiObjectMetadata {
@@ -538,7 +581,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       failureThreshold: 3,
     });
     return {
-      replicas: this.replicas,
+      replicas: this.deploymentReplicasManaged ? undefined : this.replicas,
       selector: { matchLabels: { ...this.selector } },
       template: {
         metadata: { labels: { ...this.labels }, annotations },
