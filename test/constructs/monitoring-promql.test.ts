@@ -13,7 +13,7 @@ import { FluxReceivers, MonitoringOptions, WebhookReceiver, WebhookReceiverProps
 import { freePort, launch, stopProcess, tail } from '../harness/apiserver';
 import { githubPushHeaders, send, statusOf } from '../harness/http';
 import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../harness/kube';
-import { promtool } from '../harness/promtool';
+import { promtool, promtoolBinary } from '../harness/promtool';
 import { createGitRepositories, receiver, receiverPath, requestedAt } from '../server/receiver-fixture';
 import { BundleProcess } from '../server/reliability/bundle-process';
 
@@ -115,6 +115,11 @@ function missingNames(exprs: { source: string; expr: string }[], exposed: Map<st
 describe('monitoring PromQL', () => {
   const server = synth('server');
   const flux = synth('flux');
+
+  // A first build of promtool takes about 11 minutes on 2 cores; later runs reuse the cache.
+  beforeAll(() => {
+    promtoolBinary();
+  }, 1_800_000);
 
   describe('parses with Prometheus\' parser (promtool check rules)', () => {
     test.each([['WebhookReceiver', server], ['FluxReceivers', flux]])('%s: every alert and every dashboard query', (_name, manifests) => {
@@ -332,6 +337,7 @@ describe('monitoring PromQL', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nc-metrics-'));
 
     beforeAll(async () => {
+      // A first build of notification-controller takes several minutes; later runs reuse the cache.
       const build = ensureNotificationController();
       // Its manager waits for the Alert and Provider CRDs (the Receiver's is installed with crds/).
       const crds = fs.readdirSync(build.crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(build.crdDir, f), 'utf8')).map((d) => d.toJS()));
@@ -347,8 +353,9 @@ describe('monitoring PromQL', () => {
       child = launch(build.binary, [
         `--receiverAddr=127.0.0.1:${port}`, `--events-addr=127.0.0.1:${eventsPort}`,
         `--metrics-addr=127.0.0.1:${metricsPort}`, `--health-addr=127.0.0.1:${healthPort}`,
-        '--enable-leader-election=false', '--watch-all-namespaces=true',
-      ], logFile, { ...process.env, KUBECONFIG: adminKubeconfigPath() });
+        '--enable-leader-election=false', '--watch-all-namespaces=false',
+        // Only its own, empty namespace: other test files' Receivers in the shared apiserver are not its to reconcile.
+      ], logFile, { ...process.env, KUBECONFIG: adminKubeconfigPath(), RUNTIME_NAMESPACE: await createTestNamespace('nc-metrics') });
       const deadline = Date.now() + 120_000;
       while ((await statusOf(`http://127.0.0.1:${healthPort}/readyz`, { method: 'GET' })) !== 200) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`notification-controller not ready:\n${tail(logFile)}`);
@@ -357,7 +364,7 @@ describe('monitoring PromQL', () => {
       // Its HTTP metrics appear with the first request to the receiver endpoint.
       expect((await send(`http://127.0.0.1:${port}/hook/unknown`, { method: 'POST', body: '{}' })).status).toBe(404);
       scrape = (await send(`http://127.0.0.1:${metricsPort}/metrics`, { method: 'GET' })).body;
-    }, 300_000);
+    }, 1_800_000);
 
     afterAll(async () => {
       if (child) await stopProcess(child);
