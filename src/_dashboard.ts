@@ -3,7 +3,7 @@
 // a PromQL expression with Grafana's `$__rate_interval` as its only placeholder.
 import { createHash } from 'crypto';
 import { by, series } from './_promql';
-import { ACCEPTED_OUTCOMES, FLUX_RECEIVER_METRICS, RECEIVER_METRICS as M } from './model';
+import { ACCEPTED_OUTCOMES, DeliveryOutcome, FLUX_RECEIVER_METRICS, RECEIVER_METRICS as M } from './model';
 
 /** One query of a panel. */
 export interface PanelQuery {
@@ -54,7 +54,7 @@ export function serverPanels(job: string, memoryLimitBytes?: number): PanelDefin
       unit: 'none',
       queries: [
         {
-          expr: `sum (${rate(series(M.deliveries, { job, outcome: 'triggered' }))}) / sum (${rate(series(M.patches, { job }))})`,
+          expr: `sum (${rate(series(M.deliveries, { job, outcome: 'triggered' satisfies DeliveryOutcome }))}) / sum (${rate(series(M.patches, { job }))})`,
           legend: 'deliveries per PATCH',
         },
         { expr: `sum (${rate(series(M.coalesced, { job }))})`, legend: 'coalesced triggers/s' },
@@ -64,7 +64,7 @@ export function serverPanels(job: string, memoryLimitBytes?: number): PanelDefin
       title: 'Rate-limited deliveries (429)',
       description: 'Deliveries over their receiver\'s rate limit. The limit is per pod: with N replicas a receiver accepts up to N times the limit.',
       unit: 'reqps',
-      queries: [{ expr: `sum${by(M.deliveries, ['namespace', 'name'])} (${rate(series(M.deliveries, { job, outcome: 'rate_limited' }))})`, legend: '{{namespace}}/{{name}}' }],
+      queries: [{ expr: `sum${by(M.deliveries, ['namespace', 'name'])} (${rate(series(M.deliveries, { job, outcome: 'rate_limited' satisfies DeliveryOutcome }))})`, legend: '{{namespace}}/{{name}}' }],
     },
     {
       title: 'Duplicate deliveries',

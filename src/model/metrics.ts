@@ -37,14 +37,21 @@ export const RECEIVER_METRICS = {
   residentMemory: metric('process_resident_memory_bytes', [] as const),
 } as const;
 
+/**
+ * Every value of the deliveries counter's `outcome` label. The pipeline's `Outcome`
+ * (server/pipeline/delivery.ts, with the status of each) is checked to be the same set.
+ */
+export type DeliveryOutcome = 'triggered' | 'duplicate' | 'not_found' | 'too_large' | 'bad_request' | 'unavailable'
+  | 'rejected' | 'filter_error' | 'target_error' | 'rate_limited' | 'overloaded';
+
 /** Outcomes of `flux_webhook_receiver_deliveries_total` that answered 200. */
-export const ACCEPTED_OUTCOMES = ['triggered', 'duplicate'] as const;
+export const ACCEPTED_OUTCOMES: readonly DeliveryOutcome[] = ['triggered', 'duplicate'];
 /**
  * Outcomes of a delivery that reached a receiver and was not accepted: a bad signature or token
  * (`rejected`), not ready or suspended (`unavailable`), over the rate limit, failed filters or
  * targets.
  */
-export const REFUSED_OUTCOMES = ['rejected', 'unavailable', 'rate_limited', 'filter_error', 'target_error'] as const;
+export const REFUSED_OUTCOMES: readonly DeliveryOutcome[] = ['rejected', 'unavailable', 'rate_limited', 'filter_error', 'target_error'];
 
 /**
  * The metrics notification-controller's receiver server exports with the same meaning: only the
