@@ -7,12 +7,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { Testing } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
-import { ensureNotificationController } from '../../bench/server/notification-controller-target';
 import { FluxReceivers, MonitoringOptions, WebhookReceiver, WebhookReceiverProps } from '../../src';
-import { freePort, launch, stopProcess, tail } from '../harness/apiserver';
-import { githubPushHeaders, send, statusOf } from '../harness/http';
-import { adminKubeConfig, adminKubeconfigPath, apply, createTestNamespace, eventually, kubeRequest } from '../harness/kube';
+import { NotificationController, startNotificationController } from '../harness/flux/notification-controller';
+import { githubPushHeaders, send } from '../harness/http';
+import { adminApiServer, createTestNamespace } from '../harness/kube';
 import { promtool, promtoolBinary } from '../harness/promtool';
 import { createGitRepositories, receiver, receiverPath, requestedAt } from '../server/receiver-fixture';
 import { BundleProcess } from '../server/reliability/bundle-process';
@@ -332,42 +330,21 @@ describe('monitoring PromQL', () => {
   });
 
   describe('FluxReceivers names only what notification-controller exposes', () => {
-    let child: import('child_process').ChildProcess | undefined;
+    let nc: NotificationController | undefined;
     let scrape: string;
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nc-metrics-'));
 
     beforeAll(async () => {
       // A first build of notification-controller takes several minutes; later runs reuse the cache.
-      const build = ensureNotificationController();
-      // Its manager waits for the Alert and Provider CRDs (the Receiver's is installed with crds/).
-      const crds = fs.readdirSync(build.crdDir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(build.crdDir, f), 'utf8')).map((d) => d.toJS()));
-      await apply(crds);
-      for (const crd of crds) {
-        await eventually(`CRD ${crd.metadata.name} established`, async () => {
-          const res = await kubeRequest(adminKubeConfig(), 'GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-          return (res.body?.status?.conditions ?? []).some((c: any) => c.type === 'Established' && c.status === 'True') || undefined;
-        }, 30_000);
-      }
-      const [port, eventsPort, metricsPort, healthPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-      const logFile = path.join(work, 'notification-controller.log');
-      child = launch(build.binary, [
-        `--receiverAddr=127.0.0.1:${port}`, `--events-addr=127.0.0.1:${eventsPort}`,
-        `--metrics-addr=127.0.0.1:${metricsPort}`, `--health-addr=127.0.0.1:${healthPort}`,
-        '--enable-leader-election=false', '--watch-all-namespaces=false',
-        // Only its own, empty namespace: other test files' Receivers in the shared apiserver are not its to reconcile.
-      ], logFile, { ...process.env, KUBECONFIG: adminKubeconfigPath(), RUNTIME_NAMESPACE: await createTestNamespace('nc-metrics') });
-      const deadline = Date.now() + 120_000;
-      while ((await statusOf(`http://127.0.0.1:${healthPort}/readyz`, { method: 'GET' })) !== 200) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`notification-controller not ready:\n${tail(logFile)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      // Only its own, empty namespace: other test files' Receivers in the shared apiserver are not its to reconcile.
+      nc = await startNotificationController(adminApiServer(), work, { namespace: await createTestNamespace('nc-metrics') });
       // Its HTTP metrics appear with the first request to the receiver endpoint.
-      expect((await send(`http://127.0.0.1:${port}/hook/unknown`, { method: 'POST', body: '{}' })).status).toBe(404);
-      scrape = (await send(`http://127.0.0.1:${metricsPort}/metrics`, { method: 'GET' })).body;
+      expect((await send(`${nc.receiverUrl}/hook/unknown`, { method: 'POST', body: '{}' })).status).toBe(404);
+      scrape = (await send(nc.metricsUrl, { method: 'GET' })).body;
     }, 1_800_000);
 
     afterAll(async () => {
-      if (child) await stopProcess(child);
+      await nc?.stop();
       fs.rmSync(work, { recursive: true, force: true });
     });
 
