@@ -23,6 +23,9 @@ const toolDeps = [
   'typescript@~6.0.3',
   // What `cdk8s init typescript-app` installs: test/constructs/plus-33-app.test.ts uses the constructs in such an app.
   'cdk8s-plus-33@2.5.57',
+  // The Prometheus UI's PromQL grammar: the monitoring tests read the metric and label names out of
+  // every expression the constructs generate (promtool, built from Go, checks that they parse).
+  '@prometheus-io/lezer-promql@0.315.0',
 ];
 
 // ESM-only packages that jest (CJS) must transform.
@@ -241,6 +244,12 @@ project.addTask('examples', {
 project.addTask('bench:synth', {
   description: 'Time the synthesis of 500 receivers / 500 exposures against 500 ConfigMaps (docs/benchmarks.md)',
   exec: 'ts-node --transpile-only --project bench/synth/tsconfig.json bench/synth/synth-500.ts',
+});
+
+// The dashboard picture in the README and docs/monitoring.md, from a minute of real deliveries.
+project.addTask('monitoring:picture', {
+  description: 'Draw docs/images/monitoring-dashboard.svg from a run of the bundled server (docs/monitoring.md)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/monitoring/dashboard-picture.ts',
 });
 
 // The receiver image, built without a container daemon (see docs/image.md).

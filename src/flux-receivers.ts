@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
 import { assertFluxReceiverType } from './_flux-receiver-type';
+import { addMonitoring } from './_monitoring';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
 import { assertStructKeys, structKeys } from './_struct-keys';
@@ -9,6 +10,7 @@ import { assertNamespaceName } from './_validation';
 import { fluxVerificationKeysError } from './_verification-keys';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, WEBHOOK_PORT } from './model';
+import { MonitoringOptions } from './monitoring';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
@@ -32,9 +34,19 @@ export interface FluxReceiversProps {
    * @default - none: every target must be in this namespace
    */
   readonly crossNamespaceTargets?: string[];
+  /**
+   * Scraping, a Grafana dashboard and alerting rules for notification-controller's receiver
+   * endpoint, from the metrics it has: HTTP requests by status code, latency, requests in flight
+   * and memory. It counts no deliveries per receiver, PATCHes, coalescing, rate limits, duplicates,
+   * verification keys or receiver readiness, so those panels and alerts exist only for
+   * `WebhookReceiver`, and the thresholds for them are refused here.
+   *
+   * @default - no monitoring objects
+   */
+  readonly monitoring?: MonitoringOptions;
 }
 
-const FLUX_RECEIVERS_PROPS_KEYS = structKeys<FluxReceiversProps>()({ namespace: true, crossNamespaceTargets: true });
+const FLUX_RECEIVERS_PROPS_KEYS = structKeys<FluxReceiversProps>()({ namespace: true, crossNamespaceTargets: true, monitoring: true });
 
 /**
  * The alternative backend: deploys nothing and emits Flux `notification.toolkit.fluxcd.io/v1`
@@ -52,6 +64,15 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
   public readonly servicePort = FLUX_RECEIVER_SERVICE_PORT;
   public readonly webhookPort = WEBHOOK_PORT;
 
+  /** The PodMonitor or ServiceMonitor of notification-controller, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
+  /** The Service of notification-controller's metrics port a ServiceMonitor selects. */
+  public readonly metricsService?: ApiObject;
+  /** The alerting rules, when `monitoring` is set and its alerts are on. */
+  public readonly prometheusRule?: ApiObject;
+  /** The Grafana dashboard ConfigMap, when `monitoring` is set and its dashboard is on. */
+  public readonly dashboard?: ApiObject;
+
   private readonly receiverSet: ReceiverSet;
   private readonly objects: ApiObject[] = [];
   private readonly crossNamespaceTargets: ReadonlySet<string>;
@@ -64,6 +85,20 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
     this.receiverSet = new ReceiverSet(`FluxReceivers ${this.node.path}`, this.namespace);
     this.crossNamespaceTargets = allowedTargetNamespaces(`FluxReceivers ${this.node.path}`, props.crossNamespaceTargets, this.namespace, false);
     checkObjectsAtSynth(this);
+    if (props.monitoring !== undefined) {
+      const m = addMonitoring(this, {
+        what: `FluxReceivers ${this.node.path}`,
+        namespace: this.namespace,
+        name: 'notification-controller',
+        selector: FLUX_CONTROLLER_POD_LABELS,
+        metadata: (extra = {}) => extra,
+        flavour: 'flux',
+      }, props.monitoring);
+      this.monitor = m.monitor;
+      this.metricsService = m.metricsService;
+      this.prometheusRule = m.prometheusRule;
+      this.dashboard = m.dashboard;
+    }
   }
 
   /** Selects notification-controller's pods. */

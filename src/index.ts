@@ -15,3 +15,5 @@ export * from './registry-provider';
 export * from './image-repository';
 export * from './oci-repository';
 export * from './rate-limit';
+export * from './monitoring';
+export * from './autoscaling';

@@ -6,17 +6,20 @@ import k8s = kplus.k8s;
 import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
 import { duplicateWindowFlag } from './_duplicate-window';
 import { assertNotFluxObject } from './_flux-install';
+import { addMonitoring } from './_monitoring';
 import { checkObjectsAtSynth } from './_object-collisions';
 import { packageVersion } from './_package-version';
 import { ReceiverSet } from './_receiver-set';
 import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName, assertObjectName } from './_validation';
+import { Autoscaling } from './autoscaling';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import {
   DEFAULT_IMAGE_REPOSITORY, FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT,
   HEALTH_PORT, HEALTH_PORT_NAME, IMAGE_USER_ID, METRICS_PORT, METRICS_PORT_NAME,
   RECEIVER_API_VERSION, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
+import { MonitoringOptions } from './monitoring';
 import { RateLimit } from './rate-limit';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { ReceiverMode } from './receiver-mode';
@@ -142,12 +145,30 @@ export interface WebhookReceiverProps {
    */
   readonly recordEvents?: boolean;
   /**
+   * Scraping, a Grafana dashboard and alerting rules for the Prometheus operator
+   * (kube-prometheus-stack): a PodMonitor (or ServiceMonitor), a PrometheusRule and a dashboard
+   * ConfigMap for Grafana's sidecar. `{}` turns it all on with the defaults.
+   *
+   * @default - no monitoring objects
+   */
+  readonly monitoring?: MonitoringOptions;
+  /**
+   * A HorizontalPodAutoscaler on CPU between `replicas` and `maxReplicas` pods; the Deployment then
+   * leaves its replica count to the autoscaler. Rate limits, coalescing and the redelivery window
+   * are per pod (README, "Scaling out").
+   *
+   * @default - a fixed number of pods (`replicas`)
+   */
+  readonly autoscaling?: Autoscaling;
+  /**
    * Extra metadata for every object.
    *
    * @default - only the recommended `app.kubernetes.io/*` labels
    */
   readonly metadata?: ApiObjectMetadata;
 }
+
+const AUTOSCALING_KEYS = structKeys<Autoscaling>()({ maxReplicas: true, cpuUtilization: true });
 
 const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
   namespace: true,
@@ -165,6 +186,8 @@ const WEBHOOK_RECEIVER_PROPS_KEYS = structKeys<WebhookReceiverProps>()({
   genericRateLimit: true,
   jsonAnswers: true,
   recordEvents: true,
+  monitoring: true,
+  autoscaling: true,
   metadata: true,
 });
 
@@ -238,6 +261,16 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The allow-webhooks NetworkPolicy; undefined when `networkPolicy` is false. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  /** The PodMonitor or ServiceMonitor, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
+  /** The Service of the metrics port a ServiceMonitor selects. */
+  public readonly metricsService?: k8s.KubeService;
+  /** The alerting rules, when `monitoring` is set and its alerts are on. */
+  public readonly prometheusRule?: ApiObject;
+  /** The Grafana dashboard ConfigMap, when `monitoring` is set and its dashboard is on. */
+  public readonly dashboard?: k8s.KubeConfigMap;
+  /** The HorizontalPodAutoscaler, when `autoscaling` is set. */
+  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
 
   private readonly receiverSet: ReceiverSet;
   private readonly selector: { [key: string]: string };
@@ -251,6 +284,8 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   private readonly objects: ApiObject[] = [];
   /** Extension flags (rate limits, JSON answers), only when set: unset keeps the server's defaults. */
   private readonly extensionArgs: string[] = [];
+  /** Set when an autoscaler owns the replica count: the Deployment then names none (an apply would reset it). */
+  private deploymentReplicasManaged = false;
 
   public constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -342,6 +377,22 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
         },
       });
     }
+    if (props.autoscaling !== undefined) this.autoscaler = this.addAutoscaler(props.autoscaling, props.resources);
+    if (props.monitoring !== undefined) {
+      const m = addMonitoring(this, {
+        what: `WebhookReceiver ${this.node.path}`,
+        namespace: this.namespace,
+        name: this.serviceName,
+        selector: this.selector,
+        metadata: (extra) => this.metadata(extra),
+        flavour: 'server',
+        memoryLimitBytes: memoryLimitBytes(props.resources),
+      }, props.monitoring);
+      this.monitor = m.monitor;
+      this.metricsService = m.metricsService;
+      this.prometheusRule = m.prometheusRule;
+      this.dashboard = m.dashboard;
+    }
   }
 
   /** Labels that select the server pods: `app.kubernetes.io/name` and `app.kubernetes.io/instance`. */
@@ -395,6 +446,32 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
     const what = `WebhookReceiver ${this.node.path}: ${field}`;
     if (!(limit instanceof RateLimit)) throw new Error(`${what} ${JSON.stringify(limit)} is not a RateLimit: use e.g. RateLimit.perSecond(20, 200)`);
     return limit._render(what);
+  }
+
+  private addAutoscaler(autoscaling: Autoscaling, resources: kplus.ContainerResources | undefined): k8s.KubeHorizontalPodAutoscalerV2 {
+    const what = `WebhookReceiver ${this.node.path}: autoscaling`;
+    assertStructKeys(what, autoscaling, AUTOSCALING_KEYS);
+    const max = autoscaling.maxReplicas;
+    if (!Number.isInteger(max) || max <= this.replicas) {
+      throw new Error(`${what}.maxReplicas ${JSON.stringify(max)} must be a whole number above replicas (${this.replicas}), the autoscaler's minimum: e.g. ${this.replicas * 3}`);
+    }
+    const cpu = autoscaling.cpuUtilization ?? 75;
+    if (!Number.isInteger(cpu) || cpu < 1 || cpu > 100) {
+      throw new Error(`${what}.cpuUtilization ${JSON.stringify(cpu)} must be a whole percentage of the CPU request from 1 to 100: e.g. 75`);
+    }
+    if (resources?.cpu && resources.cpu.request === undefined) {
+      throw new Error(`${what} needs a CPU request to measure utilization against: set resources.cpu.request (e.g. kplus.Cpu.millis(50))`);
+    }
+    this.deploymentReplicasManaged = true;
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: this.metadata(),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deployment.name },
+        minReplicas: this.replicas,
+        maxReplicas: max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } }],
+      },
+    });
   }
 
   private metadata(extra: ApiObjectMetadata = {}): ApiObjectMetadata {
@@ -504,7 +581,7 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
       failureThreshold: 3,
     });
     return {
-      replicas: this.replicas,
+      replicas: this.deploymentReplicasManaged ? undefined : this.replicas,
       selector: { matchLabels: { ...this.selector } },
       template: {
         metadata: { labels: { ...this.labels }, annotations },
@@ -570,9 +647,11 @@ export class WebhookReceiver extends Construct implements IWebhookReceiver {
   }
 }
 
+const DEFAULT_MEMORY = { request: Size.mebibytes(128), limit: Size.mebibytes(384) };
+
 function containerResources(resources: kplus.ContainerResources | undefined): k8s.ResourceRequirements {
   const cpu = resources?.cpu ?? { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) };
-  const memory = resources?.memory ?? { request: Size.mebibytes(128), limit: Size.mebibytes(384) };
+  const memory = resources?.memory ?? DEFAULT_MEMORY;
   const quantities = (c?: kplus.Cpu, m?: Size) => {
     const out: { [key: string]: k8s.Quantity } = {};
     if (c) out.cpu = k8s.Quantity.fromString(c.amount);
@@ -580,6 +659,12 @@ function containerResources(resources: kplus.ContainerResources | undefined): k8
     return out;
   };
   return { requests: quantities(cpu.request, memory.request), limits: quantities(cpu.limit, memory.limit) };
+}
+
+/** The container's memory limit in bytes as rendered (whole MiB), if it has one. */
+function memoryLimitBytes(resources: kplus.ContainerResources | undefined): number | undefined {
+  const limit = (resources?.memory ?? DEFAULT_MEMORY).limit;
+  return limit === undefined ? undefined : limit.toMebibytes() * 1048576;
 }
 
 /** Flux's existing `webhook-receiver` Service in front of notification-controller. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the typed L1 classes in src/imports/ with `cdk8s import`, one module per API group,
-# from the vendored Flux and Gateway API CRDs in crds/ (or $FLUX_WEBHOOKS_CRD_DIR).
+# from the vendored Flux, Gateway API and Prometheus operator CRDs in crds/ (or $FLUX_WEBHOOKS_CRD_DIR).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 crds="${FLUX_WEBHOOKS_CRD_DIR:-$root/crds}"
@@ -9,7 +9,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 groups=(source.toolkit.fluxcd.io image.toolkit.fluxcd.io kustomize.toolkit.fluxcd.io helm.toolkit.fluxcd.io
-        notification.toolkit.fluxcd.io source.extensions.fluxcd.io gateway.networking.k8s.io)
+        notification.toolkit.fluxcd.io source.extensions.fluxcd.io gateway.networking.k8s.io monitoring.coreos.com)
 rm -f "$out"/*.ts
 mkdir -p "$out"
 for group in "${groups[@]}"; do

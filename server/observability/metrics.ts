@@ -3,6 +3,7 @@
 // carries a path or a token: receiver labels are set only for receivers that exist.
 import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Registry } from 'prom-client';
 import { BoundHistogram } from './bound-histogram';
+import { RECEIVER_METRICS as M } from '../../src/model/metrics';
 
 /** The handler label of every HTTP metric, like Flux without `--export-http-path-metrics`. */
 export const HANDLER_LABEL = '/hook/';
@@ -37,21 +38,21 @@ export class ReceiverMetrics {
     const registers = [this.registry];
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.requestDuration = new BoundHistogram({
-      name: 'gotk_receiver_http_request_duration_seconds',
+      name: M.requestDuration.name,
       help: 'The latency of the HTTP requests.',
-      labelNames: ['service', 'handler', 'method', 'code'],
+      labelNames: M.requestDuration.labels,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     this.responseSize = new BoundHistogram({
-      name: 'gotk_receiver_http_response_size_bytes',
+      name: M.responseSize.name,
       help: 'The size of the HTTP responses.',
-      labelNames: ['service', 'handler', 'method', 'code'],
+      labelNames: M.responseSize.labels,
       buckets: exponentialBuckets(100, 10, 8),
       registers,
     });
     this.bufferedBytes = new Gauge({
-      name: 'flux_webhook_receiver_buffered_body_bytes',
+      name: M.bufferedBytes.name,
       help: 'Request-body bytes held in memory across all requests (bounded by the body budget).',
       registers,
       collect: () => {
@@ -60,9 +61,9 @@ export class ReceiverMetrics {
       },
     });
     this.inflight = new Gauge({
-      name: 'gotk_receiver_http_requests_inflight',
+      name: M.inflight.name,
       help: 'The number of inflight requests being handled at the same time.',
-      labelNames: ['service', 'handler'],
+      labelNames: M.inflight.labels,
       registers,
       // Set when scraped instead of inc/dec per request (two label look-ups per request saved).
       collect: () => {
@@ -71,46 +72,46 @@ export class ReceiverMetrics {
       },
     });
     this.deliveries = new Counter({
-      name: 'flux_webhook_receiver_deliveries_total',
+      name: M.deliveries.name,
       help: 'Webhook deliveries by receiver, type and outcome (receiver labels are empty when no receiver matched).',
-      labelNames: ['namespace', 'name', 'type', 'outcome'],
+      labelNames: M.deliveries.labels,
       registers,
       // Counted per request in plain numbers, added here when scraped (no label hashing per request).
       collect: () => this.flushDeliveries?.(),
     });
     this.targets = new Counter({
-      name: 'flux_webhook_receiver_target_objects_total',
+      name: M.targets.name,
       help: 'Objects selected by deliveries, by receiver, target kind and outcome.',
-      labelNames: ['namespace', 'name', 'kind', 'outcome'],
+      labelNames: M.targets.labels,
       registers,
     });
     this.patches = new Counter({
-      name: 'flux_webhook_receiver_patches_total',
+      name: M.patches.name,
       help: 'reconcile.fluxcd.io/requestedAt merge patches sent to the API server, by outcome (ok or error).',
-      labelNames: ['outcome'],
+      labelNames: M.patches.labels,
       registers,
     });
     this.coalesced = new Counter({
-      name: 'flux_webhook_receiver_coalesced_triggers_total',
+      name: M.coalesced.name,
       help: 'Trigger requests answered by a patch shared with other deliveries instead of a patch of their own.',
       registers,
     });
     this.receivers = new Gauge({
-      name: 'flux_webhook_receiver_receivers',
+      name: M.receivers.name,
       help: 'Loaded receivers by state (ready or not_ready).',
-      labelNames: ['state'],
+      labelNames: M.receivers.labels,
       registers,
     });
     this.verificationKeys = new Counter({
-      name: 'flux_webhook_receiver_verification_key_matches_total',
+      name: M.verificationKeys.name,
       help: 'Verified deliveries by receiver and the name of the Secret key that verified them (never its value).',
-      labelNames: ['namespace', 'name', 'key'],
+      labelNames: M.verificationKeys.labels,
       registers,
     });
     this.duplicates = new Counter({
-      name: 'flux_webhook_receiver_duplicate_deliveries_total',
+      name: M.duplicates.name,
       help: 'Redelivered copies (same delivery id and body) answered 200 without a patch, because a patch after the first copy had succeeded.',
-      labelNames: ['namespace', 'name', 'type'],
+      labelNames: M.duplicates.labels,
       registers,
     });
   }

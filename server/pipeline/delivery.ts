@@ -2,6 +2,7 @@
 // back (a DeliveryResult), and the observer told about each one. http/ and app/ depend on these
 // types; the pipeline depends on neither.
 import type { IncomingHttpHeaders } from 'http';
+import type { DeliveryOutcome } from '../../src/model/metrics';
 
 /** What happened to a delivery, as a bounded label. */
 export type Outcome =
@@ -16,6 +17,10 @@ export type Outcome =
   | 'target_error' // 500: some resource entry failed
   | 'rate_limited' // 429: over the receiver's rate limit (an extension, see pipeline/rate-limiter.ts)
   | 'overloaded'; // 503: the request-body budget is spent (http/body-budget.ts), or the decode budget stayed spent (pipeline/decode-budget.ts)
+
+// The monitoring dashboard and alerts name outcomes from the model's list: both must be this set.
+type _SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const OUTCOMES_MATCH_THE_MODEL: _SameSet<Outcome, DeliveryOutcome> = true;
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {

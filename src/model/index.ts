@@ -6,3 +6,4 @@ export * from './flux-service';
 export * from './verification-keys';
 export * from './rate-limit';
 export * from './sender-repository';
+export * from './metrics';

@@ -4,6 +4,7 @@ import * as gateway from '../../src/imports/gateway.networking.k8s.io';
 import * as helm from '../../src/imports/helm.toolkit.fluxcd.io';
 import * as image from '../../src/imports/image.toolkit.fluxcd.io';
 import * as kustomize from '../../src/imports/kustomize.toolkit.fluxcd.io';
+import * as monitoring from '../../src/imports/monitoring.coreos.com';
 import * as notification from '../../src/imports/notification.toolkit.fluxcd.io';
 import * as sourceExt from '../../src/imports/source.extensions.fluxcd.io';
 import * as source from '../../src/imports/source.toolkit.fluxcd.io';
@@ -31,6 +32,9 @@ const expected: Array<[string, { GVK: { apiVersion: string; kind: string } }, st
   ['GatewayV1Beta1', gateway.GatewayV1Beta1, 'gateway.networking.k8s.io/v1beta1', 'Gateway'],
   ['GatewayClassV1Beta1', gateway.GatewayClassV1Beta1, 'gateway.networking.k8s.io/v1beta1', 'GatewayClass'],
   ['ReferenceGrantV1Beta1', gateway.ReferenceGrantV1Beta1, 'gateway.networking.k8s.io/v1beta1', 'ReferenceGrant'],
+  ['PodMonitor', monitoring.PodMonitor, 'monitoring.coreos.com/v1', 'PodMonitor'],
+  ['ServiceMonitor', monitoring.ServiceMonitor, 'monitoring.coreos.com/v1', 'ServiceMonitor'],
+  ['PrometheusRule', monitoring.PrometheusRule, 'monitoring.coreos.com/v1', 'PrometheusRule'],
 ];
 
 describe('generated imports', () => {

@@ -21,6 +21,18 @@ export function adminKubeConfig(): KubeConfig {
   return kc;
 }
 
+/** The shared test apiserver's address and admin credentials, as the processes tests start need them. */
+export function adminApiServer(): { url: string; adminToken: string; caPem: string; kubeconfigPath: string } {
+  const kc = adminKubeConfig();
+  const cluster = kc.getCurrentCluster()!;
+  return {
+    url: cluster.server,
+    adminToken: kc.getCurrentUser()!.token!,
+    caPem: Buffer.from(cluster.caData!, 'base64').toString('utf8'),
+    kubeconfigPath: adminKubeconfigPath(),
+  };
+}
+
 /** A kubeconfig for the same cluster that authenticates with `token` (e.g. a ServiceAccount's). */
 export function kubeConfigForToken(token: string): KubeConfig {
   const admin = adminKubeConfig();

@@ -33,10 +33,15 @@ export function synthesizeTo(run: (outdir: string) => void): ManifestObject[] {
  * `moreCode` is run just before `app.synth()`, as a user extending the app would write it.
  */
 export function readmeExample(moreCode = ''): ManifestObject[] {
+  return readmeSnippet('A minimal example', moreCode);
+}
+
+/** The first ```ts block under the README heading `## <heading>`, run like `readmeExample`. */
+export function readmeSnippet(heading: string, moreCode = ''): ManifestObject[] {
   const readme = fs.readFileSync(README, 'utf8');
-  const section = readme.split('\n## A minimal example\n')[1];
+  const section = readme.split(`\n## ${heading}\n`)[1];
   const snippet = /```ts\n([\s\S]*?)```/.exec(section ?? '')?.[1];
-  if (!snippet || !snippet.includes('\napp.synth();')) throw new Error('README.md has no ```ts block ending in app.synth() under "## A minimal example"');
+  if (!snippet || !snippet.includes('\napp.synth();')) throw new Error(`README.md has no \`\`\`ts block ending in app.synth() under "## ${heading}"`);
   const code = snippet.replace('\napp.synth();', `\n${moreCode}\napp.synth();`);
   const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   // The snippet's imports, resolved as a user's app would, but to this checkout's src/.

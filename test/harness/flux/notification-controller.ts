@@ -1,6 +1,7 @@
 // Flux's notification-controller v1.9.3 (built by bench/server/notification-controller/build.sh,
 // which `npx projen bench:server` shares) as a process with a kubeconfig, watching every
-// namespace, its receiver endpoint on loopback: the backend `FluxReceivers` renders for.
+// namespace (or one), its receiver and metrics endpoints on loopback: the backend `FluxReceivers`
+// renders for.
 import { ChildProcess, execFileSync } from 'child_process';
 import * as path from 'path';
 import { freePort, installCrds, launch, REPO_ROOT, stopProcess, tail, TestApiServer, waitUntil } from '../apiserver';
@@ -11,6 +12,8 @@ export interface NotificationController {
   readonly version: string;
   /** `http://127.0.0.1:<port>`: its receiver endpoint (Flux's `webhook-receiver` Service in a cluster). */
   readonly receiverUrl: string;
+  /** `http://127.0.0.1:<port>/metrics`: its Prometheus metrics (Flux's `http-prom` port). */
+  readonly metricsUrl: string;
   readonly logFile: string;
   died(): string | undefined;
   stop(): Promise<void>;
@@ -22,8 +25,21 @@ export function notificationControllerDirectory(): string {
   return out.trim().split('\n').pop()!;
 }
 
+export interface NotificationControllerOptions {
+  /**
+   * Watch only this namespace (`--watch-all-namespaces=false`), e.g. next to other tests'
+   * Receivers in a shared API server that are not its to reconcile.
+   * @default every namespace
+   */
+  readonly namespace?: string;
+}
+
 /** Installs its Alert and Provider CRDs (it waits for them), starts it and resolves when it is ready. */
-export async function startNotificationController(api: TestApiServer, workDir: string): Promise<NotificationController> {
+export async function startNotificationController(
+  api: Pick<TestApiServer, 'url' | 'adminToken' | 'caPem' | 'kubeconfigPath'>,
+  workDir: string,
+  options: NotificationControllerOptions = {},
+): Promise<NotificationController> {
   const dir = notificationControllerDirectory();
   await installCrds(api.url, api.adminToken, api.caPem, path.join(dir, 'crds'));
   const [receiverPort, eventsPort, metricsPort, healthPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -35,10 +51,10 @@ export async function startNotificationController(api: TestApiServer, workDir: s
     `--metrics-addr=127.0.0.1:${metricsPort}`,
     `--health-addr=127.0.0.1:${healthPort}`,
     '--enable-leader-election=false',
-    '--watch-all-namespaces=true',
+    `--watch-all-namespaces=${options.namespace === undefined}`,
     '--log-level=info',
     '--log-encoding=json',
-  ], logFile, { ...process.env, KUBECONFIG: api.kubeconfigPath });
+  ], logFile, { ...process.env, KUBECONFIG: api.kubeconfigPath, ...(options.namespace ? { RUNTIME_NAMESPACE: options.namespace } : {}) });
   const died = () => (child.exitCode !== null || child.signalCode !== null ? `notification-controller exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}` : undefined);
   await waitUntil('notification-controller ready', 120_000, async () => {
     try {
@@ -50,6 +66,7 @@ export async function startNotificationController(api: TestApiServer, workDir: s
   return {
     version: /\/(v[^/]+)-[0-9a-f]{16}$/.exec(dir)?.[1] ?? 'unknown',
     receiverUrl: `http://127.0.0.1:${receiverPort}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     logFile,
     died,
     stop: () => stopProcess(child),

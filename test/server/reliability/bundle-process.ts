@@ -16,6 +16,8 @@ export interface BundleOptions {
   readonly receivers: readonly unknown[];
   /** Secret name → token. */
   readonly tokens: Readonly<Record<string, string>>;
+  /** Secret name → further keys and values (e.g. a verification key `token.next`). */
+  readonly secretKeys?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly kubeconfig?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly nodeArgs?: readonly string[];
@@ -34,6 +36,10 @@ export class BundleProcess {
     for (const [name, token] of Object.entries(options.tokens)) {
       fs.mkdirSync(path.join(dir, 'secrets', name), { recursive: true });
       fs.writeFileSync(path.join(dir, 'secrets', name, 'token'), token);
+    }
+    for (const [name, keys] of Object.entries(options.secretKeys ?? {})) {
+      fs.mkdirSync(path.join(dir, 'secrets', name), { recursive: true });
+      for (const [key, value] of Object.entries(keys)) fs.writeFileSync(path.join(dir, 'secrets', name, key), value);
     }
     fs.writeFileSync(path.join(dir, 'receivers.yaml'), options.receivers.map((r) => stringify(r)).join('---\n'));
     const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
