@@ -209,9 +209,14 @@ const sourceController = project.addTask('source-controller', {
   description: "Build (or reuse from cache) Flux's source-controller for the cluster tier",
   exec: 'bash test/harness/flux/build.sh',
 });
+const registry = project.addTask('registry', {
+  description: 'Build (or reuse from cache) the OCI registry the tests push to and pull from on loopback',
+  exec: 'bash test/harness/registry/build.sh',
+});
 testCluster.spawn(testbin);
 testCluster.spawn(nodebin);
 testCluster.spawn(sourceController);
+testCluster.spawn(registry);
 testCluster.exec("jest --ci --runInBand --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'", { receiveArgs: true });
 project.testTask.spawn(testCluster);
 project.addTask('bench:cluster', {
