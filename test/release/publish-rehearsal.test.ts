@@ -1,0 +1,82 @@
+// Publishing rehearsed with the artifacts of this release, without credentials: `npm publish
+// --dry-run` of the tarball, `twine check` of the wheel and sdist, and the image pushed with the
+// release's own script (tools/release/publish-image.sh) to a registry on loopback, then pulled back
+// by tag and by digest and run.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import { join } from 'path';
+import { defaultImage, disagreements, imageBinFact, NPM_NAME } from './version-facts';
+import { LoopbackRegistry, startRegistry } from '../harness/registry';
+
+const ROOT = join(__dirname, '..', '..');
+const VERSION: string = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+const LAYOUT = join(ROOT, 'image', 'out');
+const TWINE_VERSION = '7.0.0';
+const MB = 1024 * 1024;
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(join(os.tmpdir(), 'release-rehearsal-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test('npm publish --dry-run accepts the tarball as this version', () => {
+  const tgz = join(ROOT, 'dist', 'js', `${NPM_NAME}@${VERSION}.jsii.tgz`);
+  const out = execFileSync('npm', ['publish', '--dry-run', tgz], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(out.trim().split('\n').pop()).toBe(`+ ${NPM_NAME}@${VERSION}`);
+});
+
+/** twine in a virtualenv of its own, kept in the cache between runs. */
+function twine(): string {
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(os.homedir(), '.cache'), 'cdk8s-flux-webhooks', 'twine', TWINE_VERSION);
+  // A virtualenv's scripts name its own path, so it is made in place; the marker says it is whole.
+  if (!fs.existsSync(join(cache, '.complete'))) {
+    fs.rmSync(cache, { recursive: true, force: true });
+    execFileSync('python3', ['-m', 'venv', cache]);
+    execFileSync(join(cache, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `twine==${TWINE_VERSION}`]);
+    fs.writeFileSync(join(cache, '.complete'), '');
+  }
+  return join(cache, 'bin', 'twine');
+}
+
+test('twine check passes the wheel and the sdist (the metadata PyPI renders)', () => {
+  const dist = join(ROOT, 'dist', 'python');
+  const files = fs.readdirSync(dist).filter((f) => f.endsWith('.whl') || f.endsWith('.tar.gz')).map((f) => join(dist, f));
+  expect(files).toHaveLength(2);
+  const out = execFileSync(twine(), ['check', '--strict', ...files], { encoding: 'utf8' });
+  expect(out.match(/PASSED/g)).toHaveLength(2);
+});
+
+describe('the image, pushed to a registry on loopback and pulled back', () => {
+  let registry: LoopbackRegistry;
+  let repository: string;
+  let pushedDigest: string;
+  const indexDigest = () => JSON.parse(fs.readFileSync(join(LAYOUT, 'build-info.json'), 'utf8')).indexDigest as string;
+  const skopeo = (...args: string[]) => execFileSync('skopeo', args, { encoding: 'utf8', maxBuffer: 16 * MB });
+
+  beforeAll(async () => {
+    registry = await startRegistry(join(work, 'registry'));
+    repository = `${registry.host}/${defaultImage(VERSION).replace(/^[^/]+\//, '').replace(/:[^:]+$/, '')}`;
+    const digestFile = join(work, 'pushed-digest');
+    execFileSync('bash', [join(ROOT, 'tools', 'release', 'publish-image.sh'), '--repository', repository, '--digest-file', digestFile, '--dest-tls-verify=false'], {
+      env: { ...process.env, IMAGE_REGISTRY_USERNAME: '' }, stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    pushedDigest = fs.readFileSync(digestFile, 'utf8').trim();
+  }, 300_000);
+  afterAll(async () => registry?.stop());
+
+  test('the registry holds the index the build made, under the version tag', () => {
+    expect(pushedDigest).toBe(indexDigest());
+    const raw = JSON.parse(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${repository}:v${VERSION}`));
+    expect(raw.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
+  });
+
+  test.each(['tag', 'digest'])('pulled by %s, it runs and prints the version', (by) => {
+    const source = by === 'tag' ? `${repository}:v${VERSION}` : `${repository}@${pushedDigest}`;
+    const pulled = join(work, `pulled-by-${by}`);
+    skopeo('copy', '--quiet', '--all', '--src-tls-verify=false', `docker://${source}`, `oci:${pulled}:pulled`);
+    const fact = imageBinFact(pulled, VERSION, join(work, `rootfs-${by}`), 'pulled');
+    expect(disagreements([fact])).toEqual([]);
+  });
+});
