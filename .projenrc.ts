@@ -101,7 +101,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // The cluster tier runs on its own (`test:cluster`, below): one cluster per machine, root.
       // The release suite (`release:check`) reads the packed artifacts, made after the tests.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/release/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/release/packed/'],
       testTimeout: 120_000,
       globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
@@ -264,13 +264,13 @@ project.addTask('image', {
 });
 
 // --- Releasing (README, "Releasing") -------------------------------------------------------------
-// The release suite (test/release/): every artifact of one version agrees on it (npm tarball, wheel
+// The release suite (test/release/packed/): every artifact of one version agrees on it (npm tarball, wheel
 // and sdist, image labels and tag, the image the constructs render, `--version` of each bin), and
 // publishing is rehearsed: `npm publish --dry-run`, `twine check`, the image pushed to a registry on
 // loopback and pulled back. It reads what `package-all` and `image` made; CI runs it after the build.
 const releaseCheck = project.addTask('release:check', {
   description: 'Check the packed artifacts (dist/, image/out/) agree on the version and rehearse publishing them',
-  exec: 'jest --ci --runInBand --config test/release/jest.config.js',
+  exec: 'jest --ci --runInBand --config test/release/packed/jest.config.js',
   receiveArgs: true,
 });
 // `release` (projen's): bump + changelog entry, build (tests, npm + PyPI packages), then the image
@@ -278,18 +278,17 @@ const releaseCheck = project.addTask('release:check', {
 const releaseTask = project.tasks.tryFind('release')!;
 const afterBuild = releaseTask.steps.findIndex((s) => s.spawn === project.buildTask.name) + 1;
 releaseTask.insertStep(afterBuild, { spawn: 'image' }, { spawn: releaseCheck.name });
-// Publishing the packed artifacts of dist/ (publib: the tool projen's own release jobs use; it skips
-// a version the registry already has) and the image. Each needs a maintainer's credentials.
-const publib = 'publib@0.2.1061';
+// Publishing the packed artifacts of dist/ with publib (what projen's own release jobs use; it
+// skips a version the registry already has) and the image. Each needs a maintainer's credentials
+// (README, "Releasing").
 project.addTask('publish:npm', {
-  description: 'Publish dist/js/ to npm (NPM_TOKEN)',
-  requiredEnv: ['NPM_TOKEN'],
-  exec: `npx -p ${publib} publib-npm`,
+  description: 'Publish dist/js/ to npm (NPM_TOKEN, or NPM_TRUSTED_PUBLISHER=true in a trusted workflow)',
+  exec: 'bash tools/release/publish-npm.sh',
+  receiveArgs: true,
 });
 project.addTask('publish:pypi', {
-  description: 'Publish dist/python/ to PyPI (TWINE_USERNAME and TWINE_PASSWORD, an API token)',
-  requiredEnv: ['TWINE_USERNAME', 'TWINE_PASSWORD'],
-  exec: `npx -p ${publib} publib-pypi`,
+  description: 'Publish dist/python/ to PyPI (TWINE_USERNAME=__token__ and TWINE_PASSWORD, or PYPI_TRUSTED_PUBLISHER=true in a trusted workflow)',
+  exec: 'npx -p publib@0.2.1061 publib-pypi dist/python',
 });
 // The image goes where the constructs look for it: <DEFAULT_IMAGE_REPOSITORY>:v<version>.
 project.addTask('publish:image', {
@@ -326,7 +325,12 @@ releaseWorkflow.addJobs({
   release: {
     name: 'Publish the tagged version to npm, PyPI and the image registry',
     runsOn: ['ubuntu-latest'],
-    permissions: { contents: github.workflows.JobPermission.READ, packages: github.workflows.JobPermission.WRITE },
+    // id-token: for npm's and PyPI's trusted publishing, when the repository variables turn it on.
+    permissions: {
+      contents: github.workflows.JobPermission.READ,
+      packages: github.workflows.JobPermission.WRITE,
+      idToken: github.workflows.JobPermission.WRITE,
+    },
     environment: 'release',
     env: { CI: 'true' },
     steps: [
@@ -346,11 +350,19 @@ releaseWorkflow.addJobs({
       },
       { name: 'Build the artifacts', run: 'npx projen compile && npx projen package-all && npx projen image' },
       { name: 'Check and rehearse', run: 'npx projen release:check' },
-      { name: 'Publish to npm', run: 'npx projen publish:npm', env: { NPM_TOKEN: '${{ secrets.NPM_TOKEN }}' } },
+      {
+        name: 'Publish to npm',
+        run: 'npx projen publish:npm',
+        env: { NPM_TOKEN: '${{ secrets.NPM_TOKEN }}', NPM_TRUSTED_PUBLISHER: '${{ vars.NPM_TRUSTED_PUBLISHER }}' },
+      },
       {
         name: 'Publish to PyPI',
         run: 'npx projen publish:pypi',
-        env: { TWINE_USERNAME: '${{ secrets.TWINE_USERNAME }}', TWINE_PASSWORD: '${{ secrets.TWINE_PASSWORD }}' },
+        env: {
+          TWINE_USERNAME: '${{ secrets.TWINE_USERNAME }}',
+          TWINE_PASSWORD: '${{ secrets.TWINE_PASSWORD }}',
+          PYPI_TRUSTED_PUBLISHER: '${{ vars.PYPI_TRUSTED_PUBLISHER }}',
+        },
       },
       {
         name: 'Publish the image',

@@ -26,9 +26,12 @@ export interface VersionFact {
   readonly expected: string;
 }
 
-/** The version as PyPI spells it (`1.2.0-rc.1` → `1.2.0.rc1`), as jsii-pacmak writes it. */
+/**
+ * The version as the wheel and sdist state it: jsii-pacmak's PEP 440 form (`1.2.0-rc.1` →
+ * `1.2.0.rc1`), normalized as setuptools writes it (`1.2.0rc1`).
+ */
 export function pythonVersion(version: string): string {
-  return toReleaseVersion(version, TargetName.PYTHON);
+  return toReleaseVersion(version, TargetName.PYTHON).replace(/[.-]?(a|b|rc)(\d+)/, '$1$2');
 }
 
 /** One line per fact that differs from what the release's version makes it. */

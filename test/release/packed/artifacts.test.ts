@@ -4,9 +4,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { join } from 'path';
-import { disagreements, imageBinFact, imageFacts, npmFacts, pythonFacts, renderedImageFact, VersionFact } from './version-facts';
+import { disagreements, imageBinFact, imageFacts, npmFacts, pythonFacts, renderedImageFact, VersionFact } from '../version-facts';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 const VERSION: string = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const LAYOUT = join(ROOT, 'image', 'out');
 

@@ -2,17 +2,18 @@
 // --dry-run` of the tarball, `twine check` of the wheel and sdist, and the image pushed with the
 // release's own script (tools/release/publish-image.sh) to a registry on loopback, then pulled back
 // by tag and by digest and run.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import { join } from 'path';
-import { defaultImage, disagreements, imageBinFact, NPM_NAME } from './version-facts';
-import { LoopbackRegistry, startRegistry } from '../harness/registry';
+import { LoopbackRegistry, startRegistry } from '../../harness/registry';
+import { defaultImage, disagreements, imageBinFact, NPM_NAME } from '../version-facts';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 const VERSION: string = JSON.parse(fs.readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 const LAYOUT = join(ROOT, 'image', 'out');
-const TWINE_VERSION = '7.0.0';
+// The twine publib-pypi installs for the upload (`twine<6.2.0`).
+const TWINE_VERSION = '6.1.0';
 const MB = 1024 * 1024;
 
 let work: string;
@@ -21,10 +22,11 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-test('npm publish --dry-run accepts the tarball as this version', () => {
-  const tgz = join(ROOT, 'dist', 'js', `${NPM_NAME}@${VERSION}.jsii.tgz`);
-  const out = execFileSync('npm', ['publish', '--dry-run', tgz], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  expect(out.trim().split('\n').pop()).toBe(`+ ${NPM_NAME}@${VERSION}`);
+test('npm publish --dry-run accepts the tarball as this version, a pre-release under the tag next', () => {
+  const r = spawnSync('bash', [join(ROOT, 'tools', 'release', 'publish-npm.sh'), '--dry-run'], { encoding: 'utf8', env: { ...process.env, NPM_DIST_TAG: '' } });
+  expect(r.status).toBe(0);
+  expect(r.stdout.trim().split('\n').pop()).toBe(`+ ${NPM_NAME}@${VERSION}`);
+  expect(r.stderr).toContain(`with tag ${VERSION.includes('-') ? 'next' : 'latest'} and public access (dry-run)`);
 });
 
 /** twine in a virtualenv of its own, kept in the cache between runs. */
