@@ -349,7 +349,8 @@ releaseWorkflow.addJobs({
         ].join('\n'),
       },
       { name: 'Build the artifacts', run: 'npx projen compile && npx projen package-all && npx projen image' },
-      { name: 'Check and rehearse', run: 'npx projen release:check' },
+      // Root: the suite unpacks the image with its files' owners.
+      { name: 'Check and rehearse', run: 'sudo --preserve-env env "PATH=$PATH" npx projen release:check' },
       {
         name: 'Publish to npm',
         run: 'npx projen publish:npm',

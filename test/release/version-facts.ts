@@ -41,7 +41,9 @@ export function disagreements(facts: readonly VersionFact[]): string[] {
 
 function _only(dir: string, suffix: string, what: string): string {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(suffix)) : [];
-  if (files.length !== 1) throw new Error(`expected one ${what} (*${suffix}) in ${dir}, found ${files.length ? files.join(', ') : 'none'}: run npx projen package-all`);
+  if (files.length !== 1) {
+    throw new Error(`expected one ${what} (*${suffix}) in ${dir}, found ${files.length ? files.join(', ') : 'none'}: remove ${dir} and run npx projen package-all`);
+  }
   return files[0];
 }
 
