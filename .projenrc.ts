@@ -75,7 +75,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The bump follows the commit messages (Conventional Commits: feat → minor, fix → patch,
   // `!` or BREAKING CHANGE → major); RELEASE_AS overrides it with a version or a bump type, e.g. the
   // first release (`RELEASE_AS=0.1.0`) or a major release of a 0.x line.
-  nextVersionCommand: 'printf %s "${RELEASE_AS:-}"',
+  nextVersionCommand: 'node -e "process.stdout.write(process.env.RELEASE_AS || \'\')"',
   github: true,
   githubOptions: { mergify: false },
   // The pull-request build runs .ci/run (patched in below), which fails on any file the build
