@@ -73,8 +73,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   release: true,
   releaseTrigger: release.ReleaseTrigger.manual({ changelogPath: 'CHANGELOG.md', gitPushCommand: '' }),
   // The bump follows the commit messages (Conventional Commits: feat → minor, fix → patch,
-  // `!` or BREAKING CHANGE → major); RELEASE_AS overrides it with a version or a bump type, e.g. the
-  // first release (`RELEASE_AS=0.1.0`) or a major release of a 0.x line.
+  // `!` or BREAKING CHANGE → major; one step lower on 0.y.z); RELEASE_AS overrides it with a
+  // version or a bump type, e.g. the first release (`RELEASE_AS=0.1.0`) or 1.0.0.
   nextVersionCommand: 'node -e "process.stdout.write(process.env.RELEASE_AS || \'\')"',
   github: true,
   githubOptions: { mergify: false },
@@ -344,7 +344,9 @@ releaseWorkflow.addJobs({
         env: { TAG: '${{ github.ref_name }}' },
         run: [
           'version="${TAG#v}"',
-          'grep -qF "[$version]" CHANGELOG.md || { echo "::error::CHANGELOG.md has no entry for $version: tag releases with npx projen release"; exit 1; }',
+          // The entry `npx projen release` wrote: `## 1.2.0 (date)` or `## [1.2.0](compare URL) (date)`.
+          'grep -Eq "^#{2,3} \\[?${version//./\\\\.}\\]?[ (]" CHANGELOG.md \\',
+          '  || { echo "::error::CHANGELOG.md has no entry for $version: tag releases with npx projen release"; exit 1; }',
           'npm version --no-git-tag-version --allow-same-version "$version"',
         ].join('\n'),
       },
