@@ -332,7 +332,8 @@ releaseWorkflow.addJobs({
       idToken: github.workflows.JobPermission.WRITE,
     },
     environment: 'release',
-    env: { CI: 'true' },
+    // RELEASE: projen keeps the version in package.json (anything else resets it to 0.0.0).
+    env: { CI: 'true', RELEASE: 'true' },
     steps: [
       { name: 'Checkout', uses: 'actions/checkout@v5' },
       { name: 'Setup Node.js', uses: 'actions/setup-node@v5', with: { 'node-version': project.minNodeVersion } },
