@@ -51,8 +51,15 @@ function _tarFile(tgz: string, member: string): string {
   return execFileSync('tar', ['-xzOf', tgz, member], { encoding: 'utf8', maxBuffer: 64 * MB });
 }
 
+// Python reads the wheel (a zip): it is there for the Python packages anyway, unlike unzip.
 function _zipFile(zip: string, member: string): string {
-  return execFileSync('unzip', ['-p', zip, member], { encoding: 'utf8', maxBuffer: 64 * MB });
+  const script = 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())';
+  return execFileSync('python3', ['-c', script, zip, member], { encoding: 'utf8', maxBuffer: 64 * MB });
+}
+
+function _zipMembers(zip: string): string[] {
+  const script = 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))';
+  return execFileSync('python3', ['-c', script, zip], { encoding: 'utf8', maxBuffer: 16 * MB }).split('\n');
 }
 
 function _metadataVersion(text: string, where: string): string {
@@ -89,7 +96,7 @@ export function pythonFacts(distPython: string, version: string): VersionFact[] 
   const wheel = _only(distPython, '.whl', 'wheel');
   const sdist = _only(distPython, '.tar.gz', 'sdist');
   const wheelPath = join(distPython, wheel);
-  const members = execFileSync('unzip', ['-Z1', wheelPath], { encoding: 'utf8', maxBuffer: 16 * MB }).split('\n');
+  const members = _zipMembers(wheelPath);
   const metadata = members.find((m) => /\.dist-info\/METADATA$/.test(m));
   if (!metadata) throw new Error(`${wheel} has no .dist-info/METADATA`);
   const jsiiTarball = members.find((m) => m.startsWith(`${PYTHON_DIST}/_jsii/`) && m.endsWith('.jsii.tgz')) ?? '(none)';
