@@ -33,8 +33,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 auth=()
 if [[ -n "${IMAGE_REGISTRY_USERNAME:-}" ]]; then
+  # The login talks to the registry the copy pushes to, so it takes the copy's TLS choice.
+  login_tls=()
+  for arg in "$@"; do [[ "$arg" == --dest-tls-verify=* ]] && login_tls=("--tls-verify=${arg#*=}"); done
   printf '%s' "${IMAGE_REGISTRY_PASSWORD:?IMAGE_REGISTRY_PASSWORD is not set}" \
-    | skopeo login --authfile "$work/auth.json" --username "$IMAGE_REGISTRY_USERNAME" --password-stdin "${dest%%/*}" >/dev/null
+    | skopeo login "${login_tls[@]}" --authfile "$work/auth.json" --username "$IMAGE_REGISTRY_USERNAME" --password-stdin "${dest%%/*}" >/dev/null
   auth=(--dest-authfile "$work/auth.json")
 fi
 skopeo copy --quiet --all --preserve-digests --digestfile "$work/digest" "${auth[@]}" "$@" "oci:$layout:$ref" "docker://$dest"
