@@ -264,10 +264,11 @@ project.addTask('image', {
 });
 
 // --- Releasing (README, "Releasing") -------------------------------------------------------------
-// The release suite (test/release/packed/): every artifact of one version agrees on it (npm tarball, wheel
-// and sdist, image labels and tag, the image the constructs render, `--version` of each bin), and
-// publishing is rehearsed: `npm publish --dry-run`, `twine check`, the image pushed to a registry on
-// loopback and pulled back. It reads what `package-all` and `image` made; CI runs it after the build.
+// The release suite (test/release/packed/): every artifact of one version agrees on it (npm
+// tarball, wheel and sdist, image labels and tag, the image the constructs render, `--version` of
+// each bin), and publishing is rehearsed: `npm publish --dry-run`, `twine check`, the image pushed
+// to a registry on loopback and pulled back. It reads what `package-all` and `image` made; CI runs
+// it after the build.
 const releaseCheck = project.addTask('release:check', {
   description: 'Check the packed artifacts (dist/, image/out/) agree on the version and rehearse publishing them',
   exec: 'jest --ci --runInBand --config test/release/packed/jest.config.js',
