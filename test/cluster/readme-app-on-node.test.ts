@@ -17,7 +17,7 @@ import { receiverApp } from '../constructs/scenario';
 import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
 import { SourceController, startSourceController } from '../harness/flux/source-controller';
 import { GitServer, startGitServer } from '../harness/git-server';
-import { githubPushHeaders, send, statusOf } from '../harness/http';
+import { githubHeaders, githubPushHeaders, send, statusOf } from '../harness/http';
 import { apply, eventually, kubeRequest, kubeTable, ManifestObject } from '../harness/kube';
 import { readmeExample, readYaml } from '../harness/readme-app';
 
@@ -30,6 +30,8 @@ const TOKEN = randomBytes(20).toString('hex');
  * the test node, 1 min by default) plus its ConfigMap cache, then the server's file watch.
  */
 const CONFIGMAP_SWAP_BOUND_MS = 60_000;
+/** The same for a Secret's key: the kubelet refreshes Secret volumes like ConfigMap volumes. */
+const SECRET_SWAP_BOUND_MS = 60_000;
 
 let cluster: TestCluster;
 let kc: KubeConfig;
@@ -239,6 +241,49 @@ test('a receiver added to the app is served by the running pods from the swapped
   expect(after.map((p: any) => [p.metadata.uid, p.status.containerStatuses[0].restartCount]))
     .toEqual(before.map((p: any) => [p.metadata.uid, 0]));
 }, CONFIGMAP_SWAP_BOUND_MS * 2 + 30_000);
+
+test('a verification key rotated in the Secret is used by the running pods from the swapped volume, without a restart', async () => {
+  // The documented rotation's middle step: the receiver accepts `token` and `token.next`; the
+  // sender moves to a new `token.next`, so the Secret's key changes under the running pods.
+  const extended = readmeExample(`receiver.addReceiver('webapp-rotating', {
+    provider: ReceiverProvider.github({ events: ['push'] }),
+    secret: kplus.Secret.fromSecretName(chart, 'rotating-token', 'webhook-token'),
+    targets: [ReconcileTarget.fromApiObject(repo)],
+    verificationKeys: ['token', 'token.next'],
+  });`);
+  const [configMap] = extended.filter((o) => o.kind === 'ConfigMap');
+  const [deployment] = byKind('Deployment') as any[];
+  const pods = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
+    .filter((p: any) => !p.metadata.deletionTimestamp);
+  expect(pods).toHaveLength(2);
+  const secret = (next: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token', namespace: NS }, stringData: { 'token': TOKEN, 'token.next': next } });
+  const hook = hookPath(TOKEN, 'webapp-rotating', NS);
+  const statusFor = async (pod: any, key: string) => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
+    return (await send(`http://${pod.status.podIP}:9292${hook}`, { headers: githubHeaders(key, body, 'push'), body })).status;
+  };
+  const oldKey = randomBytes(20).toString('hex');
+  await apply([secret(oldKey)], undefined, kc);
+  await apply([configMap], undefined, kc);
+  for (const pod of pods) {
+    await eventually(`pod ${pod.metadata.name} to accept token.next`, async () => ((await statusFor(pod, oldKey)) === 200 ? true : undefined), CONFIGMAP_SWAP_BOUND_MS);
+  }
+
+  const newKey = randomBytes(20).toString('hex');
+  await apply([secret(newKey)], undefined, kc);
+  const rotated = Date.now();
+  for (const pod of pods) {
+    await eventually(`pod ${pod.metadata.name} to accept the rotated token.next`, async () => ((await statusFor(pod, newKey)) === 200 ? true : undefined), SECRET_SWAP_BOUND_MS);
+    // The key it replaced is refused, the one the path derives from still works.
+    expect(await statusFor(pod, oldKey)).toBe(400);
+    expect(await statusFor(pod, TOKEN)).toBe(200);
+  }
+  process.stdout.write(`Secret key rotation to both pods verifying with it: ${Date.now() - rotated} ms (kubelet syncFrequency 10s)\n`);
+  const after = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
+    .filter((p: any) => !p.metadata.deletionTimestamp);
+  expect(after.map((p: any) => [p.metadata.uid, p.status.containerStatuses[0].restartCount]))
+    .toEqual(pods.map((p: any) => [p.metadata.uid, 0]));
+}, CONFIGMAP_SWAP_BOUND_MS * 2 + SECRET_SWAP_BOUND_MS * 2 + 30_000);
 
 test('rollout restart and an eviction while a sender posts steadily: every 2xx has its patch, the PDB holds', async () => {
   const [deployment] = byKind('Deployment') as any[];

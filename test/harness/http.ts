@@ -42,9 +42,14 @@ export function statusOf(url: string, options: SendOptions = { method: 'GET' }):
 
 /** The headers GitHub sends with a push delivery of `body`, signed with `secret` as GitHub signs it. */
 export function githubPushHeaders(secret: string, body: string): Record<string, string> {
+  return githubHeaders(secret, body, 'push');
+}
+
+/** The headers GitHub sends with a delivery of `event`, signed with `secret` as GitHub signs it. */
+export function githubHeaders(secret: string, body: string, event: string): Record<string, string> {
   return {
     'Content-Type': 'application/json',
-    'X-GitHub-Event': 'push',
+    'X-GitHub-Event': event,
     'X-GitHub-Delivery': randomBytes(16).toString('hex'),
     'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
   };
