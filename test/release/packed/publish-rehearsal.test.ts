@@ -1,7 +1,8 @@
-// Publishing rehearsed with the artifacts of this release, without credentials: `npm publish
+// Publishing rehearsed with the artifacts of this release, without real credentials: `npm publish
 // --dry-run` of the tarball, `twine check` of the wheel and sdist, and the image pushed with the
 // release's own script (tools/release/publish-image.sh) to a registry on loopback, then pulled back
-// by tag and by digest and run.
+// by tag and by digest and run. Like `npm install`, it needs the npm registry (the dry run reads
+// it) and PyPI for twine's first install, or caches of them.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
