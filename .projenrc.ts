@@ -313,8 +313,13 @@ buildWorkflow.file!.patch(
   JsonPatch.test('/jobs/build/steps/4/run', 'npm ci'),
   JsonPatch.remove('/jobs/build/steps/4'),
   JsonPatch.test('/jobs/build/steps/4/run', 'npx projen build'),
-  // The runner's user gets the files back for the steps after the build.
-  JsonPatch.replace('/jobs/build/steps/4/run', 'status=0; sudo --preserve-env env "PATH=$PATH" bash .ci/run || status=$?; sudo chown -R "$(id -u):$(id -g)" .; exit "$status"'),
+  // root's git must accept the runner's checkout; the runner's user gets the files back after.
+  JsonPatch.replace('/jobs/build/steps/4/run', [
+    'sudo git config --system --add safe.directory "$PWD"',
+    'status=0; sudo --preserve-env env "PATH=$PATH" bash .ci/run || status=$?',
+    'sudo chown -R "$(id -u):$(id -g)" .',
+    'exit "$status"',
+  ].join('\n')),
 );
 buildWorkflow.on({ pullRequest: {}, workflowDispatch: {}, push: { branches: ['main'] } });
 
@@ -354,7 +359,10 @@ releaseWorkflow.addJobs({
       },
       { name: 'Build the artifacts', run: 'npx projen compile && npx projen package-all && npx projen image' },
       // Root: the suite unpacks the image with its files' owners.
-      { name: 'Check and rehearse', run: 'sudo --preserve-env env "PATH=$PATH" npx projen release:check' },
+      {
+        name: 'Check and rehearse',
+        run: 'sudo git config --system --add safe.directory "$PWD" && sudo --preserve-env env "PATH=$PATH" npx projen release:check',
+      },
       {
         name: 'Publish to npm',
         run: 'npx projen publish:npm',
