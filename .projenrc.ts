@@ -333,7 +333,7 @@ releaseWorkflow.addJobs({
     runsOn: ['ubuntu-latest'],
     // id-token: for npm's and PyPI's trusted publishing, when the repository variables turn it on.
     permissions: {
-      contents: github.workflows.JobPermission.READ,
+      contents: github.workflows.JobPermission.WRITE, // the GitHub release
       packages: github.workflows.JobPermission.WRITE,
       idToken: github.workflows.JobPermission.WRITE,
     },
@@ -347,12 +347,12 @@ releaseWorkflow.addJobs({
       { name: 'Install skopeo', run: 'sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends skopeo' },
       { name: 'Install dependencies', run: 'npm install --no-audit --no-fund' },
       {
+        // Only a tag `npx projen release` made has its CHANGELOG.md entry: the release notes.
         name: 'Set the version of the tag',
         env: { TAG: '${{ github.ref_name }}' },
         run: [
           'version="${TAG#v}"',
-          // The entry `npx projen release` wrote: `## 1.2.0 (date)` or `## [1.2.0](compare URL) (date)`.
-          'grep -Eq "^#{2,3} \\[?${version//./\\\\.}\\]?[ (]" CHANGELOG.md \\',
+          'bash tools/release/changelog-entry.sh "$version" > "$RUNNER_TEMP/notes.md" \\',
           '  || { echo "::error::CHANGELOG.md has no entry for $version: tag releases with npx projen release"; exit 1; }',
           'npm version --no-git-tag-version --allow-same-version "$version"',
         ].join('\n'),
@@ -381,6 +381,14 @@ releaseWorkflow.addJobs({
         name: 'Publish the image',
         run: 'npx projen publish:image',
         env: { IMAGE_REGISTRY_USERNAME: '${{ github.actor }}', IMAGE_REGISTRY_PASSWORD: '${{ secrets.GITHUB_TOKEN }}' },
+      },
+      {
+        name: 'GitHub release',
+        env: { TAG: '${{ github.ref_name }}', GH_TOKEN: '${{ secrets.GITHUB_TOKEN }}' },
+        run: [
+          'prerelease=(); [[ "$TAG" == *-* ]] && prerelease=(--prerelease)',
+          'gh release create "$TAG" --verify-tag --title "$TAG" --notes-file "$RUNNER_TEMP/notes.md" "${prerelease[@]}"',
+        ].join('\n'),
       },
     ],
   },

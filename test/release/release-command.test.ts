@@ -1,12 +1,11 @@
 // The versioning half of `npx projen release`, run in a clone of this repository: the bump from the
 // commit messages (and RELEASE_AS), the version reset, the CHANGELOG.md entry, the release commit
-// and the tag, and the check the release workflow makes on that tag. The build in between is the
+// and the tag, and the entry the release workflow requires of a tag and publishes as its notes. The build in between is the
 // rest of the suite; test/release/packed/ checks what it packs.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The generated files the tasks come from, as in this working tree (perhaps not committed yet). */
@@ -34,13 +33,11 @@ const commit = (subject: string) => {
   git('commit', '--quiet', '--all', '--message', subject);
 };
 
-/** The release workflow's check that a tag's version has its CHANGELOG.md entry, as a script. */
-function workflowEntryCheck(): string {
-  const wf = parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'release.yml'), 'utf8'));
-  const step = wf.jobs.release.steps.find((s: { name: string }) => s.name === 'Set the version of the tag');
-  return (step.run as string).split('\n').filter((l) => !l.startsWith('npm version')).join('\n');
+/** The CHANGELOG.md entry of a version, as the release workflow reads it (undefined: none). */
+function entry(v: string): string | undefined {
+  const r = spawnSync('bash', [path.join(ROOT, 'tools', 'release', 'changelog-entry.sh'), v, path.join(clone, 'CHANGELOG.md')], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout : undefined;
 }
-const tagHasEntry = (tag: string) => spawnSync('bash', ['-c', workflowEntryCheck()], { cwd: clone, env: { ...process.env, TAG: tag } }).status === 0;
 
 beforeAll(() => {
   clone = fs.mkdtempSync(path.join(os.tmpdir(), 'release-command-'));
@@ -60,17 +57,18 @@ test('the first release takes RELEASE_AS, writes its entry on top of CHANGELOG.m
   expect(read('dist/releasetag.txt')).toBe('v0.1.0');
   projen('unbump');
   expect(version()).toBe('0.0.0');
-  expect(tagHasEntry('v0.1.0')).toBe(false);
+  expect(entry('0.1.0')).toBeUndefined();
   projen('publish:git');
   expect(read('CHANGELOG.md')).toMatch(/^\n*## 0\.1\.0 \(\d{4}-\d\d-\d\d\)\n/);
   expect(read('CHANGELOG.md').endsWith(EARLIER_CHANGELOG)).toBe(true);
   expect(git('log', '-1', '--format=%s')).toBe('chore(release): 0.1.0');
   expect(git('describe', '--exact-match', '--tags')).toBe('v0.1.0');
   expect(git('status', '--porcelain', '--untracked-files=no')).toBe('');
-  // The tag the release workflow publishes passes its check; a tag made by hand does not.
-  expect(tagHasEntry('v0.1.0')).toBe(true);
-  expect(tagHasEntry('v0.0.9')).toBe(true);
-  expect(tagHasEntry('v0.1.1')).toBe(false);
+  // The tag the release workflow publishes has its entry (empty: no feat or fix commits); a tag
+  // made by hand has none.
+  expect(entry('0.1.0')?.trim()).toBe('');
+  expect(entry('0.0.9')).toBe('\n### Bug Fixes\n\n* an earlier fix\n');
+  expect(entry('0.1.1')).toBeUndefined();
 });
 
 test('the next version follows the commits, and their feat and fix subjects are its changelog', () => {
@@ -80,12 +78,17 @@ test('the next version follows the commits, and their feat and fix subjects are 
   projen('bump');
   // 0.y.z: a feature raises z (a breaking change would raise y).
   expect(version()).toBe('0.1.1');
-  const entry = read('dist/changelog.md');
-  expect(entry).toMatch(/^#+ \[0\.1\.1\]\(https:\/\/github\.com\/cdk8s-flux-webhooks\/cdk8s-flux-webhooks\/compare\/v0\.1\.0\.\.\.v0\.1\.1\)/m);
-  expect(entry).toContain('* a construct for a new receiver type');
-  expect(entry).toContain('* **server:** an empty body answers 400');
-  expect(entry).not.toContain('untyped');
+  const written = read('dist/changelog.md');
+  expect(written).toMatch(/^#+ \[0\.1\.1\]\(https:\/\/github\.com\/cdk8s-flux-webhooks\/cdk8s-flux-webhooks\/compare\/v0\.1\.0\.\.\.v0\.1\.1\)/m);
+  expect(written).toContain('* a construct for a new receiver type');
+  expect(written).toContain('* **server:** an empty body answers 400');
+  expect(written).not.toContain('untyped');
   projen('unbump');
+  projen('publish:git');
+  // The release notes of v0.1.1: its own entry only.
+  const notes = entry('0.1.1')!;
+  expect(notes).toMatch(/### Features\n\n\* a construct for a new receiver type .*\n\n### Bug Fixes\n\n\* \*\*server:\*\* an empty body answers 400 /);
+  expect(notes).not.toMatch(/0\.1\.0|earlier fix/);
 });
 
 test('a breaking change raises the second number of a 0.y.z version', () => {

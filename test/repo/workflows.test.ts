@@ -1,7 +1,7 @@
 // The GitHub Actions workflows (generated from .projenrc.ts) are valid for actionlint (built from
 // the Go module proxy, test/harness/actionlint/), and run what the repository says they run: the
-// pull-request build the CI entry point, the release workflow on a version tag the release suite
-// and the publish tasks.
+// pull-request build the CI entry point, the release workflow on a version tag the release suite,
+// the publish tasks and a GitHub release with the tag's changelog entry.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -64,4 +64,8 @@ test('a version tag publishes after the release suite, with tasks that exist', (
   expect(used).toEqual(expect.arrayContaining(['release:check', 'publish:npm', 'publish:pypi', 'publish:image']));
   expect(used.filter((t) => !(t in tasks))).toEqual([]);
   expect(used.indexOf('release:check')).toBeLessThan(used.indexOf('publish:npm'));
+  // The tag's CHANGELOG.md entry is required before anything is built, and is the release's notes.
+  expect(commands.indexOf('tools/release/changelog-entry.sh')).toBeGreaterThan(-1);
+  expect(commands.indexOf('tools/release/changelog-entry.sh')).toBeLessThan(commands.indexOf('npx projen compile'));
+  expect(commands).toMatch(/gh release create "\$TAG" --verify-tag .*--notes-file/);
 });
