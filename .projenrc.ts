@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, github, javascript, JsonPatch, release } from 'projen';
 
 // Server-side dependencies are devDependencies on purpose: esbuild bundles them into
 // assets/receiver-server/server.cjs, so they never become part of the jsii API or the
@@ -70,8 +70,20 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // (github.com/cdk8s-team/cdk8s-core-go) and Maven artifact (org.cdk8s:cdk8s), which the
   // registries reachable here do not serve; NuGet needs a .NET SDK this machine lacks.
 
-  github: false,
-  release: false,
+  // Releases (README, "Releasing"): `npx projen release` bumps the version from the commit
+  // messages, writes CHANGELOG.md, builds every artifact for that version (npm, PyPI, image),
+  // checks they agree, then commits and tags; the maintainer pushes the tag.
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelogPath: 'CHANGELOG.md', gitPushCommand: '' }),
+  // The bump follows the commit messages (Conventional Commits: feat → minor, fix → patch,
+  // `!` or BREAKING CHANGE → major; one step lower on 0.y.z); RELEASE_AS overrides it with a
+  // version or a bump type, e.g. the first release (`RELEASE_AS=0.1.0`) or 1.0.0.
+  nextVersionCommand: 'node -e "process.stdout.write(process.env.RELEASE_AS || \'\')"',
+  github: true,
+  githubOptions: { mergify: false },
+  // The pull-request build runs .ci/run (patched in below), which fails on any file the build
+  // changes instead of pushing the change back.
+  buildWorkflowOptions: { mutableBuild: false },
   depsUpgrade: false,
   pullRequestTemplate: false,
 
@@ -91,7 +103,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // The cluster tier runs on its own (`test:cluster`, below): one cluster per machine, root.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
+      // The release suite (`release:check`) reads the packed artifacts, made after the tests.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/release/packed/'],
       testTimeout: 120_000,
       globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
@@ -257,6 +270,137 @@ project.addTask('image', {
   description: 'Build the receiver image (amd64+arm64 OCI layout in image/out/); reuses it when the inputs did not change',
   exec: 'ts-node --transpile-only --project test/tsconfig.jest.json image/build.ts',
   receiveArgs: true,
+});
+
+// --- Releasing (README, "Releasing") -------------------------------------------------------------
+// The release suite (test/release/packed/): every artifact of one version agrees on it (npm
+// tarball, wheel and sdist, image labels and tag, the image the constructs render, `--version` of
+// each bin), and publishing is rehearsed: `npm publish --dry-run`, `twine check`, the image pushed
+// to a registry on loopback and pulled back. It reads what `package-all` and `image` made; CI runs
+// it after the build.
+const releaseCheck = project.addTask('release:check', {
+  description: 'Check the packed artifacts (dist/, image/out/) agree on the version and rehearse publishing them',
+  exec: 'jest --ci --runInBand --config test/release/packed/jest.config.js',
+  receiveArgs: true,
+});
+// `release` (projen's): bump + changelog entry, build (tests, npm + PyPI packages), then the image
+// and the release suite for that version, before the version file is reset and the tag is made.
+const releaseTask = project.tasks.tryFind('release')!;
+const afterBuild = releaseTask.steps.findIndex((s) => s.spawn === project.buildTask.name) + 1;
+releaseTask.insertStep(afterBuild, { spawn: 'image' }, { spawn: releaseCheck.name });
+// Publishing the packed artifacts of dist/ with publib (what projen's own release jobs use; it
+// skips a version the registry already has) and the image. Each needs a maintainer's credentials
+// (README, "Releasing").
+project.addTask('publish:npm', {
+  description: 'Publish dist/js/ to npm (NPM_TOKEN, or NPM_TRUSTED_PUBLISHER=true in a trusted workflow)',
+  exec: 'bash tools/release/publish-npm.sh',
+  receiveArgs: true,
+});
+project.addTask('publish:pypi', {
+  description: 'Publish dist/python/ to PyPI (TWINE_USERNAME=__token__ and TWINE_PASSWORD, or PYPI_TRUSTED_PUBLISHER=true in a trusted workflow)',
+  exec: 'npx -p publib@0.2.1061 publib-pypi dist/python',
+});
+// The image goes where the constructs look for it: <DEFAULT_IMAGE_REPOSITORY>:v<version>.
+project.addTask('publish:image', {
+  description: 'Push the image in image/out/ to its registry (IMAGE_REGISTRY_USERNAME / IMAGE_REGISTRY_PASSWORD)',
+  exec: 'bash tools/release/publish-image.sh',
+  receiveArgs: true,
+});
+
+// --- Workflows for the project's home (checked by test/repo/workflows.test.ts with actionlint) ----
+const setupSteps: github.workflows.JobStep[] = [
+  { name: 'Setup Go', uses: 'actions/setup-go@v5', with: { 'go-version': '1.26', 'cache': false } },
+  { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.11' } },
+];
+// The pull-request build runs the CI entry point (root: it installs Debian packages and starts the
+// cluster tier's node), not projen's bare `build`.
+const buildWorkflow = project.github!.tryFindWorkflow('build')!;
+buildWorkflow.file!.patch(
+  JsonPatch.add('/jobs/build/steps/2', setupSteps[0]),
+  JsonPatch.add('/jobs/build/steps/3', setupSteps[1]),
+  // .ci/run installs the dependencies itself (`npm install`: see install:ci above).
+  JsonPatch.test('/jobs/build/steps/4/run', 'npm ci'),
+  JsonPatch.remove('/jobs/build/steps/4'),
+  JsonPatch.test('/jobs/build/steps/4/run', 'npx projen build'),
+  // root's git must accept the runner's checkout; the runner's user gets the files back after.
+  JsonPatch.replace('/jobs/build/steps/4/run', [
+    'sudo git config --system --add safe.directory "$PWD"',
+    'status=0; sudo --preserve-env env "PATH=$PATH" bash .ci/run || status=$?',
+    'sudo chown -R "$(id -u):$(id -g)" .',
+    'exit "$status"',
+  ].join('\n')),
+);
+buildWorkflow.on({ pullRequest: {}, workflowDispatch: {}, push: { branches: ['main'] } });
+
+// A tag made by `npx projen release` (vX.Y.Z, on its `chore(release): X.Y.Z` commit) publishes that
+// version: the artifacts are rebuilt at the tag, checked by the release suite, then published.
+const releaseWorkflow = project.github!.addWorkflow('release');
+releaseWorkflow.on({ push: { tags: ['v*.*.*'] } });
+releaseWorkflow.addJobs({
+  release: {
+    name: 'Publish the tagged version to npm, PyPI and the image registry',
+    runsOn: ['ubuntu-latest'],
+    // id-token: for npm's and PyPI's trusted publishing, when the repository variables turn it on.
+    permissions: {
+      contents: github.workflows.JobPermission.WRITE, // the GitHub release
+      packages: github.workflows.JobPermission.WRITE,
+      idToken: github.workflows.JobPermission.WRITE,
+    },
+    environment: 'release',
+    // RELEASE: projen keeps the version in package.json (anything else resets it to 0.0.0).
+    env: { CI: 'true', RELEASE: 'true' },
+    steps: [
+      { name: 'Checkout', uses: 'actions/checkout@v5' },
+      { name: 'Setup Node.js', uses: 'actions/setup-node@v5', with: { 'node-version': project.minNodeVersion } },
+      ...setupSteps,
+      { name: 'Install skopeo', run: 'sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends skopeo' },
+      { name: 'Install dependencies', run: 'npm install --no-audit --no-fund' },
+      {
+        // Only a tag `npx projen release` made has its CHANGELOG.md entry: the release notes.
+        name: 'Set the version of the tag',
+        env: { TAG: '${{ github.ref_name }}' },
+        run: [
+          'version="${TAG#v}"',
+          'bash tools/release/changelog-entry.sh "$version" > "$RUNNER_TEMP/notes.md" \\',
+          '  || { echo "::error::CHANGELOG.md has no entry for $version: tag releases with npx projen release"; exit 1; }',
+          'npm version --no-git-tag-version --allow-same-version "$version"',
+        ].join('\n'),
+      },
+      { name: 'Build the artifacts', run: 'npx projen compile && npx projen package-all && npx projen image' },
+      // Root: the suite unpacks the image with its files' owners.
+      {
+        name: 'Check and rehearse',
+        run: 'sudo git config --system --add safe.directory "$PWD" && sudo --preserve-env env "PATH=$PATH" npx projen release:check',
+      },
+      {
+        name: 'Publish to npm',
+        run: 'npx projen publish:npm',
+        env: { NPM_TOKEN: '${{ secrets.NPM_TOKEN }}', NPM_TRUSTED_PUBLISHER: '${{ vars.NPM_TRUSTED_PUBLISHER }}' },
+      },
+      {
+        name: 'Publish to PyPI',
+        run: 'npx projen publish:pypi',
+        env: {
+          TWINE_USERNAME: '${{ secrets.TWINE_USERNAME }}',
+          TWINE_PASSWORD: '${{ secrets.TWINE_PASSWORD }}',
+          PYPI_TRUSTED_PUBLISHER: '${{ vars.PYPI_TRUSTED_PUBLISHER }}',
+        },
+      },
+      {
+        name: 'Publish the image',
+        run: 'npx projen publish:image',
+        env: { IMAGE_REGISTRY_USERNAME: '${{ github.actor }}', IMAGE_REGISTRY_PASSWORD: '${{ secrets.GITHUB_TOKEN }}' },
+      },
+      {
+        name: 'GitHub release',
+        env: { TAG: '${{ github.ref_name }}', GH_TOKEN: '${{ secrets.GITHUB_TOKEN }}' },
+        run: [
+          'prerelease=(); [[ "$TAG" == *-* ]] && prerelease=(--prerelease)',
+          'gh release create "$TAG" --verify-tag --title "$TAG" --notes-file "$RUNNER_TEMP/notes.md" "${prerelease[@]}"',
+        ].join('\n'),
+      },
+    ],
+  },
 });
 
 project.synth();
