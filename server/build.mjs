@@ -85,7 +85,7 @@ const precompiledValidators = {
 // plugin points that one import at the two modules defining those names. Everything importing the
 // package index (cluster mode, the CLI commands: the on-demand chunk below) still gets the full
 // typed API. If a client-node update makes config.js import another name from there, esbuild
-// fails the build ("No matching export"), and test/server/bundle-contents.test.ts checks the result.
+// fails the build ("No matching export"), and test/server/bundle-contents.integration.test.ts checks the result.
 const clientNodeConfigSlice = {
   name: 'client-node-config-slice',
   setup(b) {
@@ -257,7 +257,7 @@ for (const file of result.outputFiles) {
   writeFileSync(tmp, file.contents, { mode: file.path === outfile ? 0o755 : 0o644 });
   renameSync(tmp, file.path);
 }
-// `--metafile <file>`: what went into the bundle, from which import (test/server/bundle-contents.test.ts).
+// `--metafile <file>`: what went into the bundle, from which import (test/server/bundle-contents.integration.test.ts).
 const metafileArg = process.argv.indexOf('--metafile');
 if (metafileArg > 0) writeFileSync(resolve(process.argv[metafileArg + 1]), JSON.stringify({ server: result.metafile, onDemand: onDemand.metafile }));
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;

@@ -10,7 +10,7 @@ export const KUBECONFIG_ENV = 'FLUX_WEBHOOKS_TEST_KUBECONFIG';
 export function adminKubeconfigPath(): string {
   const file = process.env[KUBECONFIG_ENV];
   if (!file || !fs.existsSync(file)) {
-    throw new Error(`${KUBECONFIG_ENV} is not set: the jest global setup starts the test apiserver (test/harness/jest-global-setup.ts)`);
+    throw new Error(`${KUBECONFIG_ENV} is not set: the integration tier's global setup starts the test apiserver (test/harness/jest-global-setup.ts); a test that needs it is named *.integration.test.ts (CONTRIBUTING.md)`);
   }
   return file;
 }

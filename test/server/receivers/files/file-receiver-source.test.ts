@@ -11,7 +11,7 @@ import { FileReceiverSource, loadReceiverFiles, loadReceiverFilesInSlices, RACY_
 import * as receiverFiles from '../../../../server/receivers/files/receiver-files';
 import { ExposeViaLoadBalancer, FluxReceivers, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../../src';
 import { hookPath } from '../../../../src/model';
-import { projectAtomically } from '../../receiver-fixture';
+import { projectAtomically } from '../../../harness/projected-volume';
 
 /** A generic Receiver using the Secret `tok`. */
 const doc = (name: string, extra = '') => `apiVersion: notification.toolkit.fluxcd.io/v1

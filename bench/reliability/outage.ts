@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { Ledger, Outcome, PartContext, sendOnce, signedRequest } from './fleet';
 import { MonitoredServer } from './monitored-server';
 import { Check, histogram, PartResult } from './report';
-import { statusOf } from '../../../harness/http';
+import { statusOf } from '../../test/harness/http';
 
 export interface OutageOptions {
   /** How long the apiserver stays stopped (longer than the 10 s patch timeout). */

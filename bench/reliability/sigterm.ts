@@ -7,7 +7,7 @@ import { Ledger, PartContext, signedRequest, slowDelivery } from './fleet';
 import { INFLIGHT, mib, MonitoredServer } from './monitored-server';
 import { encodeRequest, RawConnection } from './raw-http';
 import { Check, PartResult } from './report';
-import { sampleValue } from '../bundle-process';
+import { sampleValue } from '../../test/harness/server-process';
 
 /** docs/server.md, Shutdown: requests in flight get at most 25 s. */
 const GRACE_SECONDS = 25;

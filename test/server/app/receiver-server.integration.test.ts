@@ -4,7 +4,8 @@
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../harness/kube';
-import { createGitRepositories, projectAtomically, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { projectAtomically } from '../../harness/projected-volume';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 const gitRepo = (name: string, extra: Record<string, unknown> = {}) => ({ kind: 'GitRepository', name, ...extra });
 

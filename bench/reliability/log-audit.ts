@@ -1,7 +1,7 @@
 // Reads what the bundled server wrote to stdout/stderr as it goes (and drops it, so a long run
 // holds no more than one flush of text): every line is bounded, none carries a token or a hook
 // path, also not one of the random `/hook/<hex>` paths the load sent.
-import type { BundleProcess } from '../bundle-process';
+import type { BundleProcess } from '../../test/harness/server-process';
 
 /** The documented bound of a request's log line (docs/server.md, Logs). */
 export const MAX_LINE_BYTES = 8192;
@@ -28,10 +28,10 @@ export class LogAudit {
 
   /** Audits every complete line written so far. */
   scan(): void {
-    const text = this.proc.stdout;
+    const text = this.proc.output;
     const end = text.lastIndexOf('\n');
     if (end < 0) return;
-    this.proc.stdout = text.slice(end + 1);
+    this.proc.output = text.slice(end + 1);
     for (const line of text.slice(0, end).split('\n')) {
       if (!line) continue;
       this.lines++;

@@ -5,8 +5,8 @@
 import * as https from 'https';
 import { createInterface } from 'readline';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../../src/model';
-import { adminKubeConfig, kubeRequest } from '../../harness/kube';
+import { adminKubeConfig, kubeRequest } from './kube';
+import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
 
 /** The millisecond a requestedAt value (RFC3339 with nanoseconds) was taken at. */
 export function requestedAtMs(value: string): number {

@@ -6,7 +6,7 @@
 // connections in is arbitrary, and this is the order that exposes a stale request landing last.
 import * as net from 'net';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { adminKubeConfig } from '../../harness/kube';
+import { adminKubeConfig } from './kube';
 
 interface Link {
   readonly id: number;

@@ -20,10 +20,10 @@ import { outagePart } from './outage';
 import { ALL_PARTS, failed, PartId, PartResult, renderMarkdown, writeDocsBlock } from './report';
 import { sigtermPart } from './sigterm';
 import { soakPart } from './soak';
-import { REPO_ROOT, startTestApiServer, TestApiServer } from '../../../harness/apiserver';
-import { KUBECONFIG_ENV } from '../../../harness/kube';
-import { buildServerBundle } from '../../../harness/server-bundle';
-import type { StoredValues } from '../stored-values';
+import { REPO_ROOT, startTestApiServer, TestApiServer } from '../../test/harness/apiserver';
+import { KUBECONFIG_ENV } from '../../test/harness/kube';
+import { buildServerBundle } from '../../test/harness/server-bundle';
+import type { StoredValues } from '../../test/harness/stored-values';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results', 'reliability');
 const DOCS_FILE = path.join(REPO_ROOT, 'docs', 'reliability.md');

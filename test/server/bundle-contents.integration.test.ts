@@ -5,12 +5,12 @@
 // about 15 MB of RSS and files mode does not use it: this fails when an import brings it back
 // into start-up (e.g. importing KubeConfig from the package index, or a client-node update that
 // server/build.mjs's config-slice plugin no longer covers), or into the part V8 parses at start-up. Likewise ajv's
-// schema compiler: the bundle carries its validators precompiled (bundle-validators.test.ts checks
+// schema compiler: the bundle carries its validators precompiled (bundle-validators.integration.test.ts checks
 // they judge as the sources do).
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { runServerBuild } from '../harness/server-bundle';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLIENT_NODE = 'node_modules/@kubernetes/client-node/dist/';
@@ -51,7 +51,7 @@ describe('bundle contents', () => {
 
   beforeAll(() => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-meta-')), 'meta.json');
-    execFileSync(process.execPath, [path.join(ROOT, 'server', 'build.mjs'), '--metafile', file], { cwd: ROOT, stdio: 'pipe' });
+    runServerBuild(ROOT, ['--metafile', file]);
     ({ server: meta, onDemand } = JSON.parse(fs.readFileSync(file, 'utf8')) as BuildMetafiles);
   });
 
@@ -82,7 +82,7 @@ describe('bundle contents', () => {
     const server = Object.keys(Object.values(meta.outputs).find((o) => o.entryPoint === 'server/main.ts')!.inputs);
     expect(server.filter((f) => isGeneratedApi(f) || f.startsWith('server/receivers/cluster/') || /^server\/commands\/(token|url|send|_cluster)\.ts$/.test(f))).toEqual([]);
     // Likewise node-fetch (only the typed API and watches use it) and the SOCKS proxy agent (only
-    // for a socks:// proxy-url; bundle-socks-proxy.test.ts).
+    // for a socks:// proxy-url; bundle-socks-proxy.integration.test.ts).
     expect(chunk['node_modules/node-fetch/lib/index.js']?.bytesInOutput).toBeGreaterThan(0);
     expect(chunk['node_modules/socks-proxy-agent/dist/index.js']?.bytesInOutput).toBeGreaterThan(0);
     expect(server.filter((f) => /node_modules\/(node-fetch|socks|socks-proxy-agent|ip-address|smart-buffer)\//.test(f))).toEqual([]);

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { runServerBuild } from '../harness/server-bundle';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CRDS = path.join(ROOT, 'crds');
@@ -79,7 +80,7 @@ describe('no path outside the repository', () => {
       const env = { ...process.env };
       delete env.FLUX_WEBHOOKS_CRD_DIR;
 
-      execFileSync(process.execPath, ['server/build.mjs'], { cwd: copy, env, stdio: 'pipe' });
+      runServerBuild(copy, [], env);
       const bundle = fs.readFileSync(path.join(copy, 'assets', 'receiver-server', 'server.cjs'), 'utf8');
       // A description that only the Receiver CRD's schema holds: the schema was inlined.
       expect(bundle).toContain('SecretRef specifies the Secret containing the token used');

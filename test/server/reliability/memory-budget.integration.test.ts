@@ -4,9 +4,9 @@
 // a signed delivery is still answered while uploads hold the server.
 import { createHmac } from 'crypto';
 import * as net from 'net';
-import { BundleProcess, sampleValue } from './bundle-process';
 import { hookPath } from '../../../src/model';
 import { createTestNamespace } from '../../harness/kube';
+import { BundleProcess, sampleValue } from '../../harness/server-process';
 import { createGitRepositories, receiver, send } from '../receiver-fixture';
 
 const MIB = 1024 * 1024;

@@ -3,9 +3,9 @@
 // good, and SIGTERM then waited its whole grace period. Bundled process, real apiserver: the
 // in-flight gauge must return to 0 and SIGTERM must drain in well under a second.
 import * as net from 'net';
-import { BundleProcess, sampleValue } from './bundle-process';
 import { hookPath } from '../../../src/model';
 import { createTestNamespace } from '../../harness/kube';
+import { BundleProcess, sampleValue } from '../../harness/server-process';
 import { createGitRepositories, receiver } from '../receiver-fixture';
 
 const INFLIGHT = 'gotk_receiver_http_requests_inflight{service="",handler="/hook/"}';

@@ -3,10 +3,10 @@
 // (after its 50 ms flush) is read back: every value is cut at 1,024 characters, says how much was
 // dropped, and a whole line stays under 8 KiB whatever the request carried.
 import { createHmac } from 'crypto';
-import { BundleProcess } from './bundle-process';
 import { createLogger } from '../../../server/observability/logger';
 import { hookPath } from '../../../src/model';
 import { createTestNamespace } from '../../harness/kube';
+import { BundleProcess } from '../../harness/server-process';
 import { createGitRepositories, receiver, send } from '../receiver-fixture';
 
 const CUT = 1024;
@@ -35,11 +35,11 @@ describe('log lines are bounded whatever the request carries (bundled process, f
   async function flushedLine(key: string, prefix: string): Promise<{ line: Record<string, any>; raw: string }> {
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
-      const raw = server.stdout.split('\n').find((l) => l.startsWith('{') && String(JSON.parse(l)[key] ?? '').startsWith(prefix));
+      const raw = server.output.split('\n').find((l) => l.startsWith('{') && String(JSON.parse(l)[key] ?? '').startsWith(prefix));
       if (raw) return { line: JSON.parse(raw), raw };
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`no flushed log line with ${key} starting ${JSON.stringify(prefix)}:\n${server.stdout.slice(0, 2000)}`);
+    throw new Error(`no flushed log line with ${key} starting ${JSON.stringify(prefix)}:\n${server.output.slice(0, 2000)}`);
   }
 
   test('a 3 MiB repo_url (dockerhub, no signature needed) gives a description of 1,024 characters plus the count dropped', async () => {

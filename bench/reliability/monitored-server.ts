@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import { Fleet, Ledger } from './fleet';
 import { LogAudit, MAX_LINE_BYTES } from './log-audit';
 import type { Check } from './report';
-import { BundleProcess, sampleValue } from '../bundle-process';
-import type { StoredValues } from '../stored-values';
+import { BundleProcess, sampleValue } from '../../test/harness/server-process';
+import type { StoredValues } from '../../test/harness/stored-values';
 
 export const INFLIGHT = 'gotk_receiver_http_requests_inflight{service="",handler="/hook/"}';
 /** Peak RSS bound: the container's default 384Mi limit less a 64 MiB margin (docs/reliability.md). */

@@ -3,7 +3,6 @@
 // with the Deployment's own args under that ServiceAccount's token. `kubectl get receiver` shows
 // Ready and the path, a signed delivery reconciles the targets, and the ServiceAccount can do
 // exactly what the docs say: read Receivers, patch their status, get the named Secrets.
-import { ChildProcess, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,14 +11,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
 import { ReceiverMode } from '../../src';
-import { hookPath, SERVER_FLAGS, SERVER_NODE_FLAGS } from '../../src/model';
-import { freePort } from '../harness/apiserver';
+import { hookPath } from '../../src/model';
 import { statusOf } from '../harness/http';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, kubeTable, ManifestObject, serviceAccountToken,
   writeKubeconfig,
 } from '../harness/kube';
-import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
+import { BundleProcess, containerServeArgs } from '../harness/server-process';
 
 type Manifest = ManifestObject & { spec?: any; rules?: any };
 
@@ -30,16 +28,13 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
   let ns: string;
   let appsNs: string;
   let dir: string;
-  let child: ChildProcess;
-  let output = '';
-  let webhookPort: number;
+  let server: BundleProcess;
   let asServer: KubeConfig;
   let manifests: Manifest[];
   const admin = adminKubeConfig();
   const requestedAt = async (path: string) => (await kubeRequest(admin, 'GET', path)).body?.metadata?.annotations?.['reconcile.fluxcd.io/requestedAt'];
 
   beforeAll(async () => {
-    buildServerBundle();
     ns = await createTestNamespace('cr-cluster');
     appsNs = await createTestNamespace('cr-cluster-apps');
     manifests = Testing.synth(receiverApp(ns, appsNs, 'server', { mode: ReceiverMode.cluster() }).chart) as Manifest[];
@@ -62,31 +57,19 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
       spec: { type: 'generic', secretRef: { name: 'unrelated' }, resources: [{ kind: 'GitRepository', name: 'webapp' }] },
     });
 
-    // The container's args, with only the listen addresses moved to this machine.
+    // The container's args, with the listen addresses moved to this machine.
     const container = of('Deployment')[0].spec.template.spec.containers[0];
-    webhookPort = await freePort();
-    const health = await freePort();
-    const replace: Record<string, string> = {
-      [SERVER_FLAGS.listen.flag]: `127.0.0.1:${webhookPort}`,
-      [SERVER_FLAGS.metricsListen.flag]: `127.0.0.1:${await freePort()}`,
-      [SERVER_FLAGS.healthListen.flag]: `127.0.0.1:${health}`,
-    };
-    const args = (container.args as string[]).map((a, i, all) => replace[all[i - 1]] ?? a);
-    expect(args.slice(0, 5)).toEqual(['serve', '--watch-receivers', '--namespace', ns, '--secrets-by-name']);
+    const args = containerServeArgs(container.args as string[]);
+    expect(args.slice(0, 4)).toEqual(['--watch-receivers', '--namespace', ns, '--secrets-by-name']);
     dir = fs.mkdtempSync(join(os.tmpdir(), 'cr-cluster-'));
     asServer = kubeConfigForToken(await serviceAccountToken(ns, of('ServiceAccount')[0].metadata.name));
     const kubeconfig = writeKubeconfig(asServer, join(dir, 'kubeconfig'));
-    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (c) => (output += c));
-    child.stderr!.on('data', (c) => (output += c));
-    await eventually('the server to be ready', async () => ((await statusOf(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 30_000)
-      .catch((e) => {
-        throw new Error(`${(e as Error).message}\n${output}`);
-      });
+    server = await BundleProcess.serve({ args, env: { KUBECONFIG: kubeconfig }, waitUntilReady: false });
+    await server.ready(30_000);
   });
 
-  afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    await server?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -113,7 +96,7 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
   test('a signed GitHub push reconciles the targets', async () => {
     const body = JSON.stringify({ ref: 'refs/heads/master' });
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
-    const url = `http://127.0.0.1:${webhookPort}${hookPath(TOKEN, 'webapp', ns)}`;
+    const url = server.url(hookPath(TOKEN, 'webapp', ns));
     expect(await requestedAt(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).toBeUndefined();
     expect(await statusOf(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature }, body })).toBe(200);
     expect(await requestedAt(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).toBeDefined();
@@ -155,15 +138,15 @@ describe('WebhookReceiver in cluster mode with the bundled server', () => {
     expect(managed.status?.conditions).toBeUndefined();
     expect(managed.metadata.managedFields.some((f: any) => f.manager === 'flux-webhook-receiver')).toBe(false);
     // Its Secret is outside the Role: the server says so in its log, with the fix.
-    expect(output).toMatch(/"msg":"cannot read a Secret a Receiver references".*"hint":"grant get on this Secret/);
+    expect(server.output).toMatch(/"msg":"cannot read a Secret a Receiver references".*"hint":"grant get on this Secret/);
     // Let the namespace go away when the harness cleans up.
     await kubeRequest(admin, 'PATCH', `${RECEIVERS}/namespaces/${ns}/receivers/flux-managed`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
   });
 
   test('the logs hold neither the token nor any webhook path', () => {
-    expect(output.length).toBeGreaterThan(0);
-    expect(output).not.toContain(TOKEN);
-    expect(output).not.toMatch(/\/hook\/[0-9a-f]{64}/);
-    expect(output).not.toMatch(/[0-9a-f]{64}/);
+    expect(server.output.length).toBeGreaterThan(0);
+    expect(server.output).not.toContain(TOKEN);
+    expect(server.output).not.toMatch(/\/hook\/[0-9a-f]{64}/);
+    expect(server.output).not.toMatch(/[0-9a-f]{64}/);
   });
 });

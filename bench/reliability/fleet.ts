@@ -3,14 +3,14 @@
 // deliveries built the way `flux-webhook-receiver send` builds them, the bundled server started
 // over them, and the ledger that checks each answer against what the apiserver stored.
 import { createHmac, randomBytes, randomUUID } from 'crypto';
-import { deliveryBuilder } from '../../../../server/commands/deliveries';
-import { hookPath } from '../../../../src/model';
-import type { TestApiServer } from '../../../harness/apiserver';
-import { apply, createTestNamespace } from '../../../harness/kube';
-import { gitRepository, receiver } from '../../receiver-fixture';
-import { BundleProcess } from '../bundle-process';
-import { StoredValues } from '../stored-values';
 import { encodeRequest, RawAnswer, RawConnection, RawRequest } from './raw-http';
+import { deliveryBuilder } from '../../server/commands/deliveries';
+import { hookPath } from '../../src/model';
+import type { TestApiServer } from '../../test/harness/apiserver';
+import { apply, createTestNamespace } from '../../test/harness/kube';
+import { BundleProcess } from '../../test/harness/server-process';
+import { StoredValues } from '../../test/harness/stored-values';
+import { gitRepository, receiver } from '../../test/server/receiver-fixture';
 
 /** What every part gets from the command. */
 export interface PartContext {

@@ -3,10 +3,9 @@
 // `url` prints the URL and `send` reaches it so the GitRepository gets its requestedAt. Once in
 // files mode (what WebhookReceiver deploys) and once in cluster mode, where `kubectl get
 // receiver` shows Ready and the path (the CRD's printer columns, rendered by the apiserver).
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,39 +13,11 @@ import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { FluxReceivers, GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
-import { freePort } from '../../harness/apiserver';
 import { adminKubeconfigPath, adminKubeConfig, apply, createTestNamespace, eventually, kubeRequest, ManifestObject } from '../../harness/kube';
-import { buildServerBundle, SERVER_BUNDLE } from '../../harness/server-bundle';
+import { BundleProcess, runBundle } from '../../harness/server-process';
 import { requestedAt } from '../receiver-fixture';
 
 const sha = (...parts: (string | Buffer)[]): string => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The bin as a user runs it: its own process, nothing from this process's environment but PATH. */
-function bin(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function readyz(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    http.get(`http://127.0.0.1:${port}/readyz`, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', () => resolve(0));
-  });
-}
 
 /** The README's app: a GitRepository and a GitHub receiver on it, with either backend. */
 function guideApp(namespace: string, backend: 'server' | 'flux'): ManifestObject[] {
@@ -67,32 +38,22 @@ async function storedToken(ns: string): Promise<Buffer> {
   return Buffer.from(res.body.data.token, 'base64');
 }
 
-async function startServer(args: readonly string[]): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const webhook = await freePort();
-  const health = await freePort();
-  const child = spawn(process.execPath, [SERVER_BUNDLE, 'serve', ...args, '--kubeconfig', adminKubeconfigPath(),
-    '--listen', `127.0.0.1:${webhook}`, '--health-listen', `127.0.0.1:${health}`, '--metrics-listen', `127.0.0.1:${await freePort()}`], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  await eventually('the bundled server to be ready', async () => ((await readyz(health)) === 200 ? true : undefined), 30_000)
-    .catch((e) => {
-      throw new Error(`${(e as Error).message}\n${output}`);
-    });
-  return { child, base: `http://127.0.0.1:${webhook}`, output: () => output };
+async function startServer(args: readonly string[]): Promise<BundleProcess> {
+  const server = await BundleProcess.serve({ args: [...args, '--kubeconfig', adminKubeconfigPath()], waitUntilReady: false });
+  await server.ready(30_000);
+  return server;
 }
 
 describe('the guide with the bundled bin', () => {
-  const children: ChildProcess[] = [];
+  const servers: BundleProcess[] = [];
   let dir: string;
 
   beforeAll(() => {
-    buildServerBundle();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guide-'));
   });
 
-  afterAll(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,7 +62,7 @@ describe('the guide with the bundled bin', () => {
     const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
 
     // 1. The token and its Secret.
-    const token = await bin(['token', '--apply', '--namespace', ns, '--name', 'webhook-token', ...kubeconfig]);
+    const token = await runBundle(['token', '--apply', '--namespace', ns, '--name', 'webhook-token', ...kubeconfig]);
     expect(token).toMatchObject({ code: 0, stdout: '' });
     expect(token.stderr).toContain(`secret ${ns}/webhook-token created`);
     const secret = await storedToken(ns);
@@ -119,27 +80,27 @@ describe('the guide with the bundled bin', () => {
     fs.mkdirSync(path.join(dir, 'secrets', 'webhook-token'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'secrets', 'webhook-token', 'token'), secret);
     const server = await startServer(['--receivers', path.join(dir, 'receivers'), '--secrets-dir', path.join(dir, 'secrets')]);
-    children.push(server.child);
+    servers.push(server);
 
     // 3. The URL to give GitHub.
-    const url = await bin(['url', '--base', server.base, '--receivers', dist, '--name', 'webapp', '-o', 'url', ...kubeconfig]);
-    expect(url).toEqual({ code: 0, stdout: `${server.base}/hook/${sha(secret, 'webapp', ns)}\n`, stderr: '' });
+    const url = await runBundle(['url', '--base', server.url(''), '--receivers', dist, '--name', 'webapp', '-o', 'url', ...kubeconfig]);
+    expect(url).toEqual({ code: 0, stdout: `${server.url('')}/hook/${sha(secret, 'webapp', ns)}\n`, stderr: '' });
 
     // 4. A test delivery through the whole path.
     expect(await requestedAt(ns, 'webapp')).toBeUndefined();
-    const sent = await bin(['send', '--base', server.base, '--receivers', dist, '--name', 'webapp', ...kubeconfig]);
+    const sent = await runBundle(['send', '--base', server.url(''), '--receivers', dist, '--name', 'webapp', ...kubeconfig]);
     expect(sent.stdout).toContain('HTTP 200 OK');
     expect(sent.code).toBe(0);
     expect(await requestedAt(ns, 'webapp')).toBeDefined();
-    await eventually('the server to log the delivery', async () => (server.output().includes('"msg":"webhook handled"') ? true : undefined));
-    expect(server.output()).toMatch(/"msg":"webhook handled".*"status":200/);
-    expect(server.output()).not.toContain(secret.toString());
+    await eventually('the server to log the delivery', async () => (server.output.includes('"msg":"webhook handled"') ? true : undefined));
+    expect(server.output).toMatch(/"msg":"webhook handled".*"status":200/);
+    expect(server.output).not.toContain(secret.toString());
   });
 
   test('run it locally: serve --receivers dist/ --secrets-from-cluster serves the synthesized app; send names the target and explains a 404', async () => {
     const ns = await createTestNamespace('guide-local');
     const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
-    expect((await bin(['token', '--apply', '-n', ns, '--name', 'webhook-token', ...kubeconfig])).code).toBe(0);
+    expect((await runBundle(['token', '--apply', '-n', ns, '--name', 'webhook-token', ...kubeconfig])).code).toBe(0);
     const manifests = guideApp(ns, 'server');
     const dist = path.join(dir, 'local-dist');
     fs.mkdirSync(dist);
@@ -148,14 +109,14 @@ describe('the guide with the bundled bin', () => {
 
     // The synthesized directory as it is: no extracted receivers.yaml, no hand-made secrets/.
     const server = await startServer(['--receivers', dist, '--secrets-from-cluster']);
-    children.push(server.child);
-    const log = server.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    servers.push(server);
+    const log = server.output.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log.filter((l) => l.level === 'error')).toEqual([]);
     expect(log.filter((l) => l.msg === 'serving receiver')).toEqual([expect.objectContaining({ receiver: `${ns}/webapp`, type: 'github' })]);
     const others = manifests.filter((m) => m.kind !== 'ConfigMap').length;
     expect(log.filter((l) => l.msg === 'skipped objects that are not Receivers')).toEqual([expect.objectContaining({ count: others, kinds: expect.stringContaining('Deployment: 1') })]);
 
-    const sent = await bin(['send', '--base', server.base, '--receivers', dist, '--name', 'webapp', ...kubeconfig]);
+    const sent = await runBundle(['send', '--base', server.url(''), '--receivers', dist, '--name', 'webapp', ...kubeconfig]);
     expect(sent.stdout).toContain('HTTP 200 OK');
     expect(sent.stdout).toContain(`kubectl -n ${ns} get gitrepository webapp -o jsonpath=`);
     expect(sent.code).toBe(0);
@@ -171,7 +132,7 @@ describe('the guide with the bundled bin', () => {
     fs.mkdirSync(other);
     const otherApp = guideApp(ns, 'flux').map((m) => (m.kind === 'Receiver' ? { ...m, metadata: { ...m.metadata, name: 'elsewhere' } } : m));
     fs.writeFileSync(path.join(other, 'app.k8s.yaml'), otherApp.map((m) => stringify(m)).join('---\n'));
-    const missed = await bin(['send', '--base', server.base, '--receivers', other, '--name', 'elsewhere', ...kubeconfig]);
+    const missed = await runBundle(['send', '--base', server.url(''), '--receivers', other, '--name', 'elsewhere', ...kubeconfig]);
     expect(missed.code).toBe(1);
     expect(missed.stdout).toContain('HTTP 404');
     expect(missed.stdout).toContain('this server did not load the receiver');
@@ -181,11 +142,11 @@ describe('the guide with the bundled bin', () => {
   test('cluster mode: kubectl get receiver shows Ready and the path; url and send use the cluster', async () => {
     const ns = await createTestNamespace('guide-cluster');
     const kubeconfig = ['--kubeconfig', adminKubeconfigPath()];
-    expect((await bin(['token', '--apply', '-n', ns, ...kubeconfig])).code).toBe(0);
+    expect((await runBundle(['token', '--apply', '-n', ns, ...kubeconfig])).code).toBe(0);
     const secret = await storedToken(ns);
     await apply(guideApp(ns, 'flux').filter((m) => m.kind === 'GitRepository' || m.kind === 'Receiver'));
     const server = await startServer(['--watch-receivers', '--namespace', ns]);
-    children.push(server.child);
+    servers.push(server);
 
     // What `kubectl -n <ns> get receiver webapp` prints: the apiserver renders the CRD's printer columns.
     const hookPath = `/hook/${sha(secret, 'webapp', ns)}`;
@@ -197,9 +158,9 @@ describe('the guide with the bundled bin', () => {
     expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Age', 'Ready', 'Status']);
     expect(table.rows.map((r: { cells: unknown[] }) => [r.cells[0], r.cells[2], r.cells[3]])).toEqual([['webapp', 'True', `Receiver initialized for path: ${hookPath}`]]);
 
-    const url = await bin(['url', '--base', server.base, '--from-cluster', '-n', ns, '-o', 'url', ...kubeconfig]);
-    expect(url).toEqual({ code: 0, stdout: `${server.base}${hookPath}\n`, stderr: '' });
-    const sent = await bin(['send', '--base', server.base, '--from-cluster', '-n', ns, '--name', 'webapp', '--event', 'ping', ...kubeconfig]);
+    const url = await runBundle(['url', '--base', server.url(''), '--from-cluster', '-n', ns, '-o', 'url', ...kubeconfig]);
+    expect(url).toEqual({ code: 0, stdout: `${server.url('')}${hookPath}\n`, stderr: '' });
+    const sent = await runBundle(['send', '--base', server.url(''), '--from-cluster', '-n', ns, '--name', 'webapp', '--event', 'ping', ...kubeconfig]);
     expect(sent.stdout).toContain('HTTP 200 OK');
     expect(sent.code).toBe(0);
     expect(await requestedAt(ns, 'webapp')).toBeDefined();
@@ -209,7 +170,7 @@ describe('the guide with the bundled bin', () => {
   // covers the command with a stand-in kubectl).
   (hasKubectl() ? test : test.skip)('ReceiverDefinition.webhookPathCommand with the real kubectl prints the Flux path of the stored token', async () => {
     const ns = await createTestNamespace('guide-kubectl');
-    expect((await bin(['token', '--apply', '-n', ns, '--kubeconfig', adminKubeconfigPath()])).code).toBe(0);
+    expect((await runBundle(['token', '--apply', '-n', ns, '--kubeconfig', adminKubeconfigPath()])).code).toBe(0);
     const chart = new Chart(new App(), 'c', { namespace: ns });
     const def = new WebhookReceiver(chart, 'receiver').addReceiver('webapp', {
       provider: ReceiverProvider.github(),
@@ -225,7 +186,7 @@ describe('the guide with the bundled bin', () => {
     [['url', '--from-cluster'], /^error: url: --base <url> is required/],
     [['send', '--url', 'https://h/hook/x'], /^error: send: with --url, --type <type> is required/],
   ])('a bad command line %j exits 2 and points at the command\'s help', async (args, message) => {
-    const run = await bin(args);
+    const run = await runBundle(args);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     if (typeof message === 'string') expect(run.stderr).toBe(message);
@@ -233,18 +194,18 @@ describe('the guide with the bundled bin', () => {
   });
 
   test('a failure exits 1 with the reason', async () => {
-    const run = await bin(['url', '--base', 'https://h', '--from-cluster', '--kubeconfig', '/nonexistent/kubeconfig']);
+    const run = await runBundle(['url', '--base', 'https://h', '--from-cluster', '--kubeconfig', '/nonexistent/kubeconfig']);
     expect(run).toEqual({ code: 1, stdout: '', stderr: 'error: cannot load Kubernetes credentials: kubeconfig /nonexistent/kubeconfig does not exist (pass --kubeconfig <file> or set KUBECONFIG)\n' });
   });
 
   test.each(['token', 'url', 'send'])('%s --help exits 0 with its usage', async (command) => {
-    const run = await bin([command, '--help']);
+    const run = await runBundle([command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: flux-webhook-receiver ${command} `));
   });
 
   test('the top-level help lists the subcommands', async () => {
-    const run = await bin(['--help']);
+    const run = await runBundle(['--help']);
     for (const command of ['token', 'url', 'send']) expect(run.stdout).toMatch(new RegExp(`flux-webhook-receiver ${command} +\\S`));
   });
 });

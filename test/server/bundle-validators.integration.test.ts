@@ -3,10 +3,10 @@
 // as the server's sources do (which compile the same schemas with ajv at run time).
 import { validate, webhookRequest } from './providers/provider-request';
 import { send } from './receiver-fixture';
-import { BundleProcess } from './reliability/bundle-process';
 import { checkReceiverDefinition } from '../../server/receivers/files/receiver-document-check';
 import { hookPath } from '../../src/model';
 import { eventually } from '../harness/kube';
+import { BundleProcess } from '../harness/server-process';
 
 const NS = 'validators';
 const TOKEN = 'validators-token';
@@ -34,7 +34,7 @@ describe('precompiled validators in the bundle', () => {
     server = await BundleProcess.start({ receivers: DOCUMENTS, tokens: { token: TOKEN } });
     // The problems are logged before this line; the log is flushed every 50 ms.
     await eventually('receivers loaded', async () => lines().find((l) => l.msg === 'receivers loaded'), 20_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${server.stdout}`);
+      throw new Error(`${(e as Error).message}\n${server.output}`);
     });
     hookUrl = server.url(hookPath(TOKEN, 'cd', NS));
   });

@@ -3,10 +3,10 @@
 // never goes backwards once it resumes, even though patches were sent, timed out and retried
 // meanwhile; every 2xx is backed by a stored value newer than the request; and every delivery is
 // answered within the documented 10 s, also one that joined a trailing patch.
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
-import { StallingProxy } from './stalling-proxy';
-import { StoredValues } from './stored-values';
 import { createTestNamespace } from '../../harness/kube';
+import { StallingProxy } from '../../harness/stalling-proxy';
+import { StoredValues } from '../../harness/stored-values';
+import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
 
 describe('a hung API server (stalling proxy)', () => {
   let ns: string;

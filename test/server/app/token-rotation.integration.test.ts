@@ -13,7 +13,8 @@ import { providerFor } from '../../../server/providers';
 import { ClusterReceiverSource } from '../../../server/receivers/cluster/cluster-receiver-source';
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../../server/verifiers';
 import { adminKubeConfig, createTestNamespace, eventually, kubeRequest } from '../../harness/kube';
-import { createGitRepositories, metricsText, projectAtomically, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
+import { projectAtomically } from '../../harness/projected-volume';
+import { createGitRepositories, metricsText, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
 
 const OLD = 'old-hmac-key';
 const NEW = 'new-hmac-key';

@@ -8,11 +8,11 @@
 import { createHmac } from 'crypto';
 import type { PartContext } from './fleet';
 import { Check, PartResult } from './report';
-import { hookPath } from '../../../../src/model';
-import { send, statusOf } from '../../../harness/http';
-import { createTestNamespace } from '../../../harness/kube';
-import { createGitRepositories, receiver, requestedAt } from '../../receiver-fixture';
-import { BundleProcess } from '../bundle-process';
+import { hookPath } from '../../src/model';
+import { send, statusOf } from '../../test/harness/http';
+import { createTestNamespace } from '../../test/harness/kube';
+import { BundleProcess } from '../../test/harness/server-process';
+import { createGitRepositories, receiver, requestedAt } from '../../test/server/receiver-fixture';
 
 const LIMIT_MS = 1000;
 const TOKEN = 'hostile-cel-token';

@@ -2,20 +2,18 @@
 // describes it (same args, the ConfigMap and Secrets laid out as the kubelet mounts them),
 // authenticated as the construct's ServiceAccount with the construct's RBAC, against the real
 // apiserver. A signed GitHub push must reconcile every target; nothing may leak to the logs.
-import { ChildProcess, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import { join } from 'path';
 import { Testing } from 'cdk8s';
 import { receiverApp } from './scenario';
-import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, SERVER_NODE_FLAGS } from '../../src/model';
-import { freePort } from '../harness/apiserver';
+import { hookPath, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH } from '../../src/model';
 import { statusOf } from '../harness/http';
 import {
   adminKubeConfig, apply, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, writeKubeconfig,
 } from '../harness/kube';
-import { buildServerBundle, SERVER_BUNDLE } from '../harness/server-bundle';
+import { BundleProcess, containerServeArgs } from '../harness/server-process';
 
 type Manifest = ManifestObject & { spec?: any; data?: any };
 
@@ -25,15 +23,12 @@ describe('WebhookReceiver running the bundled server', () => {
   let ns: string;
   let appsNs: string;
   let dir: string;
-  let child: ChildProcess;
-  let output = '';
-  let webhookPort: number;
+  let server: BundleProcess;
   const admin = adminKubeConfig();
 
   const requestedAt = async (path: string) => (await kubeRequest(admin, 'GET', path)).body?.metadata?.annotations?.['reconcile.fluxcd.io/requestedAt'];
 
   beforeAll(async () => {
-    buildServerBundle();
     ns = await createTestNamespace('cr-srv');
     appsNs = await createTestNamespace('cr-srv-apps');
     const manifests = Testing.synth(receiverApp(ns, appsNs, 'server').chart) as Manifest[];
@@ -70,33 +65,23 @@ describe('WebhookReceiver running the bundled server', () => {
       if (volume.secret?.secretName === 'webhook-token') fs.writeFileSync(join(local(mount.mountPath), 'token'), TOKEN);
     }
 
-    // The container's args, with only the listen addresses and mount roots moved to this machine.
-    webhookPort = await freePort();
-    const health = await freePort();
-    const replace: Record<string, string> = {
-      [SERVER_FLAGS.listen.flag]: `127.0.0.1:${webhookPort}`,
-      [SERVER_FLAGS.metricsListen.flag]: `127.0.0.1:${await freePort()}`,
-      [SERVER_FLAGS.healthListen.flag]: `127.0.0.1:${health}`,
-    };
+    // The container's args, with the listen addresses and mount roots moved to this machine.
     const mounted = [RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH];
-    const args = (container.args as string[]).map((a, i, all) => replace[all[i - 1]] ?? (mounted.includes(a) ? local(a) : a));
-    expect(args.slice(0, 5)).toEqual(['serve', '--receivers', local(RECEIVERS_MOUNT_PATH), '--secrets-dir', local(SECRETS_MOUNT_PATH)]);
+    const args = containerServeArgs(container.args as string[]).map((a) => (mounted.includes(a) ? local(a) : a));
+    expect(args.slice(0, 4)).toEqual(['--receivers', local(RECEIVERS_MOUNT_PATH), '--secrets-dir', local(SECRETS_MOUNT_PATH)]);
     const kubeconfig = writeKubeconfig(kubeConfigForToken(await serviceAccountToken(ns, of('ServiceAccount')[0].metadata.name)), join(dir, 'kubeconfig'));
-    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (c) => (output += c));
-    child.stderr!.on('data', (c) => (output += c));
-    await eventually('the server to be ready', async () => ((await statusOf(`http://127.0.0.1:${health}/readyz`)) === 200 ? true : undefined), 20_000);
+    server = await BundleProcess.serve({ args, env: { KUBECONFIG: kubeconfig } });
   });
 
-  afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    await server?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('a signed GitHub push reconciles every target under the construct\'s RBAC', async () => {
     const body = JSON.stringify({ ref: 'refs/heads/master' });
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
-    const url = `http://127.0.0.1:${webhookPort}${hookPath(TOKEN, 'webapp', ns)}`;
+    const url = server.url(hookPath(TOKEN, 'webapp', ns));
     const headers = { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature };
     expect(await statusOf(url, { method: 'POST', headers, body })).toBe(200);
 
@@ -109,7 +94,7 @@ describe('WebhookReceiver running the bundled server', () => {
 
   test('requests the receiver rejects: wrong signature, an event outside events', async () => {
     const body = JSON.stringify({ ref: 'refs/heads/master' });
-    const url = `http://127.0.0.1:${webhookPort}${hookPath(TOKEN, 'webapp', ns)}`;
+    const url = server.url(hookPath(TOKEN, 'webapp', ns));
     const wrong = `sha256=${createHmac('sha256', 'not-the-token').update(body).digest('hex')}`;
     expect(await statusOf(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': wrong }, body })).toBe(400);
     const signature = `sha256=${createHmac('sha256', TOKEN).update(body).digest('hex')}`;
@@ -119,11 +104,11 @@ describe('WebhookReceiver running the bundled server', () => {
   test('the logs hold neither the token nor any webhook path', async () => {
     // The server flushes its log every 50 ms: wait for the lines of the three requests above
     // (one 200, two 400), so the check covers request lines and not only start-up ones.
-    const requestLines = () => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.receiver === `${ns}/webapp`);
+    const requestLines = () => server.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.receiver === `${ns}/webapp`);
     await eventually('the request log lines to be flushed', async () => (requestLines().length >= 3 ? true : undefined), 5_000);
     expect(requestLines().map((l) => l.status).sort()).toEqual([200, 400, 400]);
-    expect(output).not.toContain(TOKEN.trim());
-    expect(output).not.toContain(hookPath(TOKEN, 'webapp', ns).slice('/hook/'.length));
-    expect(output).not.toMatch(/\/hook\/[0-9a-f]{64}/);
+    expect(server.output).not.toContain(TOKEN.trim());
+    expect(server.output).not.toContain(hookPath(TOKEN, 'webapp', ns).slice('/hook/'.length));
+    expect(server.output).not.toMatch(/\/hook\/[0-9a-f]{64}/);
   });
 });

@@ -4,10 +4,10 @@
 // other receivers are answered meanwhile. The answer times are figures of `npx projen
 // reliability --parts hostile-cel` (docs/reliability.md), not asserted here.
 import { createHmac } from 'crypto';
-import { BundleProcess } from './bundle-process';
 import { hookPath } from '../../../src/model';
 import { statusOf } from '../../harness/http';
 import { createTestNamespace } from '../../harness/kube';
+import { BundleProcess } from '../../harness/server-process';
 import { createGitRepositories, receiver, requestedAt, send } from '../receiver-fixture';
 
 const BRANCH_FILTER = "req.ref.matches('^refs/heads/(release|hotfix)/([a-z0-9]+[-.]?)*[a-z0-9]+$')";

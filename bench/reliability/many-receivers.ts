@@ -6,8 +6,8 @@
 import * as path from 'path';
 import type { PartContext } from './fleet';
 import { Check, PartResult } from './report';
-import { createReloadTargets, measureReloads, median } from '../../../../bench/server/reload-pause';
-import { SERVER_BUNDLE } from '../../../harness/server-bundle';
+import { SERVER_BUNDLE } from '../../test/harness/server-bundle';
+import { createReloadTargets, measureReloads, median } from '../server/reload-pause';
 
 const PAUSE_LIMIT_MS = 1000;
 

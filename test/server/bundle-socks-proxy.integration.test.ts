@@ -6,8 +6,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { BundleProcess } from './reliability/bundle-process';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
+import { BundleProcess } from '../harness/server-process';
 
 test('a socks:// proxy-url in the kubeconfig: the bundled server connects through the SOCKS proxy', async () => {
   const greetings: Buffer[] = [];
@@ -41,7 +41,7 @@ test('a socks:// proxy-url in the kubeconfig: the bundled server connects throug
     });
     // The GitRepository target is listed at start-up: that request goes to the proxy.
     const greeting = await eventually('SOCKS greeting', async () => greetings[0], 20_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${server?.stdout}`);
+      throw new Error(`${(e as Error).message}\n${server?.output}`);
     });
     // SOCKS version 5, then the number of authentication methods the client offers.
     expect(greeting[0]).toBe(0x05);

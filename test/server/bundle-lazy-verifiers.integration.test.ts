@@ -1,6 +1,5 @@
 // The bundle loads the token verifiers (jose) only when a delivery needs one: a generic-oidc
 // delivery through the bundled executable still reaches the real verifier.
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,7 +8,7 @@ import { hookPath } from '../../src/model';
 import { freePort } from '../harness/apiserver';
 import { statusOf } from '../harness/http';
 import { adminKubeconfigPath, eventually } from '../harness/kube';
-import { SERVER_BUNDLE } from '../harness/server-bundle';
+import { BundleProcess } from '../harness/server-process';
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -23,32 +22,23 @@ test('a generic-oidc delivery loads the OIDC verifier on demand and is judged by
     metadata: { name: 'oidc', namespace: 'default' },
     spec: { type: 'generic-oidc', oidcProviders: [{ issuerURL: issuer, validations: [{ expression: "claims.sub == 'ci'", message: 'wrong subject' }] }], resources: [] },
   }));
-  const ports = { webhook: await freePort(), metrics: await freePort(), health: await freePort() };
-  const proc = spawn(process.execPath, [
-    SERVER_BUNDLE, 'serve', '--receivers', path.join(dir, 'receivers.yaml'), '--kubeconfig', adminKubeconfigPath(),
-    '--listen', `127.0.0.1:${ports.webhook}`, '--metrics-listen', `127.0.0.1:${ports.metrics}`, '--health-listen', `127.0.0.1:${ports.health}`,
-  ], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout!.on('data', (c) => (output += c));
-  proc.stderr!.on('data', (c) => (output += c));
+  const proc = await BundleProcess.serve({ args: ['--receivers', path.join(dir, 'receivers.yaml'), '--kubeconfig', adminKubeconfigPath()], waitUntilReady: false });
   try {
     const token = `${b64url({ alg: 'RS256', kid: 'k' })}.${b64url({ iss: issuer, aud: 'flux', exp: Math.floor(Date.now() / 1000) + 600 })}.c2ln`;
-    const url = `http://127.0.0.1:${ports.webhook}${hookPath('', 'oidc', 'default')}`;
+    const url = proc.url(hookPath('', 'oidc', 'default'));
     const status = await eventually('receiver served', async () => {
       const s = await statusOf(url, { headers: { 'Authorization': `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
       return s === 400 ? s : undefined;
     }, 20_000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${output}`);
+      throw new Error(`${(e as Error).message}\n${proc.output}`);
     });
     expect(status).toBe(400);
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const refused = output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'webhook refused');
+    expect(await proc.terminate()).toBe(0);
+    const refused = proc.output.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'webhook refused');
     expect(refused).toMatchObject({ receiver: 'default/oidc', type: 'generic-oidc', status: 400 });
     // The verifier's own words: it was loaded and tried the issuer's discovery document.
     expect(refused!.error).toBe(`unable to validate payload: failed to verify OIDC token: failed to query OIDC discovery at ${issuer}/.well-known/openid-configuration: connect ECONNREFUSED ${issuer.slice('http://'.length)}`);
   } finally {
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    await proc.stop();
   }
 });
