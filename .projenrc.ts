@@ -133,6 +133,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 project.addFields({
   bin: { 'flux-webhook-receiver': 'assets/receiver-server/server.cjs' },
+  // npm runs no dependency's install script unless listed here. The build needs neither of these:
+  // esbuild's postinstall only re-checks the platform binary its optional dependency already
+  // installed, and @parcel/watcher's builds from source only where no prebuilt binary exists.
+  // Denied explicitly, so installs do not ask about them.
+  allowScripts: { 'esbuild': false, '@parcel/watcher': false },
 });
 project.addPackageIgnore('!/assets/');
 project.addPackageIgnore('/server/');
