@@ -269,6 +269,15 @@ export class ClusterReceiverSource implements ReceiverSource {
     for (const t of this.restartTimers) clearTimeout(t);
     this.restartTimers.clear();
     await Promise.all([this.receivers?.stop(), this.secrets?.stop()]);
+    await this.writesSettled();
+  }
+
+  /**
+   * Resolves once every status write sent so far has been answered. A write is sent in the same
+   * evaluation that hands the served receivers on, so after seeing an evaluation's result this
+   * says whether it wrote anything.
+   */
+  async writesSettled(): Promise<void> {
     await Promise.allSettled([...this.pendingWrites]);
   }
 

@@ -8,7 +8,6 @@ import { ClusterReceiverSource } from '../../../../server/receivers/cluster/clus
 import { hookPath } from '../../../../src/model';
 import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountToken } from '../../../harness/kube';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
   let ns: string;
@@ -60,7 +59,7 @@ describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
     const labelled = await kubeRequest(kc, 'PATCH', `/api/v1/namespaces/${ns}/secrets/stable-token`, { metadata: { labels: { touched: 'yes' } } }, 'application/merge-patch+json');
     expect(labelled.status).toBe(200);
     await running.until('re-evaluation after the Secret change', () => (running.emissions() > before ? true : undefined));
-    await sleep(1000);
+    await running.source.writesSettled();
     const after = await getReceiver(ns, 'stable');
     expect(after.metadata.resourceVersion).toBe(settled.metadata.resourceVersion);
   });
@@ -196,7 +195,7 @@ describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
     await putSecret(ns, 'sus-token', { token: 'rotated' });
     await running.until('Secret change seen', (rs) => rs.find((r) => r.key === `${ns}/sus` && r.secret?.token?.toString() === 'rotated'));
     expect(running.served(`${ns}/sus`)?.webhookPath).toBe(hookPath('t', 'sus', ns));
-    await sleep(500);
+    await running.source.writesSettled();
     const after = await getReceiver(ns, 'sus');
     expect(after.status).toEqual(ready.status);
   });
@@ -208,7 +207,7 @@ describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
     expect(served.webhookPath).toBe(hookPath('t', 'flux-owned', ns));
     await putSecret(ns, 'flux-owned-token', { token: 'rotated' });
     await running.until('rotation seen', (rs) => rs.find((r) => r.key === `${ns}/flux-owned` && r.webhookPath === hookPath('rotated', 'flux-owned', ns)));
-    await sleep(500);
+    await running.source.writesSettled();
     const obj = await getReceiver(ns, 'flux-owned');
     expect(obj.status).toEqual({ observedGeneration: -1 });
     expect(obj.metadata.managedFields.some((f: any) => f.manager === 'flux-webhook-receiver')).toBe(false);
@@ -226,7 +225,7 @@ describe('ClusterReceiverSource (namespace mode, statusWrites auto)', () => {
     expect(res.status).toBe(200);
     await putSecret(ns, 'nc-token', { token: 'rotated' });
     await running.until('rotation seen', (rs) => rs.find((r) => r.key === `${ns}/nc` && r.webhookPath === hookPath('rotated', 'nc', ns)));
-    await sleep(500);
+    await running.source.writesSettled();
     expect(readyCondition(await getReceiver(ns, 'nc'))).toMatchObject({ reason: 'Foreign' });
   });
 
@@ -279,7 +278,7 @@ describe('ClusterReceiverSource (all namespaces, statusWrites never)', () => {
       expect(one.ready).toBe(true);
       expect(one.webhookPath).toBe(hookPath('x', 'one', a));
       expect(two.ready).toBe(false);
-      await sleep(500);
+      await running.source.writesSettled();
       expect((await getReceiver(a, 'one')).status).toEqual({ observedGeneration: -1 });
       expect((await getReceiver(b, 'two')).status).toEqual({ observedGeneration: -1 });
     } finally {
