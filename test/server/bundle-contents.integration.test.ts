@@ -2,7 +2,7 @@
 // static imports and requires (dynamic `import()` is how cluster mode, the CLI commands and the
 // token verifiers load on demand; server/build.mjs bundles the first two apart, as the on-demand
 // chunk). client-node's generated typed API (every model, ObjectSerializer, every *Api class) costs
-// about 15 MB of RSS and files mode does not use it: this fails when an import brings it back
+// idle RSS (docs/benchmarks.md, "Memory at rest") and files mode does not use it: this fails when an import brings it back
 // into start-up (e.g. importing KubeConfig from the package index, or a client-node update that
 // server/build.mjs's config-slice plugin no longer covers), or into the part V8 parses at start-up. Likewise ajv's
 // schema compiler: the bundle carries its validators precompiled (bundle-validators.integration.test.ts checks
