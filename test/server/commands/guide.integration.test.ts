@@ -110,6 +110,8 @@ describe('the guide with the bundled bin', () => {
     // The synthesized directory as it is: no extracted receivers.yaml, no hand-made secrets/.
     const server = await startServer(['--receivers', dist, '--secrets-from-cluster']);
     servers.push(server);
+    // The log is flushed every 50 ms: readiness can come before the start-up lines are written.
+    await eventually('the start-up log', async () => (['"serving receiver"', '"skipped objects that are not Receivers"'].every((m) => server.output.includes(`"msg":${m}`)) ? true : undefined));
     const log = server.output.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log.filter((l) => l.level === 'error')).toEqual([]);
     expect(log.filter((l) => l.msg === 'serving receiver')).toEqual([expect.objectContaining({ receiver: `${ns}/webapp`, type: 'github' })]);
