@@ -32,8 +32,8 @@ import { RECEIVER_API_VERSION } from '../../../src/model';
 import { createLogger, type Logger } from '../../observability/logger';
 import type { ReceiverSecret } from '../../providers/provider';
 import { clusterModeRefusal } from '../extension-types';
+import { readVerificationKeys } from '../read-verification-keys';
 import { validateReceiverSpec } from '../receiver-spec-check';
-import { readVerificationKeys } from '../verification-keys';
 
 export interface ClusterReceiverSourceOptions {
   readonly kubeConfig: KubeConfig;

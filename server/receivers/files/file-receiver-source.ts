@@ -19,8 +19,8 @@ import { checkReceiverDefinition } from './receiver-document-check';
 import { definitionDocuments, definitionFiles, ParsedDocument } from './receiver-files';
 import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, SECRET_KEYS } from '../../../src/model';
 import type { Logger } from '../../observability/logger';
+import { readVerificationKeys } from '../read-verification-keys';
 import type { ReceiverSource, ServedReceiver } from '../receiver-source';
-import { readVerificationKeys } from '../verification-keys';
 
 export interface FileReceiverSourceOptions {
   /** A file or a directory of definitions. */

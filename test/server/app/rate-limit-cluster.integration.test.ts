@@ -42,7 +42,7 @@ describe('rate-limit annotation in cluster mode (real apiserver)', () => {
         log,
       },
     );
-    await eventually('server ready', async () => (server.readiness().ready && server.registry.lookup(receiverPath(TOKEN, 'webapp', ns))?.ready ? true : undefined), 20_000);
+    await eventually('server ready', async () => (server.readiness().ready && server.served.lookup(receiverPath(TOKEN, 'webapp', ns))?.ready ? true : undefined), 20_000);
   });
 
   afterAll(async () => {

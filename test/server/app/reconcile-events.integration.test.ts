@@ -141,7 +141,7 @@ describe('--record-events in cluster mode (real apiserver)', () => {
       },
     );
     try {
-      await eventually('served', async () => (server.registry.lookup(receiverPath(TOKEN, 'webapp', ns))?.ready && server.readiness().ready ? true : undefined));
+      await eventually('served', async () => (server.served.lookup(receiverPath(TOKEN, 'webapp', ns))?.ready && server.readiness().ready ? true : undefined));
       const res = await send(`http://127.0.0.1:${server.ports.webhook}${receiverPath(TOKEN, 'webapp', ns)}`, { body: '{}' });
       expect(res.status).toBe(500);
       await server.events!.flushed();

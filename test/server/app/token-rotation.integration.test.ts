@@ -78,7 +78,7 @@ describe('token rotation in files mode (real apiserver)', () => {
   const project = (generation: number, annotations?: Record<string, string>) =>
     projectAtomically(fixture.receiversDir, { 'receivers.yaml': stringify(doc(annotations)) }, generation);
   const keysServed = (names: string[] | undefined) => eventually(`verification keys ${JSON.stringify(names)}`, async () => {
-    const served = fixture.server!.registry.receivers.find((r) => r.key === `${ns}/rotating`);
+    const served = fixture.server!.served.receivers.find((r) => r.key === `${ns}/rotating`);
     return served?.ready && JSON.stringify(served.verificationKeys?.map((k) => k.name)) === JSON.stringify(names) ? true : undefined;
   });
 
@@ -144,7 +144,7 @@ describe('token rotation in files mode (real apiserver)', () => {
     await keysServed(['token.next']);
     project(5, { [ANNOTATION]: 'token.gone' });
     await eventually('not ready', async () => {
-      const served = fixture.server!.registry.receivers.find((r) => r.key === `${ns}/rotating`);
+      const served = fixture.server!.served.receivers.find((r) => r.key === `${ns}/rotating`);
       return served && !served.ready ? served : undefined;
     }).then((served) => expect(served.notReadyReason).toBe(
       `VerificationKeysNotFound: the secret holds none of the keys 'token.gone' named by annotation ${ANNOTATION}`,
@@ -197,7 +197,7 @@ describe.each([
   const patchReceiver = (annotations: Record<string, string>) =>
     api('PATCH', `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers/hmac`, { metadata: { annotations } }, 'application/merge-patch+json');
   const keysServed = (names: string[]) => eventually(`verification keys ${JSON.stringify(names)}`, async () => {
-    const served = server.registry.receivers.find((r) => r.key === `${ns}/hmac`);
+    const served = server.served.receivers.find((r) => r.key === `${ns}/hmac`);
     return served?.ready && JSON.stringify(served.verificationKeys?.map((k) => k.name)) === JSON.stringify(names) ? true : undefined;
   });
 

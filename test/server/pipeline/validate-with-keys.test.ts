@@ -1,7 +1,7 @@
 // The provider check with several verification keys, with the real providers: which key matched,
 // what a refusal says, and that types whose token only derives the path ignore the keys.
 import { createHmac } from 'crypto';
-import { validateWithKeys } from '../../../server/pipeline/_verification-keys';
+import { validateWithKeys } from '../../../server/pipeline/_validate-with-keys';
 import { providerFor } from '../../../server/providers';
 import type { ProviderContext } from '../../../server/providers/provider';
 

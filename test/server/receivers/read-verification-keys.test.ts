@@ -1,5 +1,5 @@
 // Resolving the verification-keys annotation against a Secret, as both receiver sources do.
-import { readVerificationKeys } from '../../../server/receivers/verification-keys';
+import { readVerificationKeys } from '../../../server/receivers/read-verification-keys';
 import type { ReceiverObject } from '../../../src/model';
 
 const object = (annotation?: string): ReceiverObject => ({

@@ -2,7 +2,7 @@
 // in one assignment; requests in flight keep the receiver object they already looked up.
 import type { ServedReceiver } from '../receivers/receiver-source';
 
-export class ReceiverRegistry {
+export class ReceiversByPath {
   private byPath: ReadonlyMap<string, ServedReceiver> = new Map();
   private all: readonly ServedReceiver[] = [];
   private loadedOnce = false;

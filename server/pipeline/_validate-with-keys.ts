@@ -2,7 +2,7 @@
 // accepts wins. Providers stay unaware of rotation: each attempt sees one `token`, as in Flux.
 import { SECRET_KEYS, TOKEN_VERIFYING_TYPES } from '../../src/model';
 import type { Provider, ProviderContext, Verdict, WebhookRequest } from '../providers/provider';
-import type { VerificationKey } from '../receivers/verification-keys';
+import type { VerificationKey } from '../receivers/read-verification-keys';
 
 /** The verdict, and for token-verifying types the name of the Secret key that matched. */
 export interface KeyedVerdict {
