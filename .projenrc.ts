@@ -37,6 +37,7 @@ function testTier(name: string) {
     displayName: name,
     testTimeout: 120_000,
     clearMocks: true,
+    setupFilesAfterEnv: ['<rootDir>/test/harness/jest-every-test-asserts.ts'],
     transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
     transform: {
       '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],

@@ -79,6 +79,8 @@ describe('GitRepository', () => {
     const chart = Testing.chart();
     const refs = [GitRef.branch('main'), GitRef.tag('v1'), GitRef.semver('1.x'), GitRef.commit('0123abc', { branch: 'main' }), GitRef.refName('refs/heads/main')];
     refs.forEach((ref, i) => new GitRepository(chart, `r${i}`, { url: 'https://github.com/org/webapp', ref, metadata: { namespace: ns } }));
-    await dryRunApply(Testing.synth(chart) as Manifest[]);
+    const objects = Testing.synth(chart) as Manifest[];
+    expect(objects.map((o) => o.kind)).toEqual(refs.map(() => 'GitRepository'));
+    await expect(dryRunApply(objects)).resolves.toBeUndefined();
   });
 });

@@ -97,10 +97,11 @@ describe('receiver server (files mode, real apiserver)', () => {
 
   test('a new object appears in the cache through the watch, without a request-time read', async () => {
     await createGitRepositories(ns, [{ name: 'late', labels: { team: 'dev' } }]);
-    await eventually('late object patched', async () => {
+    const patchedAt = await eventually('late object patched', async () => {
       await send(fixture.url(receiverPath('gh-token\n', 'team-dev', ns)));
       return (await requestedAt(ns, 'late')) ?? undefined;
     });
+    expect(patchedAt).toEqual(expect.any(String));
   });
 
   test('CEL `res` is the metadata-only object with the target apiVersion and kind (no spec, status or managedFields)', async () => {
