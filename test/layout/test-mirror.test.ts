@@ -7,8 +7,8 @@ import { ROOT } from './_imports';
 
 /** The test folder of a code folder. */
 export function mirrorOf(codeFolder: string): string {
-  if (codeFolder === 'src') return 'test/constructs';
-  if (codeFolder.startsWith('src/model')) return `test/model${codeFolder.slice('src/model'.length)}`;
+  if (codeFolder === 'src/model' || codeFolder.startsWith('src/model/')) return `test/model${codeFolder.slice('src/model'.length)}`;
+  if (codeFolder === 'src' || codeFolder.startsWith('src/')) return `test/constructs${codeFolder.slice('src'.length)}`;
   return `test/${codeFolder}`;
 }
 
@@ -67,9 +67,9 @@ describe('the checks themselves', () => {
     ]);
   });
 
-  test('src is mirrored by test/constructs, src/model by test/model', () => {
-    expect(['src', 'src/model', 'src/model/cel', 'server/receivers/files', 'image'].map(mirrorOf)).toEqual([
-      'test/constructs', 'test/model', 'test/model/cel', 'test/server/receivers/files', 'test/image',
+  test('src and its folders are mirrored under test/constructs, src/model under test/model', () => {
+    expect(['src', 'src/monitoring', 'src/model', 'src/model/cel', 'server/receivers/files', 'image'].map(mirrorOf)).toEqual([
+      'test/constructs', 'test/constructs/monitoring', 'test/model', 'test/model/cel', 'test/server/receivers/files', 'test/image',
     ]);
   });
 });
