@@ -77,7 +77,7 @@ describe('the checks themselves', () => {
 describe('the repository', () => {
   const isCode = (name: string) => name.endsWith('.ts') && !name.endsWith('.d.ts');
   const code = CODE_ROOTS.flatMap((root) => foldersWith(root, isCode));
-  const otherCode = ['image', 'examples', 'bench'].flatMap((root) => foldersWith(root, isCode));
+  const otherCode = ['image', 'examples', 'bench', 'tools'].flatMap((root) => foldersWith(root, (name) => isCode(name) || /\.(mjs|sh)$/.test(name)));
   const tests = foldersWith('test', (name) => name.endsWith('.test.ts'));
 
   test('the scan sees both sides', () => {
