@@ -21,7 +21,7 @@ const toolDeps = [
   'cdk8s-cli@^2.207.60',
   '@types/node@^20',
   'typescript@~6.0.3',
-  // What `cdk8s init typescript-app` installs: test/constructs/plus-33-app.test.ts uses the constructs in such an app.
+  // What `cdk8s init typescript-app` installs: test/constructs/plus-33-app.integration.test.ts uses the constructs in such an app.
   'cdk8s-plus-33@2.5.57',
   // The Prometheus UI's PromQL grammar: the monitoring tests read the metric and label names out of
   // every expression the constructs generate (promtool, built from Go, checks that they parse).
@@ -30,6 +30,25 @@ const toolDeps = [
 
 // ESM-only packages that jest (CJS) must transform.
 const esmPackages = ['@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', '@marcbachmann/cel-js'];
+
+const INTEGRATION_SUFFIX = '.integration.test.ts';
+// The cluster tier runs on its own (`test:cluster`, below): one cluster per machine, root. The
+// release suite (`release:check`) reads the packed artifacts, made after the tests.
+const notInTheMainTiers = ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/release/packed/'];
+/** What both jest projects (the test tiers) share. */
+function testTier(name: string) {
+  return {
+    displayName: name,
+    testTimeout: 120_000,
+    clearMocks: true,
+    setupFilesAfterEnv: ['<rootDir>/test/harness/jest-every-test-asserts.ts'],
+    transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+    transform: {
+      '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
+      '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.jest.json', isolatedModules: true }],
+    },
+  };
+}
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-flux-webhooks',
@@ -101,20 +120,25 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
     jestConfig: {
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
-      // The cluster tier runs on its own (`test:cluster`, below): one cluster per machine, root.
-      // The release suite (`release:check`) reads the packed artifacts, made after the tests.
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/', '<rootDir>/test/release/packed/'],
+      // Two tiers (CONTRIBUTING.md), run together by `jest`: `unit` needs nothing running, and
+      // `integration` (`*.integration.test.ts`) gets the real kube-apiserver of the global setup,
+      // which jest starts only when an integration test is selected. `test:unit` runs the first
+      // alone. test/layout/test-tiers.test.ts keeps each file in the tier its imports need.
+      projects: [
+        {
+          ...testTier('unit'),
+          testMatch: ['<rootDir>/test/**/*.test.ts'],
+          testPathIgnorePatterns: [...notInTheMainTiers, `${INTEGRATION_SUFFIX.replace(/\./g, '\\.')}$`],
+        },
+        {
+          ...testTier('integration'),
+          testMatch: [`<rootDir>/test/**/*${INTEGRATION_SUFFIX}`],
+          testPathIgnorePatterns: notInTheMainTiers,
+          globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
+          globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
+        },
+      ],
       testTimeout: 120_000,
-      globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
-      globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
-      transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
-      transform: {
-        '^.+\\.[tj]sx?$': new javascript.Transform('ts-jest', {
-          tsconfig: '<rootDir>/test/tsconfig.jest.json',
-          isolatedModules: true,
-        }),
-      },
       coverageReporters: ['text-summary', 'lcov'],
       // Coverage instrumentation of the transpiled ESM dependencies is slow and meaningless.
       collectCoverage: false,
@@ -126,6 +150,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
 project.addFields({
   bin: { 'flux-webhook-receiver': 'assets/receiver-server/server.cjs' },
+  // npm runs no dependency's install script unless listed here. The build needs neither of these:
+  // esbuild's postinstall only re-checks the platform binary its optional dependency already
+  // installed, and @parcel/watcher's builds from source only where no prebuilt binary exists.
+  // Denied explicitly, so installs do not ask about them.
+  allowScripts: { 'esbuild': false, '@parcel/watcher': false },
 });
 project.addPackageIgnore('!/assets/');
 project.addPackageIgnore('/server/');
@@ -188,7 +217,14 @@ benchReload.exec('ts-node --transpile-only --project test/tsconfig.json bench/se
 // It builds the bundle itself; extra arguments go to it, e.g. `--parts fuzz --fuzz-requests 5000`.
 project.addTask('reliability', {
   description: 'Long-form reliability run of the bundled receiver server (writes bench/results/reliability/results.md)',
-  exec: 'ts-node --transpile-only --project test/tsconfig.json test/server/reliability/long-form/run.ts',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json bench/reliability/run.ts',
+  receiveArgs: true,
+});
+
+// The unit tier alone: no apiserver, no bundle, no image (CONTRIBUTING.md).
+project.addTask('test:unit', {
+  description: 'Run the unit tier of the test suite alone (no apiserver, no server bundle, no image)',
+  exec: 'jest --ci --selectProjects unit',
   receiveArgs: true,
 });
 
@@ -220,7 +256,7 @@ testCluster.spawn(testbin);
 testCluster.spawn(nodebin);
 testCluster.spawn(sourceController);
 testCluster.spawn(registry);
-testCluster.exec("jest --ci --runInBand --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'", { receiveArgs: true });
+testCluster.exec("jest --ci --runInBand --selectProjects integration --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/cluster/**/*.test.ts'", { receiveArgs: true });
 project.testTask.spawn(testCluster);
 project.addTask('bench:cluster', {
   description: 'Push-to-revision latency on the test cluster: bundled server and notification-controller, with source-controller (docs/benchmarks.md)',

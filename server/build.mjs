@@ -20,7 +20,7 @@ const receiverSchema = crd.spec.versions.find((v) => v.name === 'v1').schema.ope
 // The ajv validators (the Receiver schema with the extension types, which files mode checks at
 // start-up; the CDEvents envelope) are generated here as standalone code by the server's own
 // compile functions, and bundled in place of their modules: at run time the bundle neither loads
-// ajv's compiler nor compiles a schema (about 13 MB of idle RSS in files mode). Each replacement
+// ajv's compiler nor compiles a schema (idle RSS: docs/benchmarks.md, "Memory at rest"). Each replacement
 // keeps the module's accessor and runs the generated code on the first call.
 const PRECOMPILED = [
   {
@@ -81,11 +81,11 @@ const precompiledValidators = {
 // ServerConfiguration, from the generated API's index (dist/gen/index.js). That index re-exports
 // every model, ObjectSerializer and every *Api class, and their module code (ObjectSerializer's
 // type map of every model) has side effects esbuild must keep: importing KubeConfig alone would put
-// the whole generated layer into start-up (about 15 MB of RSS, KubeConfig bundled alone). This
+// the whole generated layer into start-up (idle RSS: docs/benchmarks.md, "Memory at rest"). This
 // plugin points that one import at the two modules defining those names. Everything importing the
 // package index (cluster mode, the CLI commands: the on-demand chunk below) still gets the full
 // typed API. If a client-node update makes config.js import another name from there, esbuild
-// fails the build ("No matching export"), and test/server/bundle-contents.test.ts checks the result.
+// fails the build ("No matching export"), and test/server/bundle-contents.integration.test.ts checks the result.
 const clientNodeConfigSlice = {
   name: 'client-node-config-slice',
   setup(b) {
@@ -103,8 +103,8 @@ const clientNodeConfigSlice = {
 
 // node-fetch 2 (client-node's HTTP library) takes its URL class from Node's `url` module and falls
 // back to the whatwg-url package only where Node has none (`Url.URL || whatwgUrl.URL`). Node 20+
-// always has one, so whatwg-url and tr46 (with its Unicode mapping table about 5 MB of idle RSS,
-// loaded at start-up with KubeConfig) would be dead weight: the bundle gets Node's URL in their place.
+// always has one, so whatwg-url and tr46 (with its Unicode mapping table, loaded at start-up with
+// KubeConfig; docs/benchmarks.md, "Memory at rest") would be dead weight: the bundle gets Node's URL in their place.
 const nodeUrlForNodeFetch = {
   name: 'node-url-for-node-fetch',
   setup(b) {
@@ -141,7 +141,7 @@ const common = {
 // API and watches; and the SOCKS proxy agent KubeConfig constructs only for a cluster whose
 // proxy-url is socks://. Bundled apart and embedded in server.cjs, compressed, as a string that is
 // unpacked and compiled on the first use, so start-up does not parse it (V8 parses every function
-// of a script it loads, used or not; about 12 MB of idle RSS). The modules it shares with the rest
+// of a script it loads, used or not; docs/benchmarks.md, "Memory at rest"). The modules it shares with the rest
 // by identity (SHARED_WITH_ON_DEMAND) are handed over instead of bundled twice.
 const ON_DEMAND = {
   cluster: join(root, 'server', 'receivers', 'cluster', 'cluster-receiver-source.ts'),
@@ -258,7 +258,7 @@ for (const file of result.outputFiles) {
   writeFileSync(tmp, file.contents, { mode: file.path === outfile ? 0o755 : 0o644 });
   renameSync(tmp, file.path);
 }
-// `--metafile <file>`: what went into the bundle, from which import (test/server/bundle-contents.test.ts).
+// `--metafile <file>`: what went into the bundle, from which import (test/server/bundle-contents.integration.test.ts).
 const metafileArg = process.argv.indexOf('--metafile');
 if (metafileArg > 0) writeFileSync(resolve(process.argv[metafileArg + 1]), JSON.stringify({ server: result.metafile, onDemand: onDemand.metafile }));
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;

@@ -112,7 +112,7 @@ async function _subcommand(name: string, args: readonly string[]): Promise<numbe
 
 async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Promise<ReceiverSource> {
   if (options.watchReceivers) {
-    // Loaded only in this mode (about 5 MB of idle RSS together with the lazy verifiers).
+    // Loaded only in this mode (its idle RSS: docs/benchmarks.md, "Memory at rest").
     const { ClusterReceiverSource } = await import('./receivers/cluster/cluster-receiver-source');
     return new ClusterReceiverSource({
       kubeConfig: kube.config,

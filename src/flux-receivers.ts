@@ -7,7 +7,7 @@ import { checkObjectsAtSynth } from './_object-collisions';
 import { ReceiverSet } from './_receiver-set';
 import { assertStructKeys, structKeys } from './_struct-keys';
 import { assertNamespaceName } from './_validation';
-import { fluxVerificationKeysError } from './_verification-keys';
+import { fluxVerificationKeysError } from './_verification-keys-prop';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, WEBHOOK_PORT } from './model';
 import { MonitoringOptions } from './monitoring';

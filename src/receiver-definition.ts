@@ -4,7 +4,7 @@ import { assertCelFilter } from './_cel-check';
 import { fluxDuration } from './_flux-duration';
 import { checkSecretKeysAtSynth } from './_secret-keys';
 import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
-import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys';
+import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys-prop';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { hookPath, RATE_LIMIT_ANNOTATION, REGISTER_TYPES, SENDER_REPOSITORY_ANNOTATION, senderRepositoryProblem } from './model';
 import { RateLimit } from './rate-limit';

@@ -58,7 +58,7 @@ export interface WebhookReceiverProps {
   /**
    * CPU and memory of the server container.
    *
-   * @default - requests 50m CPU / 128Mi memory (the server idles at about 60-75 MB RSS, see docs/benchmarks.md), limits 1 CPU / 384Mi memory (under floods of 3 MiB uploads and signed 3 MiB deliveries the server peaked at about 300 MB RSS on Node 24, see docs/reliability.md)
+   * @default - requests 50m CPU / 128Mi memory (above the server's idle RSS, see docs/benchmarks.md), limits 1 CPU / 384Mi memory (above its peak under floods of 3 MiB uploads and signed 3 MiB deliveries, see docs/reliability.md)
    */
   readonly resources?: kplus.ContainerResources;
   /**

@@ -13,8 +13,8 @@ import { RECEIVER_METRICS as M, VERIFICATION_KEYS_ANNOTATION } from '../../src/m
 import { REPO_ROOT, startTestApiServer } from '../../test/harness/apiserver';
 import { githubPushHeaders, send } from '../../test/harness/http';
 import { adminKubeConfig, apply, kubeRequest, KUBECONFIG_ENV } from '../../test/harness/kube';
+import { BundleProcess } from '../../test/harness/server-process';
 import { gitRepository, receiver, receiverPath } from '../../test/server/receiver-fixture';
-import { BundleProcess } from '../../test/server/reliability/bundle-process';
 
 const NS = 'flux-system';
 const SCRAPES = 31;

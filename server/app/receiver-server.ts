@@ -1,4 +1,4 @@
-// The assembled server: receiver source → registry and target caches; webhook listener →
+// The assembled server: receiver source → receivers by path and target caches; webhook listener →
 // pipeline; metrics and health listeners; graceful shutdown. main.ts builds one from the command
 // line; tests build one in-process with their own source and a wrapped kube client.
 import type * as http from 'http';
@@ -15,7 +15,7 @@ import { Logger } from '../observability/logger';
 import { ReceiverMetrics } from '../observability/metrics';
 import { DuplicateDeliveries } from '../pipeline/duplicate-deliveries';
 import { RateLimitDefaults, ReceiverRateLimiter } from '../pipeline/rate-limiter';
-import { ReceiverRegistry } from '../pipeline/receiver-registry';
+import { ReceiversByPath } from '../pipeline/receivers-by-path';
 import { ReconcileEvents } from '../pipeline/reconcile-events';
 import { AnnotationPatcher, WebhookPipeline } from '../pipeline/webhook-pipeline';
 import type { Provider, ProviderContext } from '../providers/provider';
@@ -70,7 +70,7 @@ export class ReceiverServer {
     return server;
   }
 
-  readonly registry = new ReceiverRegistry();
+  readonly served = new ReceiversByPath();
   readonly metrics: ReceiverMetrics;
   readonly caches: TargetCaches;
   readonly trigger: CoalescingTrigger;
@@ -91,7 +91,7 @@ export class ReceiverServer {
     this.limiter = new ReceiverRateLimiter(options.rateLimits ?? {}, parts.log);
     if (options.recordEvents) this.events = new EventRecorder(parts.kube, parts.log, { component: SERVER_BINARY, instance: os.hostname() });
     this.pipeline = new WebhookPipeline({
-      registry: this.registry,
+      receivers: this.served,
       providerFor: parts.providerFor,
       verifiers: parts.verifiers,
       caches: this.caches,
@@ -120,7 +120,7 @@ export class ReceiverServer {
    */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
-    if (!this.registry.loaded) reasons.push('receivers not loaded yet');
+    if (!this.served.loaded) reasons.push('receivers not loaded yet');
     for (const pending of this.caches.pending()) reasons.push(`target cache not synced: ${pending}`);
     if (this.shuttingDown) reasons.push('shutting down');
     return { ready: reasons.length === 0, reasons };
@@ -187,7 +187,7 @@ export class ReceiverServer {
   }
 
   private _receiversChanged(receivers: readonly ServedReceiver[]): void {
-    this.registry.replace(receivers);
+    this.served.replace(receivers);
     this.pipeline.pruneFilters(receivers);
     this.limiter.retain(receivers);
     const keys: CacheKey[] = [];

@@ -3,7 +3,7 @@
 // and, for generic-oidc only, `claims`.
 import { CelMap, toCelMap } from './cel-values';
 import { compileResourceFilter, type CompiledExpression } from '../../src/model/cel/cel-compile';
-import { decodeFirstJsonValue } from '../wire/json-decode';
+import { decodeFirstJsonValue } from '../wire/go-json';
 import { contentTypeListsJson } from '../wire/media-type';
 
 // Compiling is shared with the constructs (src/model/cel/cel-compile.ts); evaluating stays here.

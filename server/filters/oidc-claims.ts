@@ -34,10 +34,11 @@ export function compileClaimsProcessor(provider: Pick<OidcProviderSpec, 'variabl
 }
 
 /**
- * Runs variables then validations against verified claims. Throws "token validation failed: m1; m2"
- * when validations return false, or the CEL error when an evaluation fails.
+ * Runs variables then validations against verified claims, and returns the variables' values.
+ * Throws "token validation failed: m1; m2" when validations return false, or the CEL error when an
+ * evaluation fails.
  */
-export function processClaims(processor: CompiledClaimsProcessor, tokenClaims: Record<string, unknown>): void {
+export function processClaims(processor: CompiledClaimsProcessor, tokenClaims: Record<string, unknown>): ReadonlyMap<string, unknown> {
   const claims = toCelMap(tokenClaims);
   const vars = new Map<string, unknown>();
   for (const variable of processor.variables) {
@@ -63,4 +64,5 @@ export function processClaims(processor: CompiledClaimsProcessor, tokenClaims: R
   if (failures.length > 0) {
     throw new Error(`token validation failed: ${failures.join('; ')}`);
   }
+  return vars;
 }

@@ -3,11 +3,10 @@
 // about providers or Kubernetes.
 import * as http from 'http';
 import type { Socket } from 'net';
-import { posix } from 'path';
 import { BodyBudget } from './body-budget';
+import { muxRoute } from './go-mux-path';
 import { acceptsJson, jsonAnswer } from './json-answer';
 import { MAX_BODY_BYTES, readBody } from './read-body';
-import { HOOK_PATH_PREFIX } from '../../src/model';
 import type { DeliveryResult, WebhookHandler, WebhookObserver } from '../pipeline/delivery';
 
 /** Node's equivalent of Flux's MaxHeaderBytes: larger request heads get 431. */
@@ -20,8 +19,6 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 const NOT_FOUND_BODY = '404 page not found\n';
-/** `/hook` without the trailing slash: Go's mux redirects it to the subtree. */
-const HOOK_PATH_BARE = HOOK_PATH_PREFIX.slice(0, -1);
 
 /** Extensions beyond Flux (docs/server.md). */
 export interface WebhookServerOptions {
@@ -83,6 +80,7 @@ function _answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   socket.resume();
 }
 
+/** One request: the mux's decision, then for the hook subtree the delivery and its answer. */
 async function _route(
   req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, budget: BodyBudget,
   options: WebhookServerOptions,
@@ -90,28 +88,36 @@ async function _route(
   const arrivedAt = Date.now();
   const started = process.hrtime.bigint();
   const target = req.url ?? '/';
-  const queryAt = target.indexOf('?');
-  const path = _routingPath(queryAt < 0 ? target : target.slice(0, queryAt));
-  const clean = _cleanPath(path);
-  if (clean !== path) {
-    _redirect(req, res, clean + (queryAt < 0 ? '' : target.slice(queryAt)));
+  const route = muxRoute(target);
+  if (route.kind === 'redirect') {
+    _redirect(req, res, route.location);
     return;
   }
-  if (path === HOOK_PATH_BARE) {
-    _redirect(req, res, HOOK_PATH_PREFIX + (queryAt < 0 ? '' : target.slice(queryAt)));
+  if (route.kind === 'not-found') {
+    _notFound(req, res);
     return;
   }
-  if (!path.startsWith(HOOK_PATH_PREFIX)) {
-    req.resume();
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': NOT_FOUND_BODY.length });
-    res.end(NOT_FOUND_BODY);
+  _countInFlight(req, res, observer);
+  const completed = (result: DeliveryResult, bodyBytes: number): void => {
+    observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, bodyBytes);
+  };
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) {
+    completed(await _refuseDeclaredTooLarge(req, res, declared), 0);
     return;
   }
+  const result = await _deliver(req, target, arrivedAt, handler, budget);
+  completed(result, await _answer(req, res, result, options));
+}
+
+/**
+ * Counts the request in flight until the response left (or the client left): shutdown waits for
+ * exactly that. A ServerResponse emits 'close' once in both cases (right after 'finish' when it
+ * completed), except a pipelined response still queued behind another when the client hangs up:
+ * Node never emits it, so the socket's own 'close' ends those.
+ */
+function _countInFlight(req: http.IncomingMessage, res: http.ServerResponse, observer: WebhookObserver): void {
   observer.started();
-  // In flight until the response left (or the client left): shutdown waits for exactly that.
-  // A ServerResponse emits 'close' once in both cases (right after 'finish' when it completed),
-  // except a pipelined response still queued behind another when the client hangs up: Node
-  // never emits it, so the socket's own 'close' ends those.
   const socket = req.socket;
   let finished = false;
   const finish = (): void => {
@@ -123,43 +129,57 @@ async function _route(
   res.once('close', finish);
   if (socket.destroyed) finish();
   else _untilSocketCloses(socket, true)!.add(finish);
-  let result: DeliveryResult;
+}
+
+/**
+ * Declared too large: the same 413 the read would give, sent at once instead of after the bytes
+ * (or the 30 s timeout); the connection closes once the client stopped sending.
+ */
+async function _refuseDeclaredTooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared: number): Promise<DeliveryResult> {
+  const result: DeliveryResult = { status: 413, outcome: 'too_large', reason: `request body exceeds ${MAX_BODY_BYTES} bytes` };
   try {
-    const declared = Number(req.headers['content-length']);
-    if (declared > MAX_BODY_BYTES) {
-      // Declared too large: the same 413 the read would give, sent at once instead of after the
-      // bytes (or the 30 s timeout); the connection closes once the client stopped sending.
-      result = { status: 413, outcome: 'too_large', reason: `request body exceeds ${MAX_BODY_BYTES} bytes` };
-      res.setHeader('Connection', 'close');
-      res.writeHead(413, { 'Content-Length': 0 });
-      res.flushHeaders();
-      // Read the rest before closing (closing on unread bytes resets the connection, and the client
-      // may lose the 413): all of it when the body is at most twice the cap, else 1 MiB.
-      await (declared <= 2 * MAX_BODY_BYTES ? _discard(req, declared, 5000) : _discard(req));
-      res.end();
-      observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, 0);
-      return;
-    } else {
-      const keep = handler.wantsBody?.(target) ?? true;
-      const body = await readBody(req, { budget, keep });
-      try {
-        if (!body.ok) {
-          result = { status: body.status, outcome: body.status === 413 ? 'too_large' : body.status === 503 ? 'overloaded' : 'bad_request', reason: body.reason };
-        } else if (!body.kept && handler.wantsBody?.(target)) {
-          // A reload made this path a receiver while its body was being discarded.
-          result = { status: 503, outcome: 'unavailable', reason: 'receivers changed while the request was read; retry' };
-        } else {
-          result = await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
-        }
-      } finally {
-        // Only once the handler is done with the body (not when the client left): a slab is reused at once.
-        body.release();
+    res.setHeader('Connection', 'close');
+    res.writeHead(413, { 'Content-Length': 0 });
+    res.flushHeaders();
+    // Read the rest before closing (closing on unread bytes resets the connection, and the client
+    // may lose the 413): all of it when the body is at most twice the cap, else 1 MiB.
+    await (declared <= 2 * MAX_BODY_BYTES ? _discard(req, declared, 5000) : _discard(req));
+    res.end();
+  } catch (err) {
+    // Reaching this is a bug; the answer is already on its way.
+    return { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
+  }
+  return result;
+}
+
+/** Reads the body within the budget and hands the delivery to the pipeline. */
+async function _deliver(
+  req: http.IncomingMessage, target: string, arrivedAt: number, handler: WebhookHandler, budget: BodyBudget,
+): Promise<DeliveryResult> {
+  try {
+    const keep = handler.wantsBody?.(target) ?? true;
+    const body = await readBody(req, { budget, keep });
+    try {
+      if (!body.ok) {
+        return { status: body.status, outcome: body.status === 413 ? 'too_large' : body.status === 503 ? 'overloaded' : 'bad_request', reason: body.reason };
       }
+      if (!body.kept && handler.wantsBody?.(target)) {
+        // A reload made this path a receiver while its body was being discarded.
+        return { status: 503, outcome: 'unavailable', reason: 'receivers changed while the request was read; retry' };
+      }
+      return await handler.handle({ method: req.method ?? 'GET', url: target, headers: req.headers, body: body.body, arrivedAt });
+    } finally {
+      // Only once the handler is done with the body (not when the client left): a slab is reused at once.
+      body.release();
     }
   } catch (err) {
     // The pipeline reports failures as results; reaching this is a bug, still answered as 500.
-    result = { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
+    return { status: 500, outcome: 'target_error', reason: `internal error: ${(err as Error).message}` };
   }
+}
+
+/** Writes the answer to a delivery; returns the length of its body. */
+async function _answer(req: http.IncomingMessage, res: http.ServerResponse, result: DeliveryResult, options: WebhookServerOptions): Promise<number> {
   // A refused body is not read to its end: the connection cannot carry another request. (A
   // delivery refused by the decode budget was read whole; it is closed all the same, as overload.)
   if (result.status === 413 || result.outcome === 'overloaded') res.setHeader('Connection', 'close');
@@ -177,7 +197,13 @@ async function _route(
     res.writeHead(result.status, { 'Content-Length': 0 });
     res.end();
   }
-  observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, body?.length ?? 0);
+  return body?.length ?? 0;
+}
+
+function _notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
+  req.resume();
+  res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': NOT_FOUND_BODY.length });
+  res.end(NOT_FOUND_BODY);
 }
 
 /** Per socket, what to run when it closes: one 'close' listener however many requests are pipelined on it. */
@@ -212,27 +238,6 @@ function _discard(req: http.IncomingMessage, maxBytes = 1024 * 1024, maxMs = 100
     req.once('end', done);
     req.once('close', done);
   });
-}
-
-/** The path part used for routing; absolute-form targets (`http://host/p`) route on their path, like Go. */
-function _routingPath(raw: string): string {
-  if (raw.startsWith('/')) return raw;
-  try {
-    return new URL(raw).pathname;
-  } catch {
-    return '/';
-  }
-}
-
-/** Go's cleanPath: rooted, `.`/`..`/`//` resolved, trailing slash kept. */
-function _cleanPath(path: string): string {
-  if (path === '') return '/';
-  // Nothing to resolve without an empty, `.` or `..` segment (the common case: skip normalize).
-  if (path.charCodeAt(0) === 47 && !path.includes('//') && !path.includes('/.')) return path;
-  const rooted = path.startsWith('/') ? path : '/' + path;
-  let clean = posix.normalize(rooted);
-  if (rooted.endsWith('/') && !clean.endsWith('/')) clean += '/';
-  return clean;
 }
 
 /** Go 1.26's ServeMux answers 307 (method and body kept; a 301 lets clients turn POST into GET). */

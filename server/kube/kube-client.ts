@@ -5,9 +5,9 @@
 // PartialObjectMetadata content negotiation client-node has no call for, Events) are plain
 // node:https requests with those options. KubeConfig comes from its own module, not the package
 // index: the index also loads the generated typed API (every model, ObjectSerializer, every *Api
-// class; about 15 MB of RSS), which none of these calls needs. server/build.mjs keeps
+// class; its RSS in docs/benchmarks.md, "Memory at rest"), which none of these calls needs. server/build.mjs keeps
 // config.js's own import of that layer down to the two modules KubeConfig uses, and
-// test/server/bundle-contents.test.ts fails if the typed API comes back into files-mode start-up.
+// test/server/bundle-contents.integration.test.ts fails if the typed API comes back into files-mode start-up.
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';

@@ -6,7 +6,7 @@
 // A delivery that fits goes at once, so a usual one (a few KiB) never queues behind large ones;
 // the others wait, admitted in arrival order as room frees up, at most a bounded time.
 
-/** Raw bytes decoded at once: four bodies at the 3 MiB cap. */
+/** Raw bytes decoded at once: one body at the 3 MiB cap. */
 export const DECODE_BUDGET_BYTES = 3 * 1024 * 1024;
 /** The longest a delivery waits for room before it is answered 503. */
 export const DECODE_WAIT_MS = 10_000;

@@ -1,12 +1,12 @@
 // The receiver pipeline, in Flux's order (docs/flux-behaviour.md, "Request pipeline"): find the receiver by path → refuse
 // suspended / not-ready ones → provider check → build CEL filters → per resources[] entry: select
 // objects from the caches, filter, trigger a coalesced patch → 200, or 500 if any entry failed.
-import { KeyedVerdict, validateWithKeys } from './_verification-keys';
+import { KeyedVerdict, validateWithKeys } from './_validate-with-keys';
 import { DecodeBudget } from './decode-budget';
 import type { Delivery, DeliveryResult, EntryReport } from './delivery';
 import type { DuplicateDeliveries } from './duplicate-deliveries';
 import type { ReceiverRateLimiter } from './rate-limiter';
-import type { ReceiverRegistry } from './receiver-registry';
+import type { ReceiversByPath } from './receivers-by-path';
 import type { ReconcileEvents } from './reconcile-events';
 import { RECONCILE_REQUESTED_AT_ANNOTATION, ReceiverResourceSpec, WILDCARD_NAME } from '../../src/model';
 import { CompiledFilter, compileFilter, evaluateFilter, requestBodyForCel } from '../filters/cel';
@@ -15,7 +15,7 @@ import type { ObjectMetadata, ObjectRef } from '../kube/kube-client';
 import type { Logger } from '../observability/logger';
 import type { ReceiverMetrics } from '../observability/metrics';
 import type { Accepted, Provider, ProviderContext } from '../providers/provider';
-import { unsupportedTypeReason } from '../providers/registry';
+import { unsupportedTypeReason } from '../providers/provider-types';
 import type { ServedReceiver } from '../receivers/receiver-source';
 import type { TargetCaches } from '../targets/target-caches';
 import { cacheKeyFor, selectTargets, TargetPolicy } from '../targets/target-resolver';
@@ -36,7 +36,7 @@ export interface AnnotationPatcher {
 }
 
 export interface PipelineDependencies {
-  readonly registry: ReceiverRegistry;
+  readonly receivers: ReceiversByPath;
   readonly providerFor: (type: string) => Provider | undefined;
   readonly verifiers: ProviderContext['verifiers'];
   readonly caches: TargetCaches;
@@ -68,8 +68,8 @@ export class WebhookPipeline {
 
   async handle(delivery: Delivery): Promise<DeliveryResult> {
     // Before the first load a miss would be a false 404: say "not yet" instead.
-    if (!this.deps.registry.loaded) return { status: 503, outcome: 'unavailable', reason: 'receivers not loaded yet' };
-    const served = this.deps.registry.lookup(delivery.url);
+    if (!this.deps.receivers.loaded) return { status: 503, outcome: 'unavailable', reason: 'receivers not loaded yet' };
+    const served = this.deps.receivers.lookup(delivery.url);
     if (!served) return { status: 404, outcome: 'not_found' };
     const ns = served.object.metadata.namespace!;
     const receiver = { namespace: ns, name: served.object.metadata.name, type: String(served.object.spec?.type ?? '') };
@@ -127,7 +127,7 @@ export class WebhookPipeline {
 
   /** Whether `url` is a receiver that will read its body (not unknown, not suspended, ready). */
   wantsBody(url: string): boolean {
-    const served = this.deps.registry.loaded ? this.deps.registry.lookup(url) : undefined;
+    const served = this.deps.receivers.loaded ? this.deps.receivers.lookup(url) : undefined;
     return served !== undefined && served.ready && !served.object.spec?.suspend;
   }
 

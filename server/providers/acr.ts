@@ -1,7 +1,7 @@
 // acr: Azure sends no credential; the body must decode into an ACR push event.
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
-import { decodeFirstJsonValue } from '../wire/json-decode';
+import { decodeFirstJsonValue } from '../wire/go-json';
 import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { action: 'string', target: { repository: 'string', tag: 'string' } } as const;

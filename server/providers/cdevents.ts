@@ -5,7 +5,7 @@ import { eventAllowed } from './_event-filter';
 import { headerText, optionalHeader } from './_headers';
 import { accept, bounded, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
-import { decodeStrictJson } from '../wire/json-decode';
+import { decodeStrictJson } from '../wire/go-json';
 
 export const cdeventsProvider: Provider = {
   type: 'cdevents',

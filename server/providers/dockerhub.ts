@@ -1,7 +1,7 @@
 // dockerhub: no authentication beyond the path; the body must decode into DockerHub's push shape.
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
-import { decodeFirstJsonValue } from '../wire/json-decode';
+import { decodeFirstJsonValue } from '../wire/go-json';
 import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { push_data: { tag: 'string' }, repository: { repo_url: 'string' } } as const;

@@ -4,7 +4,7 @@
 import { headerValue } from './_headers';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
-import { decodeFirstJsonValue, decodeStrictJson } from '../wire/json-decode';
+import { decodeFirstJsonValue, decodeStrictJson } from '../wire/go-json';
 import { decodeJsonShape } from '../wire/json-shape';
 
 export const GOOGLE_ISSUERS = ['accounts.google.com', 'https://accounts.google.com'] as const;

@@ -1,4 +1,4 @@
 export * from './provider';
-export * from './registry';
+export * from './provider-types';
 export { unverifiedTokenIssuer } from './generic-oidc';
 export { GOOGLE_ISSUERS } from './gcr';

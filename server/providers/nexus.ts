@@ -5,7 +5,7 @@ import { headerValue } from './_headers';
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
 import { constantTimeEqual } from '../wire/constant-time';
-import { decodeStrictJson } from '../wire/json-decode';
+import { decodeStrictJson } from '../wire/go-json';
 import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { action: 'string', repositoryName: 'string' } as const;

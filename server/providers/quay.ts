@@ -1,7 +1,7 @@
 // quay: no authentication beyond the path; the body must decode into a repository push notification.
 import { accept, MISSING_TOKEN, reject, secretToken } from './_verdict';
 import type { Provider } from './provider';
-import { decodeFirstJsonValue } from '../wire/json-decode';
+import { decodeFirstJsonValue } from '../wire/go-json';
 import { decodeJsonShape } from '../wire/json-shape';
 
 const SHAPE = { docker_url: 'string', updated_tags: 'string[]' } as const;

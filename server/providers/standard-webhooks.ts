@@ -29,7 +29,7 @@ export function standardWebhooksKey(token: Buffer): Buffer | undefined {
   return Buffer.from(text, 'base64');
 }
 
-/** The provider with a clock: the tests pin `now`; the registry uses the system clock. */
+/** The provider with a clock: the tests pin `now`; provider-types.ts uses the system clock. */
 export function createStandardWebhooksProvider(nowMs: () => number = Date.now, toleranceSeconds = STANDARD_WEBHOOKS_TOLERANCE_SECONDS): Provider {
   return {
     type: 'standard-webhooks',

@@ -1,6 +1,6 @@
 // Where receivers come from (files or the cluster) and what the HTTP pipeline needs to know
-// about each. Sources keep the registry current; the hot path only reads the registry.
-import type { VerificationKey } from './verification-keys';
+// about each. Sources keep the receivers-by-path index current; the hot path only reads it.
+import type { VerificationKey } from './read-verification-keys';
 import type { ReceiverObject } from '../../src/model';
 import type { ReceiverSecret } from '../providers/provider';
 

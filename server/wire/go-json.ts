@@ -1,8 +1,16 @@
-// JSON as Go's encoding/json reads it, for the token parts Flux decodes: the whole input must be
-// one value (`json.Unmarshal`), invalid UTF-8 inside strings becomes U+FFFD byte by byte, a lone
-// surrogate escape becomes U+FFFD, object members keep their order and duplicates so that callers
-// can apply Go's struct rules (names matched case-insensitively, the last one wins) or go-jose's
-// (duplicates refused). Numbers keep their literal text so int64 bounds can be checked exactly.
+// JSON as Go's encoding/json reads it: the one place the server decodes JSON. Three entry points,
+// one per way Flux decodes:
+// - decodeFirstJsonValue: `json.NewDecoder(r).Decode` into `interface{}` (the first value; what
+//   follows is ignored), for request bodies;
+// - decodeStrictJson: `json.Unmarshal` into `interface{}` (exactly one value), for request bodies;
+// - parseGoJson: `json.Unmarshal` for the token parts Flux decodes into structs: invalid UTF-8
+//   inside strings becomes U+FFFD byte by byte, a lone surrogate escape becomes U+FFFD, object
+//   members keep their order and duplicates so that callers can apply Go's struct rules (names
+//   matched case-insensitively, the last one wins) or go-jose's (duplicates refused), and numbers
+//   keep their literal text so int64 bounds can be checked exactly.
+// Request bodies (up to 3 MiB) go through JSON.parse, with Go's framing and nesting limit around
+// it; token parts are small and need Go's exact reading, so they get the parser below. Both
+// fail on an empty input; both refuse nesting deeper than Go's 10,000 levels.
 
 export type GoJson =
   | { readonly type: 'object'; readonly members: ReadonlyArray<readonly [string, GoJson]> }
@@ -12,7 +20,7 @@ export type GoJson =
   | { readonly type: 'bool'; readonly value: boolean }
   | { readonly type: 'null' };
 
-/** Go's limit on nesting; deeper input is an error there too. */
+/** Go's limit on nesting (its scanner's maxNestingDepth); deeper input is an error there too. */
 const MAX_DEPTH = 10_000;
 
 class Parser {
@@ -269,4 +277,90 @@ export function matchesField(key: string, field: string): boolean {
 /** What Go names a JSON value's type in an unmarshal error. */
 export function goTypeName(value: GoJson): string {
   return value.type === 'bool' ? 'bool' : value.type;
+}
+
+/** Index just past the first JSON value starting at `start` (after whitespace), or -1 if there is none. */
+function endOfFirstValue(text: string, start: number): number {
+  let i = start;
+  while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  if (i >= text.length) return -1;
+  const first = text[i];
+  if (first === '"') {
+    for (let j = i + 1; j < text.length; j++) {
+      if (text[j] === '\\') j++;
+      else if (text[j] === '"') return j + 1;
+    }
+    return -1;
+  }
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    for (let j = i; j < text.length; j++) {
+      const ch = text[j];
+      if (ch === '"') {
+        j++;
+        while (j < text.length && text[j] !== '"') {
+          if (text[j] === '\\') j++;
+          j++;
+        }
+        if (j >= text.length) return -1;
+      } else if (ch === '{' || ch === '[') {
+        depth++;
+      } else if (ch === '}' || ch === ']') {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  // Literal or number: runs until a delimiter.
+  let j = i;
+  while (j < text.length && !' \t\r\n{}[],:"'.includes(text[j])) j++;
+  return j;
+}
+
+/** True when `text` (up to `end`) opens more than MAX_DEPTH arrays/objects at once; strings are skipped. */
+function tooDeep(text: string, end = text.length): boolean {
+  let depth = 0;
+  for (let j = 0; j < end; j++) {
+    const ch = text.charCodeAt(j);
+    if (ch === 34 /* " */) {
+      j++;
+      while (j < end && text.charCodeAt(j) !== 34) {
+        if (text.charCodeAt(j) === 92 /* \ */) j++;
+        j++;
+      }
+    } else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+export type JsonDecodeResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string };
+
+/** Go `json.NewDecoder(body).Decode(&v)`: the first JSON value; trailing data is ignored. */
+export function decodeFirstJsonValue(body: Buffer | string): JsonDecodeResult {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const end = endOfFirstValue(text, 0);
+  if (end < 0) return { ok: false, error: text.trim() === '' ? 'EOF' : 'unexpected EOF' };
+  if (tooDeep(text, end)) return { ok: false, error: 'exceeded max depth' };
+  try {
+    return { ok: true, value: JSON.parse(text.slice(0, end)) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+/** Go `json.Unmarshal(body, &v)`: the whole body must be one JSON value. */
+export function decodeStrictJson(body: Buffer | string): JsonDecodeResult {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return { ok: false, error: 'unexpected end of JSON input' };
+  if (tooDeep(text)) return { ok: false, error: 'exceeded max depth' };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
 }

@@ -2,7 +2,7 @@
 // fit the field is an error, `null` fits anything, unknown fields are ignored, and object keys
 // match field names exactly or case-insensitively (Go's rule).
 import { equalFold } from './equal-fold';
-import type { JsonDecodeResult } from './json-decode';
+import type { JsonDecodeResult } from './go-json';
 
 export type Shape =
   | 'string'

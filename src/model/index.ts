@@ -3,7 +3,7 @@ export * from './hook-path';
 export * from './default-api-versions';
 export * from './server-contract';
 export * from './flux-service';
-export * from './verification-keys';
+export * from './verification-keys-annotation';
 export * from './rate-limit';
 export * from './sender-repository';
 export * from './metrics';

@@ -14,8 +14,8 @@ export const HEALTH_PORT_NAME = 'healthz';
 
 /**
  * The Node flags the image starts the server with. A heap limit makes V8 collect the garbage of
- * decoded bodies instead of growing into the pod's memory limit (peak RSS under 32 concurrent
- * signed 3 MiB deliveries: about 200 MB with it, up to 315 MB without; docs/reliability.md). Live
+ * decoded bodies instead of growing into the pod's memory limit (peak RSS under concurrent signed
+ * near-cap deliveries with and without it: docs/reliability.md). Live
  * data stays well below it: the decode budget (server/pipeline/decode-budget.ts) bounds what
  * deliveries hold.
  */

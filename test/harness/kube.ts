@@ -4,13 +4,16 @@ import * as fs from 'fs';
 import * as https from 'https';
 import { KubeConfig } from '@kubernetes/client-node';
 
+// Tests that use the apiserver find the poll here too.
+export { eventually } from './eventually';
+
 /** Set by the jest global setup: the admin kubeconfig of the shared test apiserver. */
 export const KUBECONFIG_ENV = 'FLUX_WEBHOOKS_TEST_KUBECONFIG';
 
 export function adminKubeconfigPath(): string {
   const file = process.env[KUBECONFIG_ENV];
   if (!file || !fs.existsSync(file)) {
-    throw new Error(`${KUBECONFIG_ENV} is not set: the jest global setup starts the test apiserver (test/harness/jest-global-setup.ts)`);
+    throw new Error(`${KUBECONFIG_ENV} is not set: the integration tier's global setup starts the test apiserver (test/harness/jest-global-setup.ts); a test that needs it is named *.integration.test.ts (CONTRIBUTING.md)`);
   }
   return file;
 }
@@ -211,22 +214,6 @@ export async function serviceAccountWithRole(namespace: string, name: string, ru
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
   });
   return serviceAccountToken(namespace, name);
-}
-
-/** Polls `check` until it returns a value other than undefined. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
 /** What `kubectl get` prints: the apiserver renders the resource's printer columns as a Table. */

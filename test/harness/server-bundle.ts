@@ -11,6 +11,14 @@ let built = false;
 /** Builds the bundle from the current sources, once per test file. */
 export function buildServerBundle(): void {
   if (built) return;
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'server', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'pipe' });
+  runServerBuild(REPO_ROOT);
   built = true;
+}
+
+/**
+ * Runs `server/build.mjs` in `root` (a checkout; the repository by default), with `args` such as
+ * `--metafile <file>`; `env` replaces the environment.
+ */
+export function runServerBuild(root: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): void {
+  execFileSync(process.execPath, [path.join(root, 'server', 'build.mjs'), ...args], { cwd: root, env, stdio: 'pipe' });
 }

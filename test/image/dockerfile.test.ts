@@ -1,5 +1,5 @@
 // image/Dockerfile (for registries that build with Docker) must state the same key facts as the
-// daemonless build (image/build.ts, whose config is checked in receiver-image.test.ts): base
+// daemonless build (image/build.ts, whose config is checked in receiver-image.integration.test.ts): base
 // runtime, node and bundle paths, user, entrypoint and args, working directory, ports, labels.
 import * as fs from 'fs';
 import { join } from 'path';

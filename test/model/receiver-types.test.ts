@@ -1,8 +1,8 @@
 // The receiver types are written in four places that must agree: the CRD's `spec.type` enum
 // (what Flux accepts), the shared model's RECEIVER_TYPES, the constructs' ReceiverType enum and
-// the server's provider registry. Each is compared with the list Flux v2.9 documents. The
+// the server's provider types. Each is compared with the list Flux v2.9 documents. The
 // bundled server's extension types (files mode only) are added on purpose to the constructs and
-// the registry, never to the Flux lists, and the CRD must not know them.
+// the provider types, never to the Flux lists, and the CRD must not know them.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -30,7 +30,7 @@ test.each([
 
 test.each([
   ['ReceiverType (constructs)', () => Object.values(ReceiverType) as string[]],
-  ['the provider registry (server)', () => [...PROVIDER_TYPES]],
+  ['the provider types (server)', () => [...PROVIDER_TYPES]],
 ])('%s lists exactly the Flux receiver types and the extensions', (_, list) => {
   const types = list();
   expect(new Set(types).size).toBe(types.length);

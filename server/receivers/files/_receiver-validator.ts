@@ -1,7 +1,7 @@
 // The ajv validator of the Receiver schema. Here it is compiled when first needed (tests,
 // ts-node); server/build.mjs replaces this module in the bundle by the same validator generated at
 // build time (ajv's standalone code, from compileReceiverValidator), so the bundled server neither
-// loads ajv's compiler nor compiles the schema at start-up (about 13 MB of idle RSS).
+// loads ajv's compiler nor compiles the schema at start-up (docs/benchmarks.md, "Memory at rest").
 import Ajv, { _, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 

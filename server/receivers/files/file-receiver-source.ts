@@ -3,7 +3,7 @@
 // swaps) are picked up by fs.watch + debounce + a full reload, with a slow poll as a safety net.
 // The poll only stats the files a load reads and reloads when one of them changed: re-parsing
 // everything every 10 s kept the process busy at rest (and, after a few rounds, V8 optimized the
-// parsers: about 3 MB more resident memory, docs/benchmarks.md). A load runs in slices of a few
+// parsers: more resident memory, docs/benchmarks.md). A load runs in slices of a few
 // milliseconds, one document at a time, and the new set replaces the old one only when complete:
 // deliveries and health checks are answered while thousands of definitions are read.
 // A `cdk8s synth` output directory is a valid location too: Receivers inside ConfigMap data
@@ -19,8 +19,8 @@ import { checkReceiverDefinition } from './receiver-document-check';
 import { definitionDocuments, definitionFiles, ParsedDocument } from './receiver-files';
 import { hookPath, RECEIVER_API_VERSION, RECEIVER_KIND, ReceiverObject, SECRET_KEYS } from '../../../src/model';
 import type { Logger } from '../../observability/logger';
+import { readVerificationKeys } from '../read-verification-keys';
 import type { ReceiverSource, ServedReceiver } from '../receiver-source';
-import { readVerificationKeys } from '../verification-keys';
 
 export interface FileReceiverSourceOptions {
   /** A file or a directory of definitions. */

@@ -9,7 +9,7 @@ let engine: typeof RE2JS | undefined;
 
 /**
  * re2js, loaded on the first `matches()` a receiver uses: loading it and compiling a first pattern
- * costs the process about 5 MB of resident memory (docs/architecture.md), which a server whose
+ * costs the process resident memory (measured in docs/architecture.md), which a server whose
  * filters never match a regex does not pay.
  */
 function re2(): typeof RE2JS {

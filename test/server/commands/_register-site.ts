@@ -8,10 +8,10 @@ import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
-import { startServer } from './_bundle';
 import { GitRef, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../src';
 import { hookPath } from '../../../src/model';
-import { apply, createTestNamespace, ManifestObject } from '../../harness/kube';
+import { adminKubeconfigPath, apply, createTestNamespace, ManifestObject } from '../../harness/kube';
+import { BundleProcess } from '../../harness/server-process';
 
 export interface Site {
   readonly ns: string;
@@ -55,6 +55,7 @@ export async function startSite(dir: string, prefix: string, repoUrl: string, pr
   const repoChart = new Chart(new App(), 'repo', { namespace: ns });
   gitRepository(repoChart);
   await apply(Testing.synth(repoChart) as ManifestObject[]);
-  const server = await startServer(['--receivers', dist, '--secrets-dir', secrets]);
-  return { ns, dist, secrets, token, base: server.base, url: `${server.base}${hookPath(token, 'webapp', ns)}`, server: server.child, output: server.output, synth };
+  const server = await BundleProcess.serve({ args: ['--receivers', dist, '--secrets-dir', secrets, '--kubeconfig', adminKubeconfigPath()] });
+  const base = `http://127.0.0.1:${server.ports.webhook}`;
+  return { ns, dist, secrets, token, base, url: `${base}${hookPath(token, 'webapp', ns)}`, server: server.child, output: () => server.output, synth };
 }

@@ -4,13 +4,15 @@ import { compileClaimsProcessor, processClaims } from '../../../server/filters';
 const claims = { sub: 'repo:org/app:environment:production', repository: 'org/app', environment: 'production', ref: 'refs/heads/main' };
 
 describe('claims processor', () => {
-  test('no validations: passes', () => {
-    expect(() => processClaims(compileClaimsProcessor({ validations: [] }), claims)).not.toThrow();
+  test('no validations: the claims pass once the variables are evaluated', () => {
+    const processor = compileClaimsProcessor({ variables: [{ name: 'repo', expression: 'claims.repository' }], validations: [] });
+    expect(processClaims(processor, claims)).toEqual(new Map([['repo', 'org/app']]));
   });
 
-  test('passing validation', () => {
+  test('a validation that holds passes; the same one on other claims refuses with its message', () => {
     const processor = compileClaimsProcessor({ validations: [{ expression: "claims.repository == 'org/app'", message: 'wrong repo' }] });
-    expect(() => processClaims(processor, claims)).not.toThrow();
+    expect(processClaims(processor, claims)).toEqual(new Map());
+    expect(() => processClaims(processor, { ...claims, repository: 'org/other' })).toThrow('token validation failed: wrong repo');
   });
 
   test('failures are aggregated in order, joined by "; "', () => {
@@ -29,7 +31,7 @@ describe('claims processor', () => {
       variables: [{ name: 'owner', expression: "claims.repository.split('/')[0]" }],
       validations: [{ expression: "vars.owner == 'org'", message: 'wrong owner' }],
     });
-    expect(() => processClaims(processor, claims)).not.toThrow();
+    expect(processClaims(processor, claims)).toEqual(new Map([['owner', 'org']]));
     expect(() => processClaims(processor, { ...claims, repository: 'evil/app' })).toThrow('token validation failed: wrong owner');
   });
 
@@ -41,7 +43,7 @@ describe('claims processor', () => {
       ],
       validations: [{ expression: "vars.env == 'production'", message: 'not production' }],
     });
-    expect(() => processClaims(processor, claims)).not.toThrow();
+    expect(processClaims(processor, claims).get('env')).toBe('production');
     expect(() => processClaims(processor, { ...claims, sub: 'repo:org/app:environment:dev' })).toThrow('not production');
   });
 

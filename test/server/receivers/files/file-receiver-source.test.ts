@@ -11,7 +11,8 @@ import { FileReceiverSource, loadReceiverFiles, loadReceiverFilesInSlices, RACY_
 import * as receiverFiles from '../../../../server/receivers/files/receiver-files';
 import { ExposeViaLoadBalancer, FluxReceivers, GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../../../src';
 import { hookPath } from '../../../../src/model';
-import { projectAtomically } from '../../receiver-fixture';
+import { eventually } from '../../../harness/eventually';
+import { projectAtomically } from '../../../harness/projected-volume';
 
 /** A generic Receiver using the Secret `tok`. */
 const doc = (name: string, extra = '') => `apiVersion: notification.toolkit.fluxcd.io/v1
@@ -212,17 +213,20 @@ describe('the safety-net poll', () => {
     // Past the racy window, so the first load's signature is trusted.
     await new Promise((resolve) => setTimeout(resolve, RACY_WINDOW_MS + 100));
     const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
+    // Each poll lists the definition files for its signature: the count of polls so far.
+    const listed = jest.spyOn(receiverFiles, 'definitionFiles');
     const log = createLogger('error', () => undefined);
     const source = new FileReceiverSource({ ...options, defaultNamespace: 'ns', log, pollMs: 20, debounceMs: 60_000 });
     const paths: (string | undefined)[] = [];
     await source.start((served) => paths.push(served[0]?.webhookPath));
     try {
       expect(parse).toHaveBeenCalledTimes(1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = listed.mock.calls.length;
+      await eventually('five polls', async () => (listed.mock.calls.length >= before + 5 ? true : undefined));
       expect(parse).toHaveBeenCalledTimes(1);
       // The watch only schedules a reload a minute later (debounceMs): the poll has to find it.
       projectAtomically(path.join(options.secretsDir, 'tok'), { token: 'second' }, 2);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await eventually('the second path', async () => (paths.length >= 2 ? true : undefined));
       expect(paths).toEqual([hookPath('first', 'aaa', 'ns'), hookPath('second', 'aaa', 'ns')]);
     } finally {
       await source.stop();

@@ -1,0 +1,57 @@
+// The decode budget the server really uses (not one a test builds): while one large delivery is
+// decoded and its patch is in flight, a second one that does not fit beside it waits until the
+// first is done. Two receivers with a target each, so nothing but the budget links the two
+// deliveries. (How long a delivery waits, and the 503 after: test/server/pipeline/decode-budget.test.ts.)
+import { DECODE_BUDGET_BYTES } from '../../../server/pipeline/decode-budget';
+import { createTestNamespace, eventually } from '../../harness/kube';
+import { createGitRepositories, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
+
+const MIB = 1024 * 1024;
+/** Two of these do not fit in the budget at once; one does. */
+const LARGE = Math.floor(DECODE_BUDGET_BYTES * 0.6);
+
+describe('the server decodes a bounded amount of bodies at once', () => {
+  let ns: string;
+  let fixture: ServerFixture;
+
+  beforeAll(async () => {
+    ns = await createTestNamespace('decode-budget');
+    await createGitRepositories(ns, [{ name: 'a' }, { name: 'b' }]);
+    fixture = await ServerFixture.start({ defaultNamespace: ns, jsonAnswers: true });
+    fixture.writeSecret('tok', { token: 'large-token' });
+    fixture.writeReceivers('r.yaml', ['a', 'b'].map((name) => receiver(name, ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name }] })));
+    await fixture.listen();
+    await fixture.ready();
+  });
+
+  afterAll(async () => {
+    await fixture?.stop();
+  });
+
+  const deliver = (name: string) => send(fixture.url(receiverPath('large-token', name, ns)), {
+    headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+    body: JSON.stringify({ pad: 'x'.repeat(LARGE - 10) }),
+  });
+
+  test('a large delivery that does not fit beside one in flight waits until the first is done, then goes through', async () => {
+    expect(LARGE).toBeGreaterThan(MIB);
+    let release!: () => void;
+    fixture.patcher.hold = new Promise((resolve) => (release = resolve));
+    const first = deliver('a');
+    // The first delivery holds its share of the budget until its patch is done.
+    await eventually('the first delivery to reach its patch', async () => (fixture.patcher.calls.length === 1 ? true : undefined));
+    fixture.patcher.hold = undefined;
+    const second = deliver('b');
+    await eventually('the second delivery to arrive', async () => (/^gotk_receiver_http_requests_inflight\{[^}]*\} 2$/m.test(await fixture.metrics()) ? true : undefined));
+    // Time for the second delivery to be read and, were there no budget, reach its own patch.
+    await new Promise((r) => setTimeout(r, 1000));
+    release();
+
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    const { calls, started, succeeded } = fixture.patcher;
+    expect(calls.map((ref) => ref.name)).toEqual(['a', 'b']);
+    // The second delivery reached its patch only after the first one's patch was done.
+    expect(started[1]).toBeGreaterThanOrEqual(succeeded[0]!);
+  });
+});
