@@ -12,8 +12,8 @@ import { NotificationController, startNotificationController } from '../harness/
 import { githubPushHeaders, send } from '../harness/http';
 import { adminApiServer, createTestNamespace } from '../harness/kube';
 import { promtool, promtoolBinary } from '../harness/promtool';
-import { createGitRepositories, receiver, receiverPath, requestedAt } from '../server/receiver-fixture';
 import { BundleProcess } from '../harness/server-process';
+import { createGitRepositories, receiver, receiverPath, requestedAt } from '../server/receiver-fixture';
 
 type Manifest = { kind: string; metadata: { name: string }; spec?: any; data?: any };
 
