@@ -1,12 +1,15 @@
-// The release suite (`npx projen release:check`): the project's jest settings, these tests only, and
-// no kube-apiserver (they read dist/ and image/out/, and start their own registry).
+// The release suite (`npx projen release:check`): the unit tier's jest settings (no kube-apiserver:
+// these tests read dist/ and image/out/, and start their own registry), these tests only.
 const { jest: base } = require('../../../package.json');
 
+const { projects, ...shared } = base;
+const unit = projects.find((p) => p.displayName === 'unit');
+
 module.exports = {
-  ...base,
+  ...shared,
+  ...unit,
+  displayName: 'release',
   rootDir: '../../..',
   testMatch: ['<rootDir>/test/release/packed/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
-  globalSetup: undefined,
-  globalTeardown: undefined,
 };
