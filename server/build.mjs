@@ -152,8 +152,8 @@ const ON_DEMAND = {
   socks: 'socks-proxy-agent',
   nodeFetch: 'node-fetch',
 };
-// CommandUsageError is thrown by the commands and recognised (instanceof) by server/main.ts.
-const SHARED_WITH_ON_DEMAND = { flags: join(root, 'server', 'commands', '_flags.ts') };
+// UsageError is thrown by the commands and recognised (instanceof) by server/main.ts.
+const SHARED_WITH_ON_DEMAND = { flags: join(root, 'server', 'commands', 'flags.ts') };
 const onDemand = await build({
   ...common,
   stdin: {

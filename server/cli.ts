@@ -1,6 +1,6 @@
 // Command line of `flux-webhook-receiver`: flags and their environment variables come from the
 // shared server contract (src/model), so the constructs render exactly what this parses.
-import { SUBCOMMANDS } from './commands';
+import { CommandSpec, parseBoolean, parseFlags, SUBCOMMANDS, UsageError } from './commands';
 import { parseRateLimit, RateLimitSpec, SERVER_BINARY, SERVER_FLAGS } from '../src/model';
 import { LOG_LEVELS, LogLevel } from './observability/logger';
 import { parseGoDuration } from './wire/go-duration';
@@ -46,8 +46,7 @@ export type Command =
   /** `token`, `url`, `send`, `register`: their own flags and `--help` (server/commands/). */
   | { readonly kind: 'subcommand'; readonly name: string; readonly args: readonly string[] };
 
-/** A bad command line; main prints it with a hint and exits with code 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 type FlagName = keyof typeof SERVER_FLAGS;
 const BOOLEAN_FLAGS: ReadonlySet<FlagName> = new Set<FlagName>(['watchReceivers', 'secretsByName', 'secretsFromCluster', 'noCrossNamespaceRefs', 'jsonAnswers', 'recordEvents']);
@@ -73,10 +72,24 @@ const DESCRIPTIONS: Record<FlagName, string> = {
   recordEvents: 'record a Kubernetes Event on each target a delivery reconciles (and, in cluster mode, a Warning on a Receiver whose patch failed)',
 };
 
+/** `serve`'s flags for the one flag parser (server/commands/flags.ts). */
+const SERVE: CommandSpec = {
+  name: 'serve',
+  summary: 'serve Flux notification-controller compatible webhook receivers (/hook/<sha256>); its flags below',
+  synopsis: ['serve [flags]'],
+  description: [],
+  flags: (Object.entries(SERVER_FLAGS) as [FlagName, (typeof SERVER_FLAGS)[FlagName]][]).map(([name, def]) => ({
+    name: longName(def.flag),
+    value: BOOLEAN_FLAGS.has(name) ? undefined : '<value>',
+    help: DESCRIPTIONS[name],
+  })),
+  examples: [],
+};
+
 /** The `--help` text: the commands first, then the flags of `serve`. */
 export function usage(): string {
   const commands: [string, string][] = [
-    ['serve', 'serve Flux notification-controller compatible webhook receivers (/hook/<sha256>); its flags below'],
+    [SERVE.name, SERVE.summary],
     ...Object.entries(SUBCOMMANDS).map(([name, sub]): [string, string] => [name, sub.summary]),
   ];
   const lines = [
@@ -112,37 +125,20 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (command !== 'serve') {
     throw new UsageError(command === undefined ? `missing command: use ${_commandNames()}` : `unknown command "${command}": use ${_commandNames()}`);
   }
-  const byFlag = new Map<string, FlagName>(Object.entries(SERVER_FLAGS).map(([name, def]) => [def.flag, name as FlagName]));
-  const given = new Map<FlagName, string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const name = byFlag.get(flag);
-    if (!name) throw new UsageError(`unknown flag "${flag}"`);
-    let value: string;
-    if (eq > 0) {
-      value = arg.slice(eq + 1);
-    } else if (BOOLEAN_FLAGS.has(name)) {
-      value = 'true';
-    } else {
-      if (i + 1 >= rest.length) throw new UsageError(`flag ${flag} needs a value`);
-      value = rest[++i];
-    }
-    given.set(name, value);
-  }
+  const flags = parseFlags(SERVE, rest);
   const raw = (name: FlagName): { value: string; source: string } => {
     const def = SERVER_FLAGS[name];
-    if (given.has(name)) return { value: given.get(name)!, source: def.flag };
+    const given = flags.value(longName(def.flag));
+    if (given !== undefined) return { value: given, source: def.flag };
     const fromEnv = env[def.env];
     if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, source: `environment variable ${def.env}` };
     return { value: def.default, source: `default of ${def.flag}` };
   };
   const bool = (name: FlagName): boolean => {
+    const given = flags.switch(longName(SERVER_FLAGS[name].flag));
+    if (given !== undefined) return given;
     const { value, source } = raw(name);
-    if (/^(true|1|yes)$/i.test(value)) return true;
-    if (/^(false|0|no)$/i.test(value)) return false;
-    throw new UsageError(`${source}: "${value}" is not a boolean (use true or false)`);
+    return parseBoolean(source, value);
   };
   const address = (name: FlagName): string => {
     const { value, source } = raw(name);
@@ -204,4 +200,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
 
 function _commandNames(): string {
   return ['serve', ...Object.keys(SUBCOMMANDS)].map((c) => `"${c}"`).join(', ');
+}
+
+/** `--listen` → `listen`: the parser keys flags by their long name. */
+function longName(flag: string): string {
+  return flag.slice(2);
 }

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { ReceiverServer } from './app/receiver-server';
 import { parseCommandLine, ServeOptions, usage, UsageError } from './cli';
-import { CommandUsageError, SUBCOMMANDS } from './commands';
+import { SUBCOMMANDS } from './commands';
 import { KubeClient, loadKubeConfig } from './kube/kube-client';
 import { createLogger, Logger } from './observability/logger';
 import { quietDeprecations, routeProcessWarnings } from './observability/process-warnings';
@@ -101,7 +101,7 @@ async function _subcommand(name: string, args: readonly string[]): Promise<numbe
       },
     }));
   } catch (err) {
-    if (err instanceof CommandUsageError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`error: ${err.message}\nRun "flux-webhook-receiver ${name} --help" for usage.\n`);
       return EXIT_USAGE;
     }

@@ -1,7 +1,7 @@
 // The subcommands next to `serve`. Each is loaded only when it runs, so `serve` starts as before.
-import type { CommandIo } from './_flags';
+import type { CommandIo } from './flags';
 
-export { CommandUsageError, type CommandIo } from './_flags';
+export { parseBoolean, parseFlags, UsageError, type CommandIo, type CommandSpec, type FlagSpec } from './flags';
 
 export interface Subcommand {
   readonly summary: string;

@@ -4,7 +4,7 @@
 // and the sender's half of a token rotation (the newest verification key becomes the secret).
 import * as fs from 'fs';
 import { readGitRepositoryUrl, commandKubeConfig } from './_cluster';
-import { CommandIo, commandHelp, CommandSpec, CommandUsageError, exclusive, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
+import { CommandIo, commandHelp, CommandSpec, UsageError, exclusive, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './flags';
 import { FoundReceiver, readSecretKey, receiverUrls, TokenSource } from './receiver-urls';
 import { BITBUCKET_API, bitbucketSender, DesiredHook, ExistingHook, githubSender, GITHUB_API, giteaSender, gitlabSender, GITLAB_API, HookScope, redactHookPaths, SenderApi, SenderError, SenderOptions } from './senders';
 import { RECEIVER_SELECTION_FLAGS, selectReceivers, tokenNote } from './url';
@@ -99,11 +99,11 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
     return EXIT_OK;
   }
   exclusive(REGISTER_COMMAND, flags, ['repository', 'org']);
-  if (flags.switches.has('prune') && flags.values.has('name')) {
-    throw new CommandUsageError('register: --prune tells old URLs from current ones by the receivers selected: drop --name so every receiver\'s hook is kept');
+  if (flags.on('prune') && flags.given('name')) {
+    throw new UsageError('register: --prune tells old URLs from current ones by the receivers selected: drop --name so every receiver\'s hook is kept');
   }
-  const maxWaitText = flags.values.get('max-wait') ?? '60';
-  if (!/^\d+$/.test(maxWaitText) || Number(maxWaitText) > 3600) throw new CommandUsageError(`register: --max-wait "${maxWaitText}" is not a whole number of seconds from 0 to 3600`);
+  const maxWaitText = flags.value('max-wait') ?? '60';
+  if (!/^\d+$/.test(maxWaitText) || Number(maxWaitText) > 3600) throw new UsageError(`register: --max-wait "${maxWaitText}" is not a whole number of seconds from 0 to 3600`);
   const maxWaitMs = Number(maxWaitText) * 1000;
   const selection = await selectReceivers(REGISTER_COMMAND, flags);
   const supported = selection.receivers.filter((r) => Object.hasOwn(SENDERS, r.type));
@@ -112,8 +112,8 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
   }
   if (supported.length === 0) throw new Error(`none of the selected receivers is of type ${REGISTER_TYPES.join(', ')}`);
   const types = [...new Set(supported.map((r) => r.type))];
-  if (types.length > 1 && (flags.values.has('api-url') || flags.values.has('api-token-file') || flags.values.has('repository') || flags.values.has('org'))) {
-    throw new CommandUsageError(`register: the selected receivers are of types ${types.join(', ')}: --api-url, --api-token-file, --repository and --org apply to one sender; select one type with --name or -n`);
+  if (types.length > 1 && (flags.given('api-url') || flags.given('api-token-file') || flags.given('repository') || flags.given('org'))) {
+    throw new UsageError(`register: the selected receivers are of types ${types.join(', ')}: --api-url, --api-token-file, --repository and --org apply to one sender; select one type with --name or -n`);
   }
 
   // Every sender's API URL and token are checked before anything is written.
@@ -126,7 +126,7 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
     failed = true;
     io.stderr(`error: ${redactHookPaths(text)}\n`);
   };
-  const dryRun = flags.switches.has('dry-run');
+  const dryRun = flags.on('dry-run');
   for (const type of types) {
     const sender = senders.get(type)!;
     const byScope = new Map<string, { scope: HookScope; wanted: Wanted[] }>();
@@ -156,13 +156,13 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
         fail((err as Error).message);
         continue;
       }
-      const steps = planHooks(scope, existing, wanted, flags.switches.has('prune'), flags.switches.has('update-secret'));
+      const steps = planHooks(scope, existing, wanted, flags.on('prune'), flags.on('update-secret'));
       for (const step of steps) {
         io.stdout(_describe(sender, step) + '\n');
         if (dryRun || step.action === 'unchanged') continue;
         try {
           const id = await _apply(sender, step);
-          if (step.action !== 'remove' && sender.test && !flags.switches.has('no-test')) {
+          if (step.action !== 'remove' && sender.test && !flags.on('no-test')) {
             const answer = await sender.test(scope, id, step.receiver!.events);
             io.stdout(`  test delivery: ${answer.text}\n`);
             if (!answer.ok) failed = true;
@@ -238,17 +238,17 @@ export async function senderSecret(receiver: FoundReceiver, tokens: TokenSource,
 
 async function _sender(type: string, flags: ParsedFlags, io: CommandIo, maxWaitMs: number): Promise<SenderApi> {
   const def = SENDERS[type];
-  const apiBase = flags.values.get('api-url') ?? def.apiBase;
-  if (apiBase === undefined) throw new CommandUsageError(`register: ${type} receivers need --api-url https://<host> (the Gitea or Forgejo server)`);
+  const apiBase = flags.value('api-url') ?? def.apiBase;
+  if (apiBase === undefined) throw new UsageError(`register: ${type} receivers need --api-url https://<host> (the Gitea or Forgejo server)`);
   let parsed: URL;
   try {
     parsed = new URL(apiBase);
   } catch {
-    throw new CommandUsageError(`register: --api-url "${apiBase}" is not a URL: use e.g. ${def.apiBase ?? 'https://gitea.example.com'}`);
+    throw new UsageError(`register: --api-url "${apiBase}" is not a URL: use e.g. ${def.apiBase ?? 'https://gitea.example.com'}`);
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new CommandUsageError(`register: --api-url "${apiBase}" must start with https://`);
-  if (parsed.username || parsed.password || parsed.search) throw new CommandUsageError('register: --api-url takes no credentials or query: pass the token through the environment or --api-token-file');
-  const tokenFile = flags.values.get('api-token-file');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new UsageError(`register: --api-url "${apiBase}" must start with https://`);
+  if (parsed.username || parsed.password || parsed.search) throw new UsageError('register: --api-url takes no credentials or query: pass the token through the environment or --api-token-file');
+  const tokenFile = flags.value('api-token-file');
   let token: string | undefined;
   if (tokenFile !== undefined) {
     let bytes: Buffer;
@@ -261,20 +261,20 @@ async function _sender(type: string, flags: ParsedFlags, io: CommandIo, maxWaitM
   } else {
     token = io.env[def.env]?.trim();
   }
-  if (!token) throw new CommandUsageError(`register: no API token for ${type}: set ${def.env} or pass --api-token-file <file> (it needs ${def.scopes})`);
+  if (!token) throw new UsageError(`register: no API token for ${type}: set ${def.env} or pass --api-token-file <file> (it needs ${def.scopes})`);
   if (!/^[\x21-\x7e]+$/.test(token)) throw new Error(`the ${type} API token has spaces or characters that are not printable ASCII: it cannot be sent in a header`);
   return def.make({ apiBase: parsed.toString().replace(/\/+$/, ''), token, maxWaitMs, note: io.stderr });
 }
 
 /** Where a receiver's hook goes: --org, --repository, else its GitRepository targets on the sender's host. */
 async function _scopes(receiver: FoundReceiver, sender: SenderApi, flags: ParsedFlags): Promise<HookScope[]> {
-  const org = flags.values.get('org');
+  const org = flags.value('org');
   if (org !== undefined) {
-    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(org)) throw new CommandUsageError(`register: --org "${org}" is not an organisation or group name`);
+    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(org)) throw new UsageError(`register: --org "${org}" is not an organisation or group name`);
     return [{ kind: 'organisation', path: org }];
   }
-  const repository = flags.values.get('repository');
-  if (repository !== undefined) return [{ kind: 'repository', path: _checkRepository(repository, '--repository', CommandUsageError) }];
+  const repository = flags.value('repository');
+  if (repository !== undefined) return [{ kind: 'repository', path: _checkRepository(repository, '--repository', UsageError) }];
   const annotated = receiver.annotations[SENDER_REPOSITORY_ANNOTATION];
   if (annotated !== undefined) return [{ kind: 'repository', path: _checkRepository(annotated, `annotation ${SENDER_REPOSITORY_ANNOTATION}`, Error) }];
   const urls = receiver.gitRepositoryUrls ?? await _clusterGitRepositoryUrls(receiver, flags);
@@ -293,7 +293,7 @@ function _withoutUserinfo(gitUrl: string): string {
 }
 
 async function _clusterGitRepositoryUrls(receiver: FoundReceiver, flags: ParsedFlags): Promise<string[]> {
-  const kc = commandKubeConfig(flags.values.get('kubeconfig'));
+  const kc = commandKubeConfig(flags.value('kubeconfig'));
   const urls: string[] = [];
   for (const r of receiver.resources) {
     if (r.kind !== 'GitRepository' || r.name === '*') continue;
@@ -326,7 +326,7 @@ export function repositoryPath(gitUrl: string, host: string): string | undefined
 
 function _checkRepository(value: string, where: string, fails: new (message: string) => Error): string {
   const problem = senderRepositoryProblem(value);
-  if (problem !== undefined) throw new fails(`${fails === CommandUsageError ? 'register: ' : ''}${where} "${value}" ${problem}`);
+  if (problem !== undefined) throw new fails(`${fails === UsageError ? 'register: ' : ''}${where} "${value}" ${problem}`);
   return value;
 }
 

@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { commandKubeConfig } from './_cluster';
-import { CommandIo, commandHelp, CommandSpec, CommandUsageError, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
 import { chooseEvent, DELIVERY_TYPES, deliveryBuilder, DeliveryBuilder } from './deliveries';
 import { explainAnswer, explainNetworkError, type Answer } from './explain-response';
+import { CommandIo, commandHelp, CommandSpec, UsageError, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './flags';
 import { FoundReceiver, readToken } from './receiver-urls';
 import { RECEIVER_SELECTION_FLAGS, selectReceivers } from './url';
 import { HOOK_PATH_PREFIX, hookPath, SERVER_BINARY } from '../../src/model';
@@ -64,25 +64,25 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
     io.stdout(commandHelp(SERVER_BINARY, SEND_COMMAND));
     return EXIT_OK;
   }
-  const timeoutText = flags.values.get('timeout') ?? '30';
+  const timeoutText = flags.value('timeout') ?? '30';
   const timeoutSeconds = Number(timeoutText);
   if (!/^\d+(\.\d+)?$/.test(timeoutText) || timeoutSeconds <= 0 || timeoutSeconds > 600) {
-    throw new CommandUsageError(`send: --timeout "${timeoutText}" is not a number of seconds from 0 to 600`);
+    throw new UsageError(`send: --timeout "${timeoutText}" is not a number of seconds from 0 to 600`);
   }
-  const target = flags.values.has('url') ? await _direct(flags, io) : await _named(flags, io);
+  const target = flags.given('url') ? await _direct(flags, io) : await _named(flags, io);
   const { builder } = target;
-  if (builder.needsIdToken && !flags.values.has('id-token-file')) {
-    throw new CommandUsageError(`send: ${builder.type} deliveries carry an ID token send cannot mint: pass --id-token-file <file> `
+  if (builder.needsIdToken && !flags.given('id-token-file')) {
+    throw new UsageError(`send: ${builder.type} deliveries carry an ID token send cannot mint: pass --id-token-file <file> `
       + (builder.type === 'gcr' ? '(e.g. gcloud auth print-identity-token --impersonate-service-account=<the Secret\'s email> --audiences=<the Secret\'s audience> --include-email)'
         : '(a token of an issuer in the Receiver\'s spec.oidcProviders, e.g. from a GitHub Actions job)'));
   }
-  if (builder.tokenUse && !target.token) throw new CommandUsageError(`send: ${builder.type} deliveries are signed with the token: pass --secret <name> or --token-file <file>`);
-  const idToken = flags.values.has('id-token-file') ? _readFile(flags.values.get('id-token-file')!, 'id token').toString('utf8').trim() : undefined;
-  const event = chooseEvent(builder, target.allowedEvents, flags.values.get('event'));
+  if (builder.tokenUse && !target.token) throw new UsageError(`send: ${builder.type} deliveries are signed with the token: pass --secret <name> or --token-file <file>`);
+  const idToken = flags.given('id-token-file') ? _readFile(flags.value('id-token-file')!, 'id token').toString('utf8').trim() : undefined;
+  const event = chooseEvent(builder, target.allowedEvents, flags.value('event'));
   const delivery = builder.build({
     token: target.token,
     event,
-    branch: flags.values.get('branch') ?? 'main',
+    branch: flags.value('branch') ?? 'main',
     idToken,
     deliveryId: randomUUID(),
     now: new Date(),
@@ -92,7 +92,7 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
   const started = Date.now();
   let answer: Answer;
   try {
-    answer = await _post(target.url, delivery.headers, delivery.body, timeoutSeconds * 1000, flags.switches.has('insecure-skip-tls-verify'));
+    answer = await _post(target.url, delivery.headers, delivery.body, timeoutSeconds * 1000, flags.on('insecure-skip-tls-verify'));
   } catch (err) {
     io.stdout(`No answer: ${explainNetworkError(err as NodeJS.ErrnoException, target.url)}\n`);
     return EXIT_FAILED;
@@ -105,19 +105,19 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
 
 /** `--url … --type …` with the token from a Secret or a file. */
 async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
-  const given = RECEIVER_ONLY.filter((n) => flags.values.has(n) || flags.switches.has(n));
-  if (given.length > 0) throw new CommandUsageError(`send: --url excludes ${given.map((n) => `--${n}`).join(', ')} (those name a receiver instead)`);
-  const url = _webhookUrl(flags.values.get('url')!);
-  const type = flags.values.get('type');
-  if (!type) throw new CommandUsageError(`send: with --url, --type <type> is required (one of ${DELIVERY_TYPES.join(', ')})`);
+  const given = RECEIVER_ONLY.filter((n) => flags.given(n));
+  if (given.length > 0) throw new UsageError(`send: --url excludes ${given.map((n) => `--${n}`).join(', ')} (those name a receiver instead)`);
+  const url = _webhookUrl(flags.value('url')!);
+  const type = flags.value('type');
+  if (!type) throw new UsageError(`send: with --url, --type <type> is required (one of ${DELIVERY_TYPES.join(', ')})`);
   const builder = _builder(type);
-  if (flags.values.has('secret') && flags.values.has('token-file')) throw new CommandUsageError('send: --secret and --token-file exclude each other: pick one');
+  if (flags.given('secret') && flags.given('token-file')) throw new UsageError('send: --secret and --token-file exclude each other: pick one');
   let token: Buffer | undefined;
-  if (flags.values.has('token-file')) token = await _tokenFile(flags.values.get('token-file')!, io);
-  if (flags.values.has('secret')) {
-    const namespace = flags.values.get('namespace') ?? 'flux-system';
-    const secretName = flags.values.get('secret')!;
-    const read = await readToken({ namespace, name: '', type, secretName, events: [], resources: [], origin: 'send', annotations: {} }, { kubeConfig: commandKubeConfig(flags.values.get('kubeconfig')) });
+  if (flags.given('token-file')) token = await _tokenFile(flags.value('token-file')!, io);
+  if (flags.given('secret')) {
+    const namespace = flags.value('namespace') ?? 'flux-system';
+    const secretName = flags.value('secret')!;
+    const read = await readToken({ namespace, name: '', type, secretName, events: [], resources: [], origin: 'send', annotations: {} }, { kubeConfig: commandKubeConfig(flags.value('kubeconfig')) });
     if ('error' in read) throw new Error(read.error);
     token = read.token;
   }
@@ -126,17 +126,17 @@ async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
 
 /** A receiver found like `url` finds it: URL, type, token and allowed events follow from it. */
 async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
-  const given = DIRECT_ONLY.filter((n) => flags.values.has(n));
-  if (given.length > 0) throw new CommandUsageError(`send: ${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --url`);
-  if (!flags.values.has('base') && !flags.values.has('receivers') && !flags.switches.has('from-cluster')) {
-    throw new CommandUsageError('send: name a receiver ([--base <url>] --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
+  const given = DIRECT_ONLY.filter((n) => flags.given(n));
+  if (given.length > 0) throw new UsageError(`send: ${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --url`);
+  if (!flags.given('base') && !flags.given('receivers') && !flags.on('from-cluster')) {
+    throw new UsageError('send: name a receiver ([--base <url>] --from-cluster|--receivers <dir> --name <receiver>) or give --url <webhook-url> --type <type>');
   }
   const selection = await selectReceivers(SEND_COMMAND, flags);
   if (selection.receivers.length > 1) {
-    throw new CommandUsageError(`send: ${selection.receivers.length} receivers match (${selection.receivers.map((r) => `${r.namespace}/${r.name}`).join(', ')}): pick one with --name and -n`);
+    throw new UsageError(`send: ${selection.receivers.length} receivers match (${selection.receivers.map((r) => `${r.namespace}/${r.name}`).join(', ')}): pick one with --name and -n`);
   }
   const receiver = selection.receivers[0];
-  const type = flags.values.get('type') ?? receiver.type;
+  const type = flags.value('type') ?? receiver.type;
   if (type !== receiver.type) io.stderr(`note: sending a ${type} delivery to the ${receiver.type} receiver ${receiver.namespace}/${receiver.name}\n`);
   const builder = _builder(type);
   let token: Buffer | undefined;
@@ -151,13 +151,13 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
     path = hookPath(token, receiver.name, receiver.namespace);
   }
   // A token file stands for a different token than the Secret's, e.g. to test a rotation.
-  if (flags.values.has('token-file')) token = await _tokenFile(flags.values.get('token-file')!, io);
+  if (flags.given('token-file')) token = await _tokenFile(flags.value('token-file')!, io);
   return { url: new URL(selection.base(receiver) + path), builder, token, allowedEvents: receiver.events, receiver };
 }
 
 function _builder(type: string): DeliveryBuilder {
   const builder = deliveryBuilder(type);
-  if (!builder) throw new CommandUsageError(`send: --type "${type}" is not a receiver type: use one of ${DELIVERY_TYPES.join(', ')}`);
+  if (!builder) throw new UsageError(`send: --type "${type}" is not a receiver type: use one of ${DELIVERY_TYPES.join(', ')}`);
   return builder;
 }
 
@@ -166,11 +166,11 @@ function _webhookUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new CommandUsageError(`send: --url "${_redactedText(text)}" is not a URL: use the one \`${SERVER_BINARY} url\` prints`);
+    throw new UsageError(`send: --url "${_redactedText(text)}" is not a URL: use the one \`${SERVER_BINARY} url\` prints`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CommandUsageError('send: --url must start with https:// (or http://)');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('send: --url must start with https:// (or http://)');
   if (!url.pathname.startsWith(HOOK_PATH_PREFIX)) {
-    throw new CommandUsageError(`send: --url must point at a webhook path (${HOOK_PATH_PREFIX}<sha256>), got path "${url.pathname.slice(0, 40)}"`);
+    throw new UsageError(`send: --url must point at a webhook path (${HOOK_PATH_PREFIX}<sha256>), got path "${url.pathname.slice(0, 40)}"`);
   }
   return url;
 }

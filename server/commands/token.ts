@@ -4,7 +4,7 @@
 import { randomBytes } from 'crypto';
 import { stringify } from 'yaml';
 import { commandKubeConfig, writeTokenSecret } from './_cluster';
-import { CommandIo, CommandSpec, CommandUsageError, exclusive, EXIT_OK, parseFlags, commandHelp } from './_flags';
+import { CommandIo, CommandSpec, UsageError, exclusive, EXIT_OK, parseFlags, commandHelp } from './flags';
 import { SECRET_KEYS, SERVER_BINARY } from '../../src/model';
 
 /** At least the guide's 12 bytes; 20 bytes give 160 bits, 40 hex characters. */
@@ -48,28 +48,28 @@ export async function runToken(argv: readonly string[], io: CommandIo): Promise<
     return EXIT_OK;
   }
   exclusive(TOKEN_COMMAND, flags, ['secret-manifest', 'apply']);
-  const apply = flags.switches.has('apply');
+  const apply = flags.on('apply');
   for (const onlyWithApply of ['kubeconfig', 'overwrite', 'show-token']) {
-    if (!apply && (flags.values.has(onlyWithApply) || flags.switches.has(onlyWithApply))) {
-      throw new CommandUsageError(`token: --${onlyWithApply} only applies with --apply`);
+    if (!apply && flags.given(onlyWithApply)) {
+      throw new UsageError(`token: --${onlyWithApply} only applies with --apply`);
     }
   }
-  const bytesText = flags.values.get('bytes') ?? String(MIN_TOKEN_BYTES);
+  const bytesText = flags.value('bytes') ?? String(MIN_TOKEN_BYTES);
   const bytes = Number(bytesText);
   if (!/^\d+$/.test(bytesText) || bytes < MIN_TOKEN_BYTES || bytes > MAX_TOKEN_BYTES) {
-    throw new CommandUsageError(`token: --bytes "${bytesText}" is not a whole number from ${MIN_TOKEN_BYTES} to ${MAX_TOKEN_BYTES}`);
+    throw new UsageError(`token: --bytes "${bytesText}" is not a whole number from ${MIN_TOKEN_BYTES} to ${MAX_TOKEN_BYTES}`);
   }
-  const name = flags.values.get('name') ?? 'webhook-token';
+  const name = flags.value('name') ?? 'webhook-token';
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    throw new CommandUsageError(`token: --name "${name}" is not a valid Secret name (lowercase letters, digits, '-' and '.')`);
+    throw new UsageError(`token: --name "${name}" is not a valid Secret name (lowercase letters, digits, '-' and '.')`);
   }
-  const namespace = flags.values.get('namespace') ?? 'flux-system';
+  const namespace = flags.value('namespace') ?? 'flux-system';
   if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
-    throw new CommandUsageError(`token: --namespace "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63)`);
+    throw new UsageError(`token: --namespace "${namespace}" is not a valid namespace (lowercase letters, digits and '-', at most 63)`);
   }
 
   const token = randomBytes(bytes).toString('hex');
-  if (flags.switches.has('secret-manifest')) {
+  if (flags.on('secret-manifest')) {
     io.stdout(secretManifest(name, namespace, token));
     return EXIT_OK;
   }
@@ -77,11 +77,11 @@ export async function runToken(argv: readonly string[], io: CommandIo): Promise<
     io.stdout(`${token}\n`);
     return EXIT_OK;
   }
-  const kc = commandKubeConfig(flags.values.get('kubeconfig'));
-  const result = await writeTokenSecret(kc, namespace, name, token, flags.switches.has('overwrite'));
+  const kc = commandKubeConfig(flags.value('kubeconfig'));
+  const result = await writeTokenSecret(kc, namespace, name, token, flags.on('overwrite'));
   io.stderr(`secret ${namespace}/${name} ${result} (key '${SECRET_KEYS.token}', ${bytes * 2} hex characters). `
-    + `Print the URLs with: ${SERVER_BINARY} url --base https://<host> --receivers dist/ (or --from-cluster -n ${namespace})${flags.switches.has('show-token') ? '' : ' --show-token'}\n`);
-  if (flags.switches.has('show-token')) io.stdout(`${token}\n`);
+    + `Print the URLs with: ${SERVER_BINARY} url --base https://<host> --receivers dist/ (or --from-cluster -n ${namespace})${flags.on('show-token') ? '' : ' --show-token'}\n`);
+  if (flags.on('show-token')) io.stdout(`${token}\n`);
   return EXIT_OK;
 }
 

@@ -3,7 +3,7 @@
 // pipeline and `kubectl get receiver` (which has nothing to show in files mode).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { commandKubeConfig } from './_cluster';
-import { CommandIo, commandHelp, CommandSpec, CommandUsageError, exclusive, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './_flags';
+import { CommandIo, commandHelp, CommandSpec, UsageError, exclusive, EXIT_FAILED, EXIT_OK, parseFlags, ParsedFlags } from './flags';
 import { FoundReceiver, receiversFromCluster, receiversFromFiles, ReceiverUrl, receiverUrls, TokenSource } from './receiver-urls';
 import { SERVER_BINARY } from '../../src/model';
 
@@ -59,21 +59,21 @@ export interface ReceiverSelection {
   readonly tokens: () => TokenSource;
 }
 
-/** Finds the receivers the flags select; shared by `url` and `send`. Throws CommandUsageError or Error. */
+/** Finds the receivers the flags select; shared by `url` and `send`. Throws UsageError or Error. */
 export async function selectReceivers(spec: CommandSpec, flags: ParsedFlags): Promise<ReceiverSelection> {
-  const given = flags.values.get('base');
+  const given = flags.value('base');
   const base = given === undefined ? undefined : parseBase(spec, given);
   exclusive(spec, flags, ['receivers', 'from-cluster']);
-  const location = flags.values.get('receivers');
-  const fromCluster = flags.switches.has('from-cluster');
-  if (!location && !fromCluster) throw new CommandUsageError(`${spec.name}: say where the receivers are: --receivers <file|dir> (synthesized manifests) or --from-cluster`);
+  const location = flags.value('receivers');
+  const fromCluster = flags.on('from-cluster');
+  if (!location && !fromCluster) throw new UsageError(`${spec.name}: say where the receivers are: --receivers <file|dir> (synthesized manifests) or --from-cluster`);
   if (fromCluster && base === undefined) {
-    throw new CommandUsageError(`${spec.name}: --base <url> is required with --from-cluster: where the receiver is exposed, e.g. https://flux-webhook.example.com`);
+    throw new UsageError(`${spec.name}: --base <url> is required with --from-cluster: where the receiver is exposed, e.g. https://flux-webhook.example.com`);
   }
-  const namespace = flags.values.get('namespace');
-  const name = flags.values.get('name');
+  const namespace = flags.value('namespace');
+  const name = flags.value('name');
   let kc: KubeConfig | undefined;
-  const kube = (): KubeConfig => (kc ??= commandKubeConfig(flags.values.get('kubeconfig')));
+  const kube = (): KubeConfig => (kc ??= commandKubeConfig(flags.value('kubeconfig')));
   const all = location ? receiversFromFiles(location, namespace ?? 'default') : await receiversFromCluster(kube(), namespace);
   const where = location ? `in ${location}` : `in the cluster${namespace ? ` (namespace ${namespace})` : ''}`;
   if (all.length === 0) {
@@ -89,11 +89,11 @@ export async function selectReceivers(spec: CommandSpec, flags: ParsedFlags): Pr
   if (base === undefined) {
     const unexposed = selected.filter((r) => !r.exposedAt);
     if (unexposed.length > 0) {
-      throw new CommandUsageError(`${spec.name}: --base <url> is required: no Ingress or HTTPRoute with a host name in ${location} routes to `
+      throw new UsageError(`${spec.name}: --base <url> is required: no Ingress or HTTPRoute with a host name in ${location} routes to `
         + `${unexposed.map((r) => `${r.namespace}/${r.name}`).join(', ')} (a LoadBalancer has none); give where it is exposed, e.g. --base https://flux-webhook.example.com`);
     }
   }
-  const secretsDir = flags.values.get('secrets-dir');
+  const secretsDir = flags.value('secrets-dir');
   return {
     base: (r) => base ?? r.exposedAt!,
     receivers: selected,
@@ -107,11 +107,11 @@ export function parseBase(spec: CommandSpec, base: string): string {
   try {
     url = new URL(base);
   } catch {
-    throw new CommandUsageError(`${spec.name}: --base "${base}" is not a URL: use e.g. https://flux-webhook.example.com`);
+    throw new UsageError(`${spec.name}: --base "${base}" is not a URL: use e.g. https://flux-webhook.example.com`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CommandUsageError(`${spec.name}: --base "${base}" must start with https:// (or http://)`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${spec.name}: --base "${base}" must start with https:// (or http://)`);
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    throw new CommandUsageError(`${spec.name}: --base "${base}" must be only scheme, host and port (e.g. ${url.protocol}//${url.host}): the /hook/… path is added here`);
+    throw new UsageError(`${spec.name}: --base "${base}" must be only scheme, host and port (e.g. ${url.protocol}//${url.host}): the /hook/… path is added here`);
   }
   return `${url.protocol}//${url.host}`;
 }
@@ -122,12 +122,12 @@ export async function runUrl(argv: readonly string[], io: CommandIo): Promise<nu
     io.stdout(commandHelp(SERVER_BINARY, URL_COMMAND));
     return EXIT_OK;
   }
-  const output = flags.values.get('output') ?? 'table';
-  if (!(OUTPUTS as readonly string[]).includes(output)) throw new CommandUsageError(`url: --output "${output}" is not one of ${OUTPUTS.join(', ')}`);
+  const output = flags.value('output') ?? 'table';
+  if (!(OUTPUTS as readonly string[]).includes(output)) throw new UsageError(`url: --output "${output}" is not one of ${OUTPUTS.join(', ')}`);
   const selection = await selectReceivers(URL_COMMAND, flags);
   const needsTokens = selection.receivers.some((r) => r.secretName);
   const urls = await receiverUrls(selection.receivers, selection.base, needsTokens ? selection.tokens() : { secretsDir: '' });
-  const showToken = flags.switches.has('show-token');
+  const showToken = flags.on('show-token');
   const ok = urls.filter((u) => u.url);
   if (output === 'url') {
     for (const u of ok) io.stdout(`${u.url}\n`);

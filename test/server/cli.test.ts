@@ -1,4 +1,5 @@
 import { parseCommandLine, usage, UsageError } from '../../server/cli';
+import { UsageError as SubcommandUsageError } from '../../server/commands';
 import { SERVER_FLAGS } from '../../src/model';
 
 describe('command line', () => {
@@ -80,13 +81,24 @@ describe('command line', () => {
 
   test.each([
     [['serve', '--receivers', 'r', '--watch-receivers'], /exclude each other/],
-    [['serve', '--receivers'], /--receivers needs a value/],
+    [['serve', '--receivers'], /^serve: flag --receivers needs a value <value>$/],
+    [['serve', '--receivers='], /^serve: flag --receivers needs a non-empty value <value>$/],
+    [['serve', '--receivers', 'r', '--lisen', ':9292'], /^serve: unknown flag "--lisen"$/],
+    [['serve', '--receivers', 'r', 'extra'], /^serve: unexpected argument "extra"/],
+    [['serve', '--watch-receivers=maybe'], /^--watch-receivers: "maybe" is not a boolean \(use true or false\)$/],
     [['serve', '--receivers', 'r', '--listen', ':99999'], /not a listen address/],
     [['serve', '--receivers', 'r', '--secrets-by-name'], /--secrets-by-name needs --watch-receivers: in files mode Secrets are mounted files/],
     [['serve', '--receivers', 'r', '--secrets-dir', 's', '--secrets-from-cluster'], /--secrets-from-cluster is for files mode without --secrets-dir/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseCommandLine(argv, {})).toThrow(UsageError);
     expect(() => parseCommandLine(argv, {})).toThrow(message);
+  });
+
+  test('serve and the subcommands share one parser and one usage error', () => {
+    expect(UsageError).toBe(SubcommandUsageError);
+    // A boolean given as =true/=false is read the same way as the subcommands read it.
+    const on = parseCommandLine(['serve', '--receivers', 'r', '--json-answers=yes'], {});
+    expect(on.kind === 'serve' && on.options.jsonAnswers).toBe(true);
   });
 
   test('help and version', () => {

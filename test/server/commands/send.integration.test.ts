@@ -9,7 +9,7 @@ import * as https from 'https';
 import * as net from 'net';
 import * as path from 'path';
 import { runCommand } from './_command-io';
-import { CommandUsageError } from '../../../server/commands';
+import { UsageError } from '../../../server/commands';
 import { runSend } from '../../../server/commands/send';
 import { adminKubeconfigPath, adminKubeConfig, createTestNamespace, kubeRequest } from '../../harness/kube';
 import { createGitRepositories, receiver, requestedAt, ServerFixture } from '../receiver-fixture';
@@ -196,7 +196,7 @@ describe('send (real receiver server, real apiserver)', () => {
     [['--url', 'https://h/hook/abc', '--type', 'generic', '--timeout', '0'], 'send: --timeout "0" is not a number of seconds'],
   ])('usage error %j', async (argv, message) => {
     const failure = runCommand(runSend, argv);
-    await expect(failure).rejects.toBeInstanceOf(CommandUsageError);
+    await expect(failure).rejects.toBeInstanceOf(UsageError);
     await expect(failure).rejects.toThrow(message);
   });
 

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { runCommand } from './_command-io';
-import { CommandUsageError } from '../../../server/commands';
+import { UsageError } from '../../../server/commands';
 import { runToken } from '../../../server/commands/token';
 import {
   adminKubeconfigPath, adminKubeConfig, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, serviceAccountToken, writeKubeconfig,
@@ -63,7 +63,7 @@ describe('token', () => {
     [['--name'], 'token: flag --name needs a value <secret>'],
   ])('usage error %j', async (argv, message) => {
     const failure = runCommand(runToken, argv);
-    await expect(failure).rejects.toBeInstanceOf(CommandUsageError);
+    await expect(failure).rejects.toBeInstanceOf(UsageError);
     await expect(failure).rejects.toThrow(message);
   });
 

@@ -8,7 +8,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { runCommand } from './_command-io';
-import { CommandUsageError } from '../../../server/commands';
+import { UsageError } from '../../../server/commands';
 import { runUrl } from '../../../server/commands/url';
 import {
   ExposeViaHttpRoute, ExposeViaIngress, ExposeViaLoadBalancer, FluxReceivers, IngressTls, ReceiverProvider, ReconcileTarget, WebhookReceiver,
@@ -129,7 +129,7 @@ describe('url', () => {
       writeSecret(path.join(dir, 'secrets'), 'webhook-token', 'tok');
       const secrets = ['--secrets-dir', path.join(dir, 'secrets')];
       expect((await runCommand(runUrl, ['--receivers', dir, ...secrets, '-o', 'url', '-n', 'team-a'])).stdout).toBe(`https://hooks.example.com/hook/${sha('tok', 'webapp', 'team-a')}\n`);
-      await expect(runCommand(runUrl, ['--receivers', dir, ...secrets])).rejects.toThrow(new CommandUsageError(
+      await expect(runCommand(runUrl, ['--receivers', dir, ...secrets])).rejects.toThrow(new UsageError(
         `url: --base <url> is required: no Ingress or HTTPRoute with a host name in ${dir} routes to team-b/lb-only (a LoadBalancer has none); give where it is exposed, e.g. --base https://flux-webhook.example.com`));
     });
 
@@ -207,7 +207,7 @@ describe('url', () => {
     [['--base', BASE, '--from-cluster', '-o', 'yaml'], 'url: --output "yaml" is not one of table, url, json'],
   ])('usage error %j', async (argv, message) => {
     const failure = runCommand(runUrl, argv);
-    await expect(failure).rejects.toBeInstanceOf(CommandUsageError);
+    await expect(failure).rejects.toBeInstanceOf(UsageError);
     await expect(failure).rejects.toThrow(message);
   });
 });

@@ -1,8 +1,8 @@
-// The small flag parser and help layout shared by the subcommands (`token`, `url`, `send`, `register`).
-// `serve` keeps its own parser (server/cli.ts): its flags come from the server contract.
+// The one command-line flag parser, used by every command (`serve` in server/cli.ts, and `token`,
+// `url`, `send`, `register` here), and the help layout of the subcommands.
 
 /** A bad command line: the entry point prints it with a hint and exits with code 2. */
-export class CommandUsageError extends Error {}
+export class UsageError extends Error {}
 
 export interface FlagSpec {
   /** Long name without dashes, e.g. `namespace`. */
@@ -26,12 +26,34 @@ export interface CommandSpec {
   readonly examples: readonly string[];
 }
 
-export interface ParsedFlags {
-  readonly help: boolean;
-  /** Value flags that were given (the last occurrence wins). */
-  readonly values: ReadonlyMap<string, string>;
-  /** Boolean flags that were given. */
-  readonly switches: ReadonlySet<string>;
+/** The flags given on a command line, by long name. */
+export class ParsedFlags {
+  constructor(
+    /** `--help` or `-h` was given. */
+    readonly help: boolean,
+    private readonly values: ReadonlyMap<string, string>,
+    private readonly switches: ReadonlyMap<string, boolean>,
+  ) {}
+
+  /** The value of a value flag (the last occurrence wins), or undefined when it was not given. */
+  value(name: string): string | undefined {
+    return this.values.get(name);
+  }
+
+  /** A boolean flag: true for `--name` or `--name=true`, false for `--name=false`, undefined when not given. */
+  switch(name: string): boolean | undefined {
+    return this.switches.get(name);
+  }
+
+  /** A boolean flag was given and is on. */
+  on(name: string): boolean {
+    return this.switches.get(name) === true;
+  }
+
+  /** The flag was given, with any value. */
+  given(name: string): boolean {
+    return this.values.has(name) || this.switches.has(name);
+  }
 }
 
 /** Where a subcommand writes and what it reads from its process. */
@@ -47,7 +69,11 @@ export interface CommandIo {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 
-/** Parses `argv` against `spec`: `--flag value`, `--flag=value`, `-n value`; no positional arguments. */
+/**
+ * Parses `argv` against `spec`: `--flag value`, `--flag=value`, `-n value`; a boolean flag alone is
+ * on, `--flag=false` turns it off (and wins over an environment variable that turned it on);
+ * no positional arguments, no empty values.
+ */
 export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedFlags {
   const byName = new Map<string, FlagSpec>();
   for (const flag of spec.flags) {
@@ -55,7 +81,7 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedFl
     if (flag.short) byName.set(`-${flag.short}`, flag);
   }
   const values = new Map<string, string>();
-  const switches = new Set<string>();
+  const switches = new Map<string, boolean>();
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -64,28 +90,34 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): ParsedFl
       continue;
     }
     if (!arg.startsWith('-') || arg === '-') {
-      throw new CommandUsageError(`${spec.name}: unexpected argument ${JSON.stringify(arg)} (every input is a flag, e.g. --name <name>)`);
+      throw new UsageError(`${spec.name}: unexpected argument ${JSON.stringify(arg)} (every input is a flag: see --help)`);
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flagText = eq > 0 ? arg.slice(0, eq) : arg;
     const flag = byName.get(flagText);
-    if (!flag) throw new CommandUsageError(`${spec.name}: unknown flag "${flagText}"`);
+    if (!flag) throw new UsageError(`${spec.name}: unknown flag "${flagText}"`);
     if (flag.value === undefined) {
-      if (eq > 0) throw new CommandUsageError(`${spec.name}: flag --${flag.name} takes no value`);
-      switches.add(flag.name);
+      switches.set(flag.name, eq > 0 ? parseBoolean(`--${flag.name}`, arg.slice(eq + 1)) : true);
       continue;
     }
     let value: string;
     if (eq > 0) {
       value = arg.slice(eq + 1);
     } else {
-      if (i + 1 >= argv.length) throw new CommandUsageError(`${spec.name}: flag --${flag.name} needs a value ${flag.value}`);
+      if (i + 1 >= argv.length) throw new UsageError(`${spec.name}: flag --${flag.name} needs a value ${flag.value}`);
       value = argv[++i];
     }
-    if (value === '') throw new CommandUsageError(`${spec.name}: flag --${flag.name} needs a non-empty value ${flag.value}`);
+    if (value === '') throw new UsageError(`${spec.name}: flag --${flag.name} needs a non-empty value ${flag.value}`);
     values.set(flag.name, value);
   }
-  return { help, values, switches };
+  return new ParsedFlags(help, values, switches);
+}
+
+/** A boolean from a flag or an environment variable; `source` names where it came from. */
+export function parseBoolean(source: string, value: string): boolean {
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new UsageError(`${source}: "${value}" is not a boolean (use true or false)`);
 }
 
 /** The `<command> --help` text. */
@@ -107,6 +139,6 @@ export function commandHelp(binary: string, spec: CommandSpec): string {
 
 /** Refuses flags that exclude each other. */
 export function exclusive(spec: CommandSpec, flags: ParsedFlags, names: readonly string[]): void {
-  const given = names.filter((n) => flags.values.has(n) || flags.switches.has(n));
-  if (given.length > 1) throw new CommandUsageError(`${spec.name}: ${given.map((n) => `--${n}`).join(' and ')} exclude each other: pick one`);
+  const given = names.filter((n) => flags.given(n));
+  if (given.length > 1) throw new UsageError(`${spec.name}: ${given.map((n) => `--${n}`).join(' and ')} exclude each other: pick one`);
 }
