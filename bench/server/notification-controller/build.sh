@@ -8,15 +8,8 @@
 # Prints the directory holding the binary and crds/ on its last line.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache_root="${NC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-flux-webhooks/notification-controller}"
-version="$(awk '$1 == "github.com/fluxcd/notification-controller" { print $2 }' "$here/go.mod" | head -n1)"
-key="$(cat "$here/build.sh" "$here/go.mod" "$here/go.sum" | sha256sum | cut -c1-16)"
-out="$cache_root/$version-$key"
 
-build() {
-  # The flags of the upstream image build (its Dockerfile): static, trimmed paths. The main package
-  # is the module root; go.mod lists it as a `tool` so that `go mod tidy` keeps the requirement.
-  (cd "$here" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -o "$1/notification-controller" github.com/fluxcd/notification-controller)
+after_build() {
   local module_dir
   module_dir="$(cd "$here" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' github.com/fluxcd/notification-controller)"
   mkdir -p "$1/crds"
@@ -25,4 +18,7 @@ build() {
 
 # shellcheck source=../../../tools/go-build-cache.sh
 source "$here/../../../tools/go-build-cache.sh"
-GO_BUILD_HINT="see bench/README.md, or leave it out with --targets" cached_go_build "notification-controller $version" "$out" build notification-controller crds
+# The main package is the module root.
+GO_BUILD_HINT="see bench/README.md, or leave it out with --targets" go_tool_build notification-controller \
+  "${NC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cdk8s-flux-webhooks/notification-controller}" \
+  github.com/fluxcd/notification-controller github.com/fluxcd/notification-controller
