@@ -111,7 +111,7 @@ export function addMonitoring(scope: Construct, pods: MonitoredPods, options: Mo
     }
     const serviceLabels = { ...pods.selector, 'app.kubernetes.io/component': 'metrics' };
     metricsService = new k8s.KubeService(scope, 'MetricsService', {
-      metadata: pods.metadata({ name: serviceName, labels: serviceLabels }),
+      metadata: metadata(serviceName, serviceLabels),
       spec: {
         type: 'ClusterIP',
         selector: { ...pods.selector },

@@ -1,6 +1,6 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import { FluxReceivers, MonitoringOptions, ScrapeKind, WebhookReceiver, WebhookReceiverProps } from '../../src';
-import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
+import { createTestNamespace, dryRunApply, ManifestObject, manifestIds } from '../harness/kube';
 import { readmeSnippet } from '../harness/readme-app';
 
 type Manifest = ManifestObject & { metadata: any; spec?: any; data?: any };
@@ -170,8 +170,12 @@ describe('WebhookReceiver monitoring', () => {
 
   test('the apiserver accepts every object with the Prometheus operator\'s CRDs (strict server-side dry run): PodMonitor and ServiceMonitor', async () => {
     const ns = await createTestNamespace('monitoring');
-    await expect(dryRunApply(synthReceiver({ namespace: ns, monitoring: { alertLabels: { team: 'platform' } } }))).resolves.toBeUndefined();
-    await expect(dryRunApply(synthReceiver({ namespace: ns, monitoring: { scrape: ScrapeKind.SERVICE_MONITOR } }))).resolves.toBeUndefined();
+    for (const objects of [
+      synthReceiver({ namespace: ns, monitoring: { alertLabels: { team: 'platform' } } }),
+      synthReceiver({ namespace: ns, monitoring: { scrape: ScrapeKind.SERVICE_MONITOR } }),
+    ]) {
+      expect(await dryRunApply(objects)).toEqual(manifestIds(objects));
+    }
   });
 });
 
@@ -189,6 +193,9 @@ describe('FluxReceivers monitoring', () => {
     expect(monitor.spec.selector.matchLabels).toEqual({ app: 'notification-controller' });
     expect(monitor.spec.podMetricsEndpoints[0]).toMatchObject({ port: 'http-prom', relabelings: [{ replacement: 'flux-system/notification-controller' }] });
     expect(alerts(manifests).map((r) => r.alert)).toEqual(['FluxReceiverRefusingDeliveries']);
+    // The ServiceMonitor variant's Service sits beside notification-controller, whatever the chart's namespace.
+    const service = one(synthFlux({ scrape: ScrapeKind.SERVICE_MONITOR }), 'Service');
+    expect(service.metadata).toMatchObject({ name: 'notification-controller-metrics', namespace: 'flux-system' });
     expect(dashboardOf(manifests).panels.map((p: any) => p.title)).toEqual(['Webhook requests by status code', 'Webhook latency (includes the PATCHes)', 'Requests in flight', 'Memory']);
   });
 
@@ -199,7 +206,8 @@ describe('FluxReceivers monitoring', () => {
 
   test('the apiserver accepts the objects (strict server-side dry run)', async () => {
     const ns = await createTestNamespace('flux-monitoring');
-    await expect(dryRunApply(synthFlux({}, ns))).resolves.toBeUndefined();
-    await expect(dryRunApply(synthFlux({ scrape: ScrapeKind.SERVICE_MONITOR }, ns))).resolves.toBeUndefined();
+    for (const objects of [synthFlux({}, ns), synthFlux({ scrape: ScrapeKind.SERVICE_MONITOR }, ns)]) {
+      expect(await dryRunApply(objects)).toEqual(manifestIds(objects));
+    }
   });
 });
