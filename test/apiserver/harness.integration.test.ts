@@ -2,7 +2,7 @@
 // @kubernetes/client-node, strict server-side validation, RBAC on.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
-  adminKubeConfig, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestRejected, serviceAccountToken,
+  adminKubeConfig, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestRejected, serviceAccountToken, manifestIds,
 } from '../harness/kube';
 
 const gitRepository = (name: string) => ({
@@ -43,7 +43,7 @@ describe('test apiserver', () => {
   });
 
   test('server-side dry run with strict validation accepts a valid manifest and persists nothing', async () => {
-    await dryRunApply([gitRepository('dry')], ns);
+    expect(await dryRunApply([gitRepository('dry')], ns)).toEqual(manifestIds([gitRepository('dry')], ns));
     const res = await kubeRequest(adminKubeConfig(), 'GET', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/dry`);
     expect(res.status).toBe(404);
   });

@@ -5,7 +5,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { FluxReceivers, ReceiverProvider, ReconcileTarget, WebhookReceiver, WebhookReceiverProps } from '../../src';
-import { createTestNamespace, dryRunApply, kubeConfigForToken, ManifestObject, ManifestRejected, serviceAccountWithRole } from '../harness/kube';
+import { createTestNamespace, dryRunApply, kubeConfigForToken, ManifestObject, ManifestRejected, serviceAccountWithRole, manifestIds } from '../harness/kube';
 
 function app(backend: 'server' | 'flux', crossNamespaceTargets?: string[], extra: WebhookReceiverProps = {}) {
   const chart = new Chart(Testing.app(), 'webhooks', { namespace: 'team-a' });
@@ -79,7 +79,8 @@ test('on the real apiserver: a deployer with every right in its own namespace on
     return Testing.synth(chart) as ManifestObject[];
   };
   // Targets in the receiver's namespace: everything lands there, and the deployer may apply it.
-  await dryRunApply(synth([ReconcileTarget.gitRepository('webapp')]), undefined, deployer);
+  const local = synth([ReconcileTarget.gitRepository('webapp')]);
+  expect(await dryRunApply(local, undefined, deployer)).toEqual(manifestIds(local));
   // A target elsewhere is what the synth-time error is about: allowed explicitly, the Role there is Forbidden to this deployer.
   const rejected = await dryRunApply(synth([ReconcileTarget.gitRepository('webapp', { namespace: flux })], [flux]), undefined, deployer).catch((e: unknown) => e);
   expect(rejected).toBeInstanceOf(ManifestRejected);

@@ -2,7 +2,7 @@ import { ApiObject, Testing } from 'cdk8s';
 import { Node } from 'constructs';
 import { TestReceiver } from './_expose-test-receiver';
 import { ExposeViaHttpRoute, HttpRoutePathMatch } from '../../src';
-import { createTestNamespace, dryRunApply } from '../harness/kube';
+import { createTestNamespace, dryRunApply, manifestIds } from '../harness/kube';
 
 const gateway = { name: 'public', namespace: 'gateway-system', sectionName: 'https' };
 
@@ -95,7 +95,7 @@ describe('ExposeViaHttpRoute', () => {
     });
     const objs = Testing.synth(chart);
     expect(objs.map((o) => o.kind)).toEqual(['HTTPRoute', 'ReferenceGrant']);
-    await expect(dryRunApply(objs)).resolves.toBeUndefined();
+    expect(await dryRunApply(objs)).toEqual(manifestIds(objs));
   });
 
   describe('validation', () => {

@@ -3,7 +3,7 @@ import { HttpIngressPathType } from 'cdk8s-plus-28';
 import { Node } from 'constructs';
 import { TestReceiver } from './_expose-test-receiver';
 import { ExposeViaIngress, IngressTls } from '../../src';
-import { createTestNamespace, dryRunApply } from '../harness/kube';
+import { createTestNamespace, dryRunApply, manifestIds } from '../harness/kube';
 
 const backend = { service: { name: 'webhook-receiver', port: { number: 80 } } };
 
@@ -113,7 +113,8 @@ describe('ExposeViaIngress', () => {
       ingressClassName: 'nginx',
       tls: IngressTls.certManagerClusterIssuer('letsencrypt'),
     });
-    await expect(dryRunApply(Testing.synth(chart))).resolves.toBeUndefined();
+    const objects = Testing.synth(chart);
+    expect(await dryRunApply(objects)).toEqual(manifestIds(objects));
   });
 
   describe('validation', () => {

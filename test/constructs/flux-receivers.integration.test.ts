@@ -3,7 +3,7 @@ import { Node } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { receiverApp } from './scenario';
 import { ExposeViaHttpRoute, ExposeViaIngress, ExposeViaLoadBalancer, FluxReceivers, WebhookReceiver } from '../../src';
-import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
+import { createTestNamespace, dryRunApply, ManifestObject, manifestIds } from '../harness/kube';
 
 type Manifest = ManifestObject & { spec?: any; data?: any };
 
@@ -61,7 +61,7 @@ describe('FluxReceivers', () => {
     const ns = await createTestNamespace('cr-flux', { 'pod-security.kubernetes.io/enforce': 'restricted' });
     const apps = await createTestNamespace('cr-flux-apps');
     const manifests = Testing.synth(receiverApp(ns, apps, 'flux').chart) as Manifest[];
-    await dryRunApply(manifests);
+    expect(await dryRunApply(manifests)).toEqual(manifestIds(manifests));
     expect(manifests.filter((m) => m.kind === 'Receiver').every((m) => m.metadata.namespace === ns)).toBe(true);
   });
 

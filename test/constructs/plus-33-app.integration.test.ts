@@ -5,7 +5,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as kplus28 from 'cdk8s-plus-28';
 import * as kplus from 'cdk8s-plus-33';
 import { GitRepository, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
-import { createTestNamespace, dryRunApply, ManifestObject } from '../harness/kube';
+import { createTestNamespace, dryRunApply, ManifestObject, manifestIds } from '../harness/kube';
 
 function plus33App(namespace: string): ManifestObject[] {
   const chart = new Chart(new App(), 'webhooks', { namespace });
@@ -28,5 +28,5 @@ test('a cdk8s-plus-33 app uses the constructs with a cdk8s-plus-28 Secret refere
   const receiver = deployments.find((m) => JSON.stringify(m).includes('--receivers'));
   expect(JSON.stringify(receiver)).toContain('"secretName":"webhook-token"');
   expect(manifests.filter((m) => m.kind === 'GitRepository').map((m) => m.metadata.name)).toEqual(['webapp']);
-  await dryRunApply(manifests);
+  expect(await dryRunApply(manifests)).toEqual(manifestIds(manifests));
 });

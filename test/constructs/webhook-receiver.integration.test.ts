@@ -8,7 +8,7 @@ import { receiverApp } from './scenario';
 import { parseCommandLine } from '../../server/cli';
 import { FluxReceivers, ReceiverMode, ReceiverProvider, ReconcileTarget, WebhookReceiver } from '../../src';
 import {
-  adminKubeConfig, apply, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken,
+  adminKubeConfig, apply, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, ManifestObject, serviceAccountToken, manifestIds,
 } from '../harness/kube';
 
 const VERSION: string = JSON.parse(fs.readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
@@ -418,7 +418,7 @@ describe('WebhookReceiver on the real apiserver', () => {
   });
 
   test('every synthesized object passes a strict server-side dry run', async () => {
-    await dryRunApply(manifests);
+    expect(await dryRunApply(manifests)).toEqual(manifestIds(manifests));
     expect(manifests.map((m) => m.kind).sort()).toEqual([
       'ConfigMap', 'Deployment', 'GitRepository', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'ServiceAccount',
     ]);
@@ -428,7 +428,7 @@ describe('WebhookReceiver on the real apiserver', () => {
     await apply([one(manifests, 'ServiceAccount')]);
     const template = one(manifests, 'Deployment').spec.template;
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'receiver-pod', namespace: ns, ...template.metadata }, spec: template.spec };
-    await dryRunApply([pod]);
+    expect(await dryRunApply([pod])).toEqual(manifestIds([pod]));
     // The same pod without the hardening is refused, so the namespace really enforces "restricted".
     const weak = JSON.parse(JSON.stringify(pod));
     delete weak.spec.containers[0].securityContext.capabilities;
@@ -439,7 +439,7 @@ describe('WebhookReceiver on the real apiserver', () => {
   test('the ConfigMap documents pass strict validation as Flux Receiver objects', async () => {
     const docs = parseAllDocuments(one(manifests, 'ConfigMap').data['receivers.yaml']).map((d) => d.toJS() as Manifest);
     expect(docs.map((d) => d.metadata.name)).toEqual(['webapp', 'actions', 'registry']);
-    await dryRunApply(docs);
+    expect(await dryRunApply(docs)).toEqual(manifestIds(docs));
   });
 
   test('RBAC: the ServiceAccount can read and patch exactly its targets, nothing else and no Secrets', async () => {

@@ -150,9 +150,11 @@ export class ManifestRejected extends Error {
  * Applies each object with server-side apply, `dryRun=All` and `fieldValidation=Strict`, like
  * `kubectl apply --dry-run=server --validate=strict`: an unknown field, a wrong type or a
  * failed CEL rule throws a ManifestRejected naming the object. Nothing is persisted.
- * `namespace` is used for namespaced objects that name none.
+ * `namespace` is used for namespaced objects that name none. Returns the apiserver's answers as
+ * `manifestIds` spells them, to compare with the objects sent.
  */
-export async function dryRunApply(objects: readonly ManifestObject[], namespace?: string, kc = adminKubeConfig()): Promise<void> {
+export async function dryRunApply(objects: readonly ManifestObject[], namespace?: string, kc = adminKubeConfig()): Promise<string[]> {
+  const answered: string[] = [];
   for (const obj of objects) {
     const ns = obj.metadata.namespace ?? namespace;
     const id = `${obj.kind}/${obj.metadata.name}${ns ? ` in ${ns}` : ''}`;
@@ -162,7 +164,14 @@ export async function dryRunApply(objects: readonly ManifestObject[], namespace?
     if (res.status < 200 || res.status >= 300) {
       throw new ManifestRejected(id, res.status, typeof res.body === 'object' ? res.body.message : res.text);
     }
+    answered.push(...manifestIds([res.body as ManifestObject]));
   }
+  return answered;
+}
+
+/** `apiVersion kind namespace/name` of each object (`namespace` for those that name none). */
+export function manifestIds(objects: readonly ManifestObject[], namespace?: string): string[] {
+  return objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? namespace ?? ''}/${o.metadata.name}`);
 }
 
 /** Creates (for real) or updates each object with server-side apply. */

@@ -8,7 +8,8 @@ import { runCommand } from './_command-io';
 import { UsageError } from '../../../server/commands';
 import { runToken } from '../../../server/commands/token';
 import {
-  adminKubeconfigPath, adminKubeConfig, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, serviceAccountToken, writeKubeconfig,
+  adminKubeconfigPath, adminKubeConfig, createTestNamespace, dryRunApply, kubeConfigForToken, kubeRequest, manifestIds,
+  serviceAccountToken, writeKubeconfig,
 } from '../../harness/kube';
 
 const secretToken = async (ns: string, name: string): Promise<string> => {
@@ -43,7 +44,7 @@ describe('token', () => {
       type: 'Opaque',
       stringData: { token: expect.stringMatching(/^[0-9a-f]{40}$/) },
     });
-    await expect(dryRunApply([manifest])).resolves.toBeUndefined();
+    expect(await dryRunApply([manifest])).toEqual(manifestIds([manifest]));
   });
 
   test('--secret-manifest defaults to the guide\'s webhook-token in flux-system', async () => {
