@@ -9,22 +9,17 @@ import * as https from 'https';
 import * as path from 'path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Testing } from 'cdk8s';
-import { buildImage } from '../../image/build';
 import { imageRefName } from '../../image/image-config';
 import { ReceiverMode } from '../../src';
 import { hookPath } from '../../src/model';
 import { receiverApp } from '../constructs/scenario';
-import { startTestCluster, TestCluster } from '../harness/cluster/cluster';
-import { SourceController, startSourceController } from '../harness/flux/source-controller';
-import { GitServer, startGitServer } from '../harness/git-server';
-import { githubHeaders, githubPushHeaders, send, statusOf } from '../harness/http';
-import { apply, eventually, kubeRequest, kubeTable, ManifestObject } from '../harness/kube';
-import { readmeExample, readYaml } from '../harness/readme-app';
+import { FLUX_NAMESPACE as NS, FluxCluster, startFluxCluster, TOKEN_SECRET } from '../harness/cluster/flux-cluster';
+import { SourceController } from '../harness/flux/source-controller';
+import { send } from '../harness/http';
+import { apply, eventually, kubeRequest, ManifestObject } from '../harness/kube';
+import { readmeExample } from '../harness/readme-app';
 
-const FLUX_INSTALL = path.join(__dirname, '..', 'fixtures', 'flux-install', 'flux-v2.9.4-flux-system.yaml');
 const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
-const NS = 'flux-system';
-const TOKEN = randomBytes(20).toString('hex');
 /**
  * How long a ConfigMap change may take to reach a running pod: the kubelet's sync period (10 s on
  * the test node, 1 min by default) plus its ConfigMap cache, then the server's file watch.
@@ -33,23 +28,11 @@ const CONFIGMAP_SWAP_BOUND_MS = 60_000;
 /** The same for a Secret's key: the kubelet refreshes Secret volumes like ConfigMap volumes. */
 const SECRET_SWAP_BOUND_MS = 60_000;
 
-let cluster: TestCluster;
-let kc: KubeConfig;
+let flux: FluxCluster;
 const app: ManifestObject[] = readmeExample();
 const byKind = (kind: string) => app.filter((o) => o.kind === kind);
 
-async function get(p: string): Promise<any> {
-  const res = await kubeRequest(kc, 'GET', p);
-  if (res.status !== 200) throw new Error(`GET ${p}: HTTP ${res.status} ${res.text}`);
-  return res.body;
-}
-
-const signedPush = (body: string) => githubPushHeaders(TOKEN, body);
-
-async function serviceUrl(): Promise<string> {
-  const svc = await get(`/api/v1/namespaces/${NS}/services/flux-webhook-receiver`);
-  return `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}`;
-}
+const get = (p: string) => flux.get(p);
 
 /** The GitRepository the README's receiver `webapp` targets (its name is generated). */
 const repoName = () => byKind('GitRepository')[0].metadata.name;
@@ -60,20 +43,13 @@ async function requestedAt(): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
-  const image = await buildImage({ log: () => undefined });
-  cluster = await startTestCluster({ log: (l) => process.stdout.write(`${l}\n`) });
-  cluster.importImage(image.outDir, imageRefName());
-  kc = new KubeConfig();
-  kc.loadFromFile(cluster.kubeconfigPath);
-  // Flux's own objects first, as on a cluster that runs Flux; its controller Deployment is left
-  // out (its image is not on this node and no registry is reachable).
-  await apply(readYaml(fs.readFileSync(FLUX_INSTALL, 'utf8')).filter((o) => o.kind !== 'Deployment'), undefined, kc);
-  await apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token', namespace: NS }, stringData: { token: TOKEN } }], undefined, kc);
-  await apply(app, undefined, kc);
+  // Flux's own objects first, as on a cluster that runs Flux (its controllers run as processes).
+  flux = await startFluxCluster();
+  await apply(app, undefined, flux.kc);
 }, 600_000);
 
 afterAll(async () => {
-  await cluster?.stop();
+  await flux?.stop();
 }, 120_000);
 
 test('the app runs the image that image/out holds, as the construct renders it', () => {
@@ -85,11 +61,7 @@ test('the app runs the image that image/out holds, as the construct renders it',
 });
 
 test('the Deployment becomes Ready with both replicas through its probes; PDB and Service endpoints follow', async () => {
-  const name = byKind('Deployment')[0].metadata.name;
-  const deployment = await eventually('both replicas Ready', async () => {
-    const d = await get(`/apis/apps/v1/namespaces/${NS}/deployments/${name}`);
-    return d.status?.readyReplicas === 2 && d.status?.updatedReplicas === 2 ? d : undefined;
-  }, 180_000);
+  const deployment = await flux.rolledOut(NS, byKind('Deployment')[0].metadata.name);
   expect(deployment.spec.replicas).toBe(2);
   const pods = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items;
   expect(pods).toHaveLength(2);
@@ -113,22 +85,21 @@ test('the Deployment becomes Ready with both replicas through its probes; PDB an
   }, 60_000);
   expect(endpoints.map((e: any) => e.addresses[0]).sort()).toEqual(pods.map((p: any) => p.status.podIP).sort());
   // kube-proxy programs the ClusterIP shortly after the endpoints are ready (its sync period).
-  const url = await serviceUrl();
-  await eventually('the ClusterIP to answer through kube-proxy', async () => ((await statusOf(`${url}/`)) !== 0 ? true : undefined), 30_000);
+  expect(await flux.serviceUrl()).toMatch(/^http:\/\/10\.215\.0\.\d+:80$/);
 }, 240_000);
 
 test('a signed GitHub push through the Service is answered 200 and requests a reconcile of the GitRepository', async () => {
   const before = await requestedAt();
-  const body = JSON.stringify({ ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
-  const url = `${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`;
-  const answer = await send(url, { headers: signedPush(body), body });
+  const delivery = flux.github('push', { ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
+  const url = `${await flux.serviceUrl()}${hookPath(flux.token, 'webapp', NS)}`;
+  const answer = await send(url, delivery);
   expect(answer.status).toBe(200);
   // An accepted delivery has patched its target by the time it is answered.
   const after = await requestedAt();
   expect(after).toBeDefined();
   expect(after).not.toBe(before);
   // A wrong signature through the same path changes nothing.
-  const forged = await send(url, { headers: { ...signedPush(body), 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}` }, body });
+  const forged = await send(url, { ...delivery, headers: { ...delivery.headers, 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}` } });
   expect(forged.status).toBe(400);
   expect(await requestedAt()).toBe(after);
 }, 60_000);
@@ -147,16 +118,15 @@ test('the pods use their ServiceAccount and nothing else: no kubeconfig, and wit
 
   const [binding] = byKind('RoleBinding');
   const bindingPath = `/apis/rbac.authorization.k8s.io/v1/namespaces/${binding.metadata.namespace}/rolebindings/${binding.metadata.name}`;
-  expect((await kubeRequest(kc, 'DELETE', bindingPath)).status).toBe(200);
+  expect((await kubeRequest(flux.kc, 'DELETE', bindingPath)).status).toBe(200);
   try {
     const before = await requestedAt();
-    const body = JSON.stringify({ ref: 'refs/heads/main' });
-    const answer = await send(`${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`, { headers: signedPush(body), body });
+    const answer = await send(`${await flux.serviceUrl()}${hookPath(flux.token, 'webapp', NS)}`, flux.github('push', { ref: 'refs/heads/main' }));
     // The apiserver refused the pod's patch; the server says so and never answers 2xx.
     expect(answer.status).toBe(500);
     expect(await requestedAt()).toBe(before);
   } finally {
-    await apply([binding], undefined, kc);
+    await apply([binding], undefined, flux.kc);
   }
 }, 60_000);
 
@@ -166,13 +136,13 @@ test("the pod's own token may patch the GitRepository its Role names and nothing
   // The token the kubelet mounted into the pod, read where the kubelet keeps the volume.
   const token = fs.readFileSync(projectedToken(pod.metadata.uid), 'utf8');
   const asPod = new KubeConfig();
-  const cluster0 = kc.getCurrentCluster()!;
+  const cluster0 = flux.kc.getCurrentCluster()!;
   asPod.loadFromOptions({
     clusters: [cluster0], users: [{ name: 'pod', token }], contexts: [{ name: 'pod', cluster: cluster0.name, user: 'pod' }], currentContext: 'pod',
   });
   const patch = (name: string) => kubeRequest(asPod, 'PATCH', `/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories/${name}`,
     { metadata: { annotations: { [REQUESTED_AT]: new Date().toISOString() } } }, 'application/merge-patch+json');
-  await apply([{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'other', namespace: NS }, spec: { url: 'https://example.invalid/other', interval: '1h' } }], undefined, kc);
+  await apply([{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'other', namespace: NS }, spec: { url: 'https://example.invalid/other', interval: '1h' } }], undefined, flux.kc);
   expect((await patch(repoName())).status).toBe(200);
   const refused = await patch('other');
   expect(refused.status).toBe(403);
@@ -184,7 +154,7 @@ function selector(deployment: any): string {
 }
 
 function projectedToken(podUid: string): string {
-  const volumes = path.join(cluster.workDir, 'kubelet', 'root', 'pods', podUid, 'volumes', 'kubernetes.io~projected');
+  const volumes = path.join(flux.cluster.workDir, 'kubelet', 'root', 'pods', podUid, 'volumes', 'kubernetes.io~projected');
   const dir = fs.readdirSync(volumes).find((d) => d.startsWith('kube-api-access-'));
   if (!dir) throw new Error(`no kube-api-access volume in ${volumes}`);
   return path.join(volumes, dir, 'token');
@@ -198,13 +168,13 @@ test('a pod of the same template without its ServiceAccount token exits and says
     kind: 'Pod',
     metadata: { name, namespace: NS },
     spec: { ...deployment.spec.template.spec, automountServiceAccountToken: false, restartPolicy: 'Never' },
-  }], undefined, kc);
+  }], undefined, flux.kc);
   const pod = await eventually('the pod to exit', async () => {
     const p = await get(`/api/v1/namespaces/${NS}/pods/${name}`);
     return p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded' ? p : undefined;
   }, 120_000);
   expect(pod.status.phase).toBe('Failed');
-  const logs = await kubeRequest(kc, 'GET', `/api/v1/namespaces/${NS}/pods/${name}/log`);
+  const logs = await kubeRequest(flux.kc, 'GET', `/api/v1/namespaces/${NS}/pods/${name}/log`);
   expect(logs.status).toBe(200);
   expect(logs.text).toContain('running in a pod (KUBERNETES_SERVICE_HOST is set) but there is no ServiceAccount token at /var/run/secrets/kubernetes.io/serviceaccount/token');
   expect(logs.text).toContain('automountServiceAccountToken: true');
@@ -225,14 +195,14 @@ test('a receiver added to the app is served by the running pods from the swapped
   const before = await podsNow();
   expect(before).toHaveLength(2);
   // Only the ConfigMap: re-applying the Deployment too would roll the pods (its checksum annotation).
-  await apply([configMap], undefined, kc);
+  await apply([configMap], undefined, flux.kc);
   const applied = Date.now();
-  const body = JSON.stringify({ ref: 'refs/heads/main' });
-  const hook = hookPath(TOKEN, 'webapp-hotfix', NS);
+  const delivery = flux.github('push', { ref: 'refs/heads/main' });
+  const hook = hookPath(flux.token, 'webapp-hotfix', NS);
   for (const pod of before) {
     // Each pod on its own address: both must have picked up the kubelet's swap of the volume.
     await eventually(`pod ${pod.metadata.name} to serve the new receiver`, async () => {
-      const answer = await send(`http://${pod.status.podIP}:9292${hook}`, { headers: signedPush(body), body });
+      const answer = await send(`http://${pod.status.podIP}:9292${hook}`, delivery);
       return answer.status === 200 ? true : undefined;
     }, CONFIGMAP_SWAP_BOUND_MS);
   }
@@ -256,27 +226,25 @@ test('a verification key rotated in the Secret is used by the running pods from 
   const pods = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
     .filter((p: any) => !p.metadata.deletionTimestamp);
   expect(pods).toHaveLength(2);
-  const secret = (next: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token', namespace: NS }, stringData: { 'token': TOKEN, 'token.next': next } });
-  const hook = hookPath(TOKEN, 'webapp-rotating', NS);
-  const statusFor = async (pod: any, key: string) => {
-    const body = JSON.stringify({ ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
-    return (await send(`http://${pod.status.podIP}:9292${hook}`, { headers: githubHeaders(key, body, 'push'), body })).status;
-  };
+  const secret = (next: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: TOKEN_SECRET, namespace: NS }, stringData: { 'token': flux.token, 'token.next': next } });
+  const hook = hookPath(flux.token, 'webapp-rotating', NS);
+  const statusFor = async (pod: any, key: string) =>
+    (await send(`http://${pod.status.podIP}:9292${hook}`, flux.github('push', { ref: 'refs/heads/main', after: randomBytes(20).toString('hex') }, key))).status;
   const oldKey = randomBytes(20).toString('hex');
-  await apply([secret(oldKey)], undefined, kc);
-  await apply([configMap], undefined, kc);
+  await apply([secret(oldKey)], undefined, flux.kc);
+  await apply([configMap], undefined, flux.kc);
   for (const pod of pods) {
     await eventually(`pod ${pod.metadata.name} to accept token.next`, async () => ((await statusFor(pod, oldKey)) === 200 ? true : undefined), CONFIGMAP_SWAP_BOUND_MS);
   }
 
   const newKey = randomBytes(20).toString('hex');
-  await apply([secret(newKey)], undefined, kc);
+  await apply([secret(newKey)], undefined, flux.kc);
   const rotated = Date.now();
   for (const pod of pods) {
     await eventually(`pod ${pod.metadata.name} to accept the rotated token.next`, async () => ((await statusFor(pod, newKey)) === 200 ? true : undefined), SECRET_SWAP_BOUND_MS);
     // The key it replaced is refused, the one the path derives from still works.
     expect(await statusFor(pod, oldKey)).toBe(400);
-    expect(await statusFor(pod, TOKEN)).toBe(200);
+    expect(await statusFor(pod, flux.token)).toBe(200);
   }
   process.stdout.write(`Secret key rotation to both pods verifying with it: ${Date.now() - rotated} ms (kubelet syncFrequency 10s)\n`);
   const after = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
@@ -288,45 +256,42 @@ test('a verification key rotated in the Secret is used by the running pods from 
 test('rollout restart and an eviction while a sender posts steadily: every 2xx has its patch, the PDB holds', async () => {
   const [deployment] = byKind('Deployment') as any[];
   const deploymentPath = `/apis/apps/v1/namespaces/${NS}/deployments/${deployment.metadata.name}`;
-  const url = `${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`;
+  const url = `${await flux.serviceUrl()}${hookPath(flux.token, 'webapp', NS)}`;
   const watch = await watchRequestedAt(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories`, repoName());
   const deliveries: Array<{ sent: number; answered: number; status: number }> = [];
   let sending = true;
   // One delivery at a time, so each accepted one must have a patch of its own inside its window.
   const sender = (async () => {
     while (sending) {
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
+      const delivery = flux.github('push', { ref: 'refs/heads/main', after: randomBytes(20).toString('hex') });
       const sent = Date.now();
       // 10 s, GitHub's own delivery timeout: a connection to a pod that is gone may otherwise hang.
-      const status = await send(url, { headers: signedPush(body), body, timeoutMs: 10_000 }).then((a) => a.status, () => 0);
+      const status = await send(url, { ...delivery, timeoutMs: 10_000 }).then((a) => a.status, () => 0);
       deliveries.push({ sent, answered: Date.now(), status });
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
   try {
     // kubectl rollout restart
-    const restart = await kubeRequest(kc, 'PATCH', deploymentPath,
+    const restart = await kubeRequest(flux.kc, 'PATCH', deploymentPath,
       { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } } }, 'application/merge-patch+json');
     expect(restart.status).toBe(200);
-    await eventually('the rollout to complete', async () => {
-      const d = await get(deploymentPath);
-      const s = d.status ?? {};
-      return s.observedGeneration >= d.metadata.generation && s.updatedReplicas === 2 && s.readyReplicas === 2 && s.replicas === 2 ? true : undefined;
-    }, 180_000);
+    await flux.rolledOut(NS, deployment.metadata.name);
     // Evictions go through the PodDisruptionBudget (minAvailable 1): one at a time.
     const pods = (await get(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector(deployment))}`)).items
       .filter((p: any) => !p.metadata.deletionTimestamp);
     expect(pods).toHaveLength(2);
-    const evict = (pod: any) => kubeRequest(kc, 'POST', `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/eviction`,
+    const evict = (pod: any) => kubeRequest(flux.kc, 'POST', `/api/v1/namespaces/${NS}/pods/${pod.metadata.name}/eviction`,
       { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.metadata.name, namespace: NS } });
     const evicted = Date.now();
     expect((await evict(pods[0])).status).toBe(201);
     const second = await evict(pods[1]);
     expect(second.status).toBe(429);
     expect(second.body.message).toContain('disruption budget');
-    await eventually('the evicted pod to be gone', async () => ((await kubeRequest(kc, 'GET', `/api/v1/namespaces/${NS}/pods/${pods[0].metadata.name}`)).status === 404 ? true : undefined), 60_000);
+    await eventually('the evicted pod to be gone', async () => ((await kubeRequest(flux.kc, 'GET', `/api/v1/namespaces/${NS}/pods/${pods[0].metadata.name}`)).status === 404 ? true : undefined), 60_000);
     const drained = Date.now() - evicted;
-    await eventually('two ready replicas again', async () => ((await get(deploymentPath)).status?.readyReplicas === 2 ? true : undefined), 120_000);
+    // Two ready replicas again.
+    await flux.rolledOut(NS, deployment.metadata.name, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
     process.stdout.write(`rollout restart + eviction under steady traffic: ${deliveries.length} deliveries, `
       + `${deliveries.filter((d) => d.status === 200).length} answered 200, others ${JSON.stringify(countBy(deliveries.filter((d) => d.status !== 200).map((d) => d.status)))}; `
@@ -355,10 +320,10 @@ async function watchRequestedAt(collection: string, name: string): Promise<{ val
   const list = await get(`${collection}?fieldSelector=metadata.name%3D${name}`);
   const values: number[] = [];
   const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
+  await flux.kc.applyToHTTPSOptions(opts);
   const query = `?watch=1&fieldSelector=metadata.name%3D${name}&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=600`;
   let buffered = '';
-  const req = https.request(new URL(`${collection}${query}`, kc.getCurrentCluster()!.server), opts, (res) => {
+  const req = https.request(new URL(`${collection}${query}`, flux.kc.getCurrentCluster()!.server), opts, (res) => {
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       buffered += chunk;
@@ -382,37 +347,27 @@ describe('cluster mode', () => {
   test('WebhookReceiver reading Receivers from the API: its pods serve them and kubectl get receiver shows Ready and the path', async () => {
     const ns = 'receivers-cluster-mode';
     const appsNs = `${ns}-apps`;
-    for (const name of [ns, appsNs]) expect((await kubeRequest(kc, 'POST', '/api/v1/namespaces', { metadata: { name } })).status).toBe(201);
+    for (const name of [ns, appsNs]) expect((await kubeRequest(flux.kc, 'POST', '/api/v1/namespaces', { metadata: { name } })).status).toBe(201);
     const manifests = Testing.synth(receiverApp(ns, appsNs, 'server', { mode: ReceiverMode.cluster() }).chart) as ManifestObject[];
-    await apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-token', namespace: ns }, stringData: { token: TOKEN } }], undefined, kc);
-    await apply(manifests, undefined, kc);
+    await apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: TOKEN_SECRET, namespace: ns }, stringData: { token: flux.token } }], undefined, flux.kc);
+    await apply(manifests, undefined, flux.kc);
     // The Kustomization the app's receiver also targets (defined elsewhere in a real cluster).
     await apply([{
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
       kind: 'Kustomization',
       metadata: { name: 'apps', namespace: appsNs },
       spec: { interval: '10m', path: './', prune: true, sourceRef: { kind: 'GitRepository', name: 'webapp', namespace: ns } },
-    }], undefined, kc);
-    const deployment = manifests.find((m) => m.kind === 'Deployment')!;
-    await eventually('both replicas Ready', async () => {
-      const d = await get(`/apis/apps/v1/namespaces/${ns}/deployments/${deployment.metadata.name}`);
-      return d.status?.readyReplicas === 2 ? true : undefined;
-    }, 180_000);
+    }], undefined, flux.kc);
+    await flux.rolledOut(ns, manifests.find((m) => m.kind === 'Deployment')!.metadata.name);
 
-    const webhookPath = hookPath(TOKEN, 'webapp', ns);
-    const table = await eventually('the Receiver Ready in kubectl get receiver', async () => {
-      const t = await kubeTable(kc, `/apis/notification.toolkit.fluxcd.io/v1/namespaces/${ns}/receivers/webapp`);
-      return t.rows?.[0]?.cells?.[2] === 'True' ? t : undefined;
-    }, 60_000);
+    const webhookPath = hookPath(flux.token, 'webapp', ns);
+    const table = await flux.readyReceiver(ns, 'webapp');
     expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Age', 'Ready', 'Status']);
     expect([table.rows[0].cells[0], table.rows[0].cells[2], table.rows[0].cells[3]]).toEqual(['webapp', 'True', `Receiver initialized for path: ${webhookPath}`]);
 
-    const svc = await get(`/api/v1/namespaces/${ns}/services/flux-webhook-receiver`);
-    const url = `http://${svc.spec.clusterIP}:${svc.spec.ports[0].port}${webhookPath}`;
-    await eventually('the ClusterIP to answer through kube-proxy', async () => ((await statusOf(url, { method: 'GET' })) !== 0 ? true : undefined), 30_000);
+    const url = `${await flux.serviceUrl(ns)}${webhookPath}`;
     const before = (await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).metadata.annotations?.[REQUESTED_AT];
-    const body = JSON.stringify({ ref: 'refs/heads/master' });
-    expect((await send(url, { headers: signedPush(body), body })).status).toBe(200);
+    expect((await send(url, flux.github('push', { ref: 'refs/heads/master' }))).status).toBe(200);
     const after = (await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/webapp`)).metadata.annotations?.[REQUESTED_AT];
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
@@ -420,45 +375,30 @@ describe('cluster mode', () => {
 });
 
 describe('Flux source-controller', () => {
-  let git: GitServer;
   let controller: SourceController;
   let first: string;
-
-  const artifactRevision = async (): Promise<string | undefined> => {
-    const repo = await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories/${repoName()}`);
-    return repo.status?.artifact?.revision;
-  };
+  const source = () => ({ resource: 'gitrepositories', name: repoName() } as const);
 
   beforeAll(async () => {
-    git = await startGitServer();
-    first = git.createRepository('webapp', 'main');
-    controller = await startSourceController(cluster.kubeconfigPath, cluster.workDir);
+    first = flux.git.createRepository('webapp', 'main');
+    controller = await flux.startSourceController();
     // The README's GitRepository, fetching `webapp` from the Git server on loopback.
     const [repo] = byKind('GitRepository') as any[];
-    await apply([{ ...repo, spec: { ...repo.spec, url: `${git.url}/webapp.git` } }], undefined, kc);
+    await apply([{ ...repo, spec: { ...repo.spec, url: `${flux.git.url}/webapp.git` } }], undefined, flux.kc);
   }, 600_000);
 
-  afterAll(async () => {
-    await controller?.stop();
-    await git?.stop();
-  });
-
   test('a pushed commit, then its signed GitHub push delivery, changes the artifact revision to that commit', async () => {
-    await eventually('the first artifact', async () => {
-      const death = controller.died();
-      if (death) throw new Error(death);
-      return (await artifactRevision()) === `main@sha1:${first}` ? true : undefined;
-    }, 120_000);
-    const second = git.commit('webapp', 'main', 'deploy.yaml', `revision: ${randomBytes(4).toString('hex')}\n`);
+    await flux.untilRevision(source(), `main@sha1:${first}`, 120_000);
+    const second = flux.git.commit('webapp', 'main', 'deploy.yaml', `revision: ${randomBytes(4).toString('hex')}\n`);
     // interval is 1h: without the delivery, source-controller would not look again for an hour.
     await new Promise((r) => setTimeout(r, 2000));
-    expect(await artifactRevision()).toBe(`main@sha1:${first}`);
+    expect(await flux.revision(source())).toBe(`main@sha1:${first}`);
 
-    const body = JSON.stringify({ ref: 'refs/heads/main', before: first, after: second, repository: { full_name: 'org/webapp' } });
+    const delivery = flux.github('push', { ref: 'refs/heads/main', before: first, after: second, repository: { full_name: 'org/webapp' } });
     const sent = Date.now();
-    const answer = await send(`${await serviceUrl()}${hookPath(TOKEN, 'webapp', NS)}`, { headers: signedPush(body), body });
+    const answer = await send(`${await flux.serviceUrl()}${hookPath(flux.token, 'webapp', NS)}`, delivery);
     expect(answer.status).toBe(200);
-    await eventually('the new artifact revision', async () => ((await artifactRevision()) === `main@sha1:${second}` ? true : undefined), 60_000);
+    await flux.untilRevision(source(), `main@sha1:${second}`);
     process.stdout.write(`source-controller ${controller.version}: push delivery to artifact revision ${Date.now() - sent} ms\n`);
   }, 300_000);
 });
