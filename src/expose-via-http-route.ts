@@ -1,12 +1,12 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { HttpRoute, HttpRouteSpecRulesMatchesPathType, ReferenceGrant } from './imports/gateway.networking.k8s.io';
 import {
   checkAnnotationKeys, checkHookPath, checkHostname, checkMetadataNamespace, checkNamespaceName, checkObjectName, checkPort, checkReceiver,
   HOOK_PATH_PREFIX,
-} from './_expose-validation';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { HttpRoute, HttpRouteSpecRulesMatchesPathType, ReferenceGrant } from './imports/gateway.networking.k8s.io';
+} from './private/expose-validation';
+import { checkObjectsAtSynth } from './private/object-names';
+import { assertStructKeys, structKeys } from './private/validation';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /**

@@ -3,9 +3,9 @@ import { HttpIngressPathType, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   checkAnnotationKeys, checkHookPath, checkHostname, checkMetadataNamespace, checkObjectName, checkReceiver, HOOK_PATH_PREFIX,
-} from './_expose-validation';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { assertStructKeys, structKeys } from './_struct-keys';
+} from './private/expose-validation';
+import { checkObjectsAtSynth } from './private/object-names';
+import { assertStructKeys, structKeys } from './private/validation';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 const CERT_MANAGER_ISSUER_ANNOTATIONS = ['cert-manager.io/cluster-issuer', 'cert-manager.io/issuer'];

@@ -1,10 +1,9 @@
 import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkAnnotationKeys, checkCidr, checkLabels, checkMetadataNamespace, checkObjectName, checkPort, checkReceiver } from './_expose-validation';
-import { assertNotFluxObject } from './_flux-install';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { assertStructKeys, structKeys } from './_struct-keys';
+import { checkAnnotationKeys, checkCidr, checkLabels, checkMetadataNamespace, checkObjectName, checkPort, checkReceiver } from './private/expose-validation';
+import { assertNotFluxObject, checkObjectsAtSynth } from './private/object-names';
+import { assertStructKeys, structKeys } from './private/validation';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /**

@@ -1,17 +1,16 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
-import { assertFluxReceiverType } from './_flux-receiver-type';
-import { addMonitoring } from './_monitoring';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { ReceiverSet } from './_receiver-set';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { assertNamespaceName } from './_validation';
-import { fluxVerificationKeysError } from './_verification-keys-prop';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
-import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, WEBHOOK_PORT } from './model';
+import { FLUX_CONTROLLER_POD_LABELS, FLUX_RECEIVER_SERVICE_NAME, FLUX_RECEIVER_SERVICE_PORT, isExtensionReceiverType, WEBHOOK_PORT } from './model';
 import { MonitoringOptions } from './monitoring';
+import { allowedTargetNamespaces, assertTargetNamespaces } from './private/cross-namespace-targets';
+import { addMonitoring } from './private/monitoring-objects';
+import { checkObjectsAtSynth } from './private/object-names';
+import { ReceiverSet } from './private/receiver-set';
+import { assertNamespaceName, assertStructKeys, structKeys } from './private/validation';
+import { fluxVerificationKeysError } from './private/verification-keys-prop';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+import { ReceiverProvider } from './receiver-provider';
 import { IWebhookReceiver } from './webhook-receiver-ref';
 
 /** Props of `FluxReceivers`. */
@@ -129,4 +128,16 @@ export class FluxReceivers extends Construct implements IWebhookReceiver {
     this.objects.push(new ReceiverL1(this, name, definition._toReceiverProps()));
     return definition;
   }
+}
+
+/**
+ * FluxReceivers emits Receiver objects for notification-controller, whose CRD lists only Flux's
+ * types: an extension type (gitea, azure-devops, standard-webhooks) would be refused by the API
+ * server at apply time, so it is refused here, when the app is synthesized.
+ */
+function assertFluxReceiverType(owner: string, name: string, provider: unknown): void {
+  if (!(provider instanceof ReceiverProvider) || !isExtensionReceiverType(provider.type)) return;
+  throw new Error(`${owner}: receiver ${JSON.stringify(name)} provider type ${JSON.stringify(provider.type)} is an extension of the bundled receiver server, `
+    + 'not a Flux Receiver type, so notification-controller cannot serve it (its Receiver CRD would refuse the object): '
+    + `add this receiver to a WebhookReceiver instead${provider.type === 'gitea' ? ', or use ReceiverProvider.github(), which Gitea and Forgejo also speak' : ''}`);
 }

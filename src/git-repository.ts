@@ -1,12 +1,10 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { fluxDuration } from './_flux-duration';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { sourceMetadata } from './_source-name';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { assertNotBlank } from './_validation';
 import { GitRepository as GitRepositoryL1, GitRepositorySpecRef } from './imports/source.toolkit.fluxcd.io';
+import { fluxDuration } from './private/flux-duration';
+import { checkObjectsAtSynth, sourceMetadata } from './private/object-names';
+import { assertNotBlank, assertStructKeys, structKeys } from './private/validation';
 
 /** Options of `GitRef.commit()`. */
 export interface GitCommitOptions {

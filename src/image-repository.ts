@@ -1,11 +1,10 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { fluxDuration } from './_flux-duration';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { sourceMetadata } from './_source-name';
-import { assertStructKeys, structKeys } from './_struct-keys';
 import { ImageRepository as ImageRepositoryL1, ImageRepositorySpecProvider } from './imports/image.toolkit.fluxcd.io';
+import { fluxDuration } from './private/flux-duration';
+import { checkObjectsAtSynth, sourceMetadata } from './private/object-names';
+import { assertStructKeys, structKeys } from './private/validation';
 import { RegistryProvider } from './registry-provider';
 
 /** Props of `ImageRepository`. */

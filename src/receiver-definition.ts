@@ -1,12 +1,12 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { assertCelFilter } from './_cel-check';
-import { fluxDuration } from './_flux-duration';
-import { checkSecretKeysAtSynth } from './_secret-keys';
-import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
-import { checkVerificationKeys, verificationKeysAnnotations } from './_verification-keys-prop';
 import { ReceiverProps, ReceiverSpecResourcesKind, ReceiverSpecType, Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import { hookPath, RATE_LIMIT_ANNOTATION, REGISTER_TYPES, SENDER_REPOSITORY_ANNOTATION, senderRepositoryProblem } from './model';
+import { assertCelFilter } from './private/cel-check';
+import { fluxDuration } from './private/flux-duration';
+import { checkSecretKeysAtSynth } from './private/secret-keys';
+import { assertNamespaceName, assertNotBlank, assertObjectName } from './private/validation';
+import { checkVerificationKeys, verificationKeysAnnotations } from './private/verification-keys-prop';
 import { RateLimit } from './rate-limit';
 import { ReceiverProvider } from './receiver-provider';
 import { ReceiverType } from './receiver-type';

@@ -1,4 +1,4 @@
-import { assertNoOptions } from './_validation';
+import { assertNoOptions } from './private/validation';
 
 /**
  * Where the bundled server of `WebhookReceiver` reads its receivers from.

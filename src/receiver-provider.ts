@@ -1,8 +1,7 @@
-import { assertOidcExpression } from './_cel-check';
-import { checkEventNames } from './_provider-events';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { assertKnownKeys, assertNoOptions, assertNotBlank } from './_validation';
 import { EVENT_FILTERING_TYPES, isExtensionReceiverType } from './model';
+import { assertOidcExpression } from './private/cel-check';
+import { checkEventNames } from './private/sender-events';
+import { assertKnownKeys, assertNoOptions, assertNotBlank, assertStructKeys, structKeys } from './private/validation';
 import { ReceiverType } from './receiver-type';
 
 /** Options of providers that send an event header Flux can filter on. */

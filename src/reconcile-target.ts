@@ -1,8 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { assertNamespaceName, assertNotBlank, assertObjectName } from './_validation';
 import { CURRENT_API_VERSIONS, KIND_PLURALS, TARGET_KINDS, WILDCARD_NAME, splitApiVersion } from './model';
+import { assertNamespaceName, assertNotBlank, assertObjectName, assertStructKeys, structKeys } from './private/validation';
 
 /** The Flux kinds a receiver can ask to reconcile (Flux `spec.resources[].kind`). */
 export enum ReconcileTargetKind {

@@ -1,17 +1,10 @@
 import { createHash } from 'crypto';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { ApiObject, ApiObjectMetadata, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
-import { allowedTargetNamespaces, assertTargetNamespaces } from './_cross-namespace';
-import { duplicateWindowFlag } from './_duplicate-window';
-import { assertNotFluxObject } from './_flux-install';
-import { addMonitoring } from './_monitoring';
-import { checkObjectsAtSynth } from './_object-collisions';
-import { packageVersion } from './_package-version';
-import { ReceiverSet } from './_receiver-set';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { assertNamespaceName, assertObjectName } from './_validation';
 import { Autoscaling } from './autoscaling';
 import { Receiver as ReceiverL1 } from './imports/notification.toolkit.fluxcd.io';
 import {
@@ -20,6 +13,12 @@ import {
   RECEIVER_API_VERSION, RECEIVERS_MOUNT_PATH, SECRETS_MOUNT_PATH, SERVER_FLAGS, WEBHOOK_PORT, WEBHOOK_PORT_NAME,
 } from './model';
 import { MonitoringOptions } from './monitoring';
+import { allowedTargetNamespaces, assertTargetNamespaces } from './private/cross-namespace-targets';
+import { fluxDuration } from './private/flux-duration';
+import { addMonitoring } from './private/monitoring-objects';
+import { assertNotFluxObject, checkObjectsAtSynth } from './private/object-names';
+import { ReceiverSet } from './private/receiver-set';
+import { assertNamespaceName, assertObjectName, assertStructKeys, structKeys } from './private/validation';
 import { RateLimit } from './rate-limit';
 import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
 import { ReceiverMode } from './receiver-mode';
@@ -665,6 +664,35 @@ function containerResources(resources: kplus.ContainerResources | undefined): k8
 function memoryLimitBytes(resources: kplus.ContainerResources | undefined): number | undefined {
   const limit = (resources?.memory ?? DEFAULT_MEMORY).limit;
   return limit === undefined ? undefined : limit.toMebibytes() * 1048576;
+}
+
+let cachedPackageVersion: string | undefined;
+
+/**
+ * This package's version from its package.json (the default image's tag), read when first
+ * needed. The file sits one level above both `src/` (tests) and `lib/` (the compiled package).
+ */
+function packageVersion(): string {
+  if (cachedPackageVersion === undefined) {
+    const file = join(__dirname, '..', 'package.json');
+    const version = JSON.parse(readFileSync(file, 'utf8')).version;
+    if (typeof version !== 'string' || version === '') {
+      throw new Error(`${file} has no "version": cannot choose the default receiver image; pass the image prop`);
+    }
+    cachedPackageVersion = version;
+  }
+  return cachedPackageVersion;
+}
+
+const MAX_DUPLICATE_WINDOW_MS = 24 * 3_600_000;
+
+/** `duplicateWindow` as the server's `--duplicate-window` value (`0` turns the window off); throws naming the construct, the value and the fix. */
+function duplicateWindowFlag(what: string, window: Duration): string {
+  const ms = window.toMilliseconds({ integral: false });
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DUPLICATE_WINDOW_MS) {
+    throw new Error(`${what}: duplicateWindow ${ms}ms is not a whole number of milliseconds from 0 to 24 hours: use e.g. Duration.minutes(10), or Duration.seconds(0) to turn it off`);
+  }
+  return ms === 0 ? '0' : fluxDuration(`${what} duplicateWindow`, window);
 }
 
 /** Flux's existing `webhook-receiver` Service in front of notification-controller. */

@@ -1,8 +1,10 @@
 // The floor plan of docs/architecture.md, kept true: `_`-prefixed files are private to their
-// folder (and that folder's mirror under test/), no import loop between folders, and each server
-// folder imports only the folders below it. Imports are read with a regex over the sources (_imports.ts).
+// folder (and that folder's mirror under test/), a `private` folder to the folder that holds it,
+// no import loop between folders, and each server and construct folder imports only the folders
+// below it. Imports are read with a regex over the sources (_imports.ts).
 import * as path from 'path';
 import { ImportEdge, repositoryImports } from './_imports';
+import { mirrorOf } from './_mirror';
 
 const SCANNED = ['server', 'src', 'test', 'bench', 'image', 'examples', 'tools'];
 /** Leaves every folder may use: they import no other folder of the repository. */
@@ -31,7 +33,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'server/kube': [],
   'server/observability': [],
   'server/wire': [],
-  'src': ['src/imports'],
+  'src': ['src/imports', 'src/private'],
+  // The construct library's helpers: part of src/, which alone imports them (privateFolderViolations).
+  'src/private': ['src', 'src/imports'],
   'src/model': [],
   'src/model/cel': [],
   'src/imports': [],
@@ -39,19 +43,45 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 
 const folderOf = (file: string): string => path.posix.dirname(file.split(path.sep).join('/'));
 
+/** The folder a `private` folder belongs to; any other folder belongs to itself. */
+const ownerOf = (folder: string): string => (path.posix.basename(folder) === 'private' ? path.posix.dirname(folder) : folder);
+
 /** Imports of a `_`-prefixed file from outside its folder (its mirror under test/ may use it). */
 export function privateImportViolations(edges: readonly ImportEdge[]): string[] {
   return edges
-    .filter((e) => path.basename(e.to).startsWith('_'))
-    .filter((e) => folderOf(e.from) !== folderOf(e.to) && folderOf(e.from) !== `test/${folderOf(e.to)}`)
+    .filter((e) => path.posix.basename(e.to).startsWith('_'))
+    .filter((e) => folderOf(e.from) !== folderOf(e.to) && folderOf(e.from) !== mirrorOf(folderOf(e.to)))
     .map((e) => `${e.from} imports ${e.to}`);
 }
 
-/** Every folder-level import loop (strongly connected components of more than one folder). */
+/**
+ * Imports of a file in a `private` folder from outside the folder that holds it (that folder, the
+ * private folder itself and the mirrors of both under test/ may use it), and from the holder's
+ * index.ts, which re-exports the public API only.
+ */
+export function privateFolderViolations(edges: readonly ImportEdge[]): string[] {
+  const problems: string[] = [];
+  for (const e of edges) {
+    const folder = folderOf(e.to);
+    const owner = ownerOf(folder);
+    if (owner === folder) continue;
+    if (e.from === `${owner}/index.ts`) {
+      problems.push(`${e.from} re-exports ${e.to}: ${folder}/ is not part of the public API`);
+    } else if (![owner, folder, mirrorOf(owner), mirrorOf(folder)].includes(folderOf(e.from))) {
+      problems.push(`${e.from} imports ${e.to}: ${folder}/ is private to ${owner}/`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every folder-level import loop (strongly connected components of more than one folder). A
+ * `private` folder counts as part of the folder that holds it.
+ */
 export function folderLoops(edges: readonly ImportEdge[]): string[][] {
   const graph = new Map<string, Set<string>>();
   for (const e of edges) {
-    const [a, b] = [folderOf(e.from), folderOf(e.to)];
+    const [a, b] = [ownerOf(folderOf(e.from)), ownerOf(folderOf(e.to))];
     if (!graph.has(a)) graph.set(a, new Set());
     if (!graph.has(b)) graph.set(b, new Set());
     if (a !== b) graph.get(a)!.add(b);
@@ -118,9 +148,31 @@ describe('the checks themselves', () => {
     ])).toEqual(['server/filters/cel.ts imports server/providers/_json.ts']);
   });
 
+  test('a file of a private folder imported from outside its holder, or re-exported by the holder\'s index.ts, is reported', () => {
+    expect(privateFolderViolations([
+      edge('src/webhook-receiver.ts', 'src/private/validation.ts'),
+      edge('src/private/receiver-set.ts', 'src/private/validation.ts'),
+      edge('test/constructs/private/validation.test.ts', 'src/private/validation.ts'),
+      edge('src/index.ts', 'src/private/validation.ts'),
+      edge('src/model/receiver.ts', 'src/private/validation.ts'),
+      edge('server/main.ts', 'src/private/validation.ts'),
+      edge('examples/gitlab.ts', 'src/private/validation.ts'),
+    ])).toEqual([
+      'src/index.ts re-exports src/private/validation.ts: src/private/ is not part of the public API',
+      'src/model/receiver.ts imports src/private/validation.ts: src/private/ is private to src/',
+      'server/main.ts imports src/private/validation.ts: src/private/ is private to src/',
+      'examples/gitlab.ts imports src/private/validation.ts: src/private/ is private to src/',
+    ]);
+  });
+
   test('a loop through three folders is found, a chain is not', () => {
     expect(folderLoops([edge('a/x.ts', 'b/y.ts'), edge('b/y.ts', 'c/z.ts'), edge('c/z.ts', 'a/w.ts'), edge('c/z.ts', 'd/v.ts')])).toEqual([['a', 'b', 'c']]);
     expect(folderLoops([edge('a/x.ts', 'b/y.ts'), edge('b/y.ts', 'c/z.ts')])).toEqual([]);
+  });
+
+  test('a private folder and the folder holding it import each other without a loop; a loop through it is found', () => {
+    expect(folderLoops([edge('a/x.ts', 'a/private/y.ts'), edge('a/private/y.ts', 'a/z.ts')])).toEqual([]);
+    expect(folderLoops([edge('a/x.ts', 'a/private/y.ts'), edge('a/private/y.ts', 'b/z.ts'), edge('b/z.ts', 'a/w.ts')])).toEqual([['a', 'b']]);
   });
 
   test('an import the layer table does not list, and a folder it does not know, are reported', () => {
@@ -144,6 +196,11 @@ describe('the repository', () => {
 
   test('no `_`-prefixed file is imported from outside its folder', () => {
     expect(privateImportViolations(edges)).toEqual([]);
+  });
+
+  test('src/private/ is imported only from src/ (and the tests of either), never re-exported by src/index.ts', () => {
+    expect(edges).toContainEqual(expect.objectContaining({ from: 'src/webhook-receiver.ts', to: 'src/private/validation.ts' }));
+    expect(privateFolderViolations(edges)).toEqual([]);
   });
 
   test('no import loop between folders', () => {

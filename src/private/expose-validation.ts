@@ -2,9 +2,9 @@
 // the bad value, and says how to fix it, because these values end up in objects the apiserver
 // (or an ingress controller, much later) would otherwise reject with a far less helpful message.
 import { IConstruct } from 'constructs';
-import { checkExposedServiceExists } from './_exposed-service';
-import { HOOK_PATH_PREFIX } from './model';
-import { IWebhookReceiver } from './webhook-receiver-ref';
+import { FluxReceivers } from '../flux-receivers';
+import { HOOK_PATH_PREFIX } from '../model';
+import { IWebhookReceiver } from '../webhook-receiver-ref';
 
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const HOSTNAME = new RegExp(`^(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*$`);
@@ -152,6 +152,22 @@ export function checkReceiver(scope: IConstruct, receiver: IWebhookReceiver): vo
   checkPort(scope, 'receiver.servicePort', receiver.servicePort);
   checkPort(scope, 'receiver.webhookPort', receiver.webhookPort);
   checkExposedServiceExists(scope, receiver);
+}
+
+/** Flux's namespace unless installed elsewhere (`flux install --namespace`). */
+const FLUX_DEFAULT_NAMESPACE = 'flux-system';
+
+/**
+ * An exposure routes to the receiver's Service. For FluxReceivers that is Flux's own
+ * `webhook-receiver` Service, which exists once, in Flux's namespace, and serves the Receivers of
+ * every namespace: FluxReceivers declared in another namespace have no Service of their own.
+ */
+function checkExposedServiceExists(scope: IConstruct, receiver: IWebhookReceiver): void {
+  if (receiver instanceof FluxReceivers && receiver.namespace !== FLUX_DEFAULT_NAMESPACE) {
+    throw new Error(`${scope.node.path}: receiver (${receiver.node.path}) is a FluxReceivers in namespace "${receiver.namespace}", where no Service "${receiver.serviceName}" runs: `
+      + 'Flux\'s notification-controller serves the Receivers of every namespace through the one Service in its own namespace; '
+      + `expose WebhookReceiver.fromFluxNotificationController(scope, 'flux') instead (with { namespace } when Flux is not in "${FLUX_DEFAULT_NAMESPACE}")`);
+  }
 }
 
 /** Forced namespace: a user-supplied `metadata.namespace` must agree with it. */

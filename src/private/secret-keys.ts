@@ -3,7 +3,7 @@
 // (gcr without `email`/`audience`), which otherwise shows only once a webhook arrives.
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ReceiverType } from './receiver-type';
+import { ReceiverType } from '../receiver-type';
 
 /** The keys a receiver of `type` reads from its Secret. */
 function requiredKeys(type: ReceiverType): string[] {

@@ -4,7 +4,7 @@
 // matching webhook fail with HTTP 400. Flux compares case-insensitively, and so does this.
 // CDEvents is not checked: its Ce-Type header is whatever the sender sets (Flux's own tests send
 // `cd.change.merged.v1` for a `dev.cdevents.change.merged.0.2.0` event).
-import { ReceiverType } from './receiver-type';
+import { ReceiverType } from '../receiver-type';
 
 interface EventCatalog {
   readonly header: string;

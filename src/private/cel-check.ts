@@ -1,8 +1,8 @@
 // CEL expressions checked at synth time with the server's own environments and compile step
 // (src/model/cel/), so an expression the bundled server or notification-controller would refuse
 // never reaches the cluster. Messages carry the compile error text the server logs.
-import { compileExpression, compileResourceFilter } from './model/cel/cel-compile';
-import { oidcClaimsEnvironment } from './model/cel/cel-environment';
+import { compileExpression, compileResourceFilter } from '../model/cel/cel-compile';
+import { oidcClaimsEnvironment } from '../model/cel/cel-environment';
 
 interface Scope {
   /** The variables in scope, as said in a hint. */

@@ -5,16 +5,15 @@ import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import k8s = kplus.k8s;
-import { AlertRule, AlertThresholds, fluxAlerts, serverAlerts } from './_alert-rules';
-import { fluxPanels, grafanaDashboard, serverPanels } from './_dashboard';
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { assertNamespaceName } from './_validation';
+import { AlertRule, AlertThresholds, fluxAlerts, serverAlerts } from './alert-rules';
+import { fluxPanels, grafanaDashboard, serverPanels } from './dashboard';
+import { assertNamespaceName, assertStructKeys, structKeys } from './validation';
 import {
   PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr,
   ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction,
-} from './imports/monitoring.coreos.com';
-import { METRICS_PORT, METRICS_PORT_NAME } from './model';
-import { MonitoringOptions, ScrapeKind } from './monitoring';
+} from '../imports/monitoring.coreos.com';
+import { METRICS_PORT, METRICS_PORT_NAME } from '../model';
+import { MonitoringOptions, ScrapeKind } from '../monitoring';
 
 /** What a construct knows about the pods to monitor. */
 export interface MonitoredPods {

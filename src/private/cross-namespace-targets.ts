@@ -1,5 +1,5 @@
-import { assertNamespaceName } from './_validation';
-import { ReceiverDefinition } from './receiver-definition';
+import { assertNamespaceName } from './validation';
+import { ReceiverDefinition } from '../receiver-definition';
 
 /** `crossNamespaceTargets` checked: namespace names, none of them the receivers' own. */
 export function allowedTargetNamespaces(owner: string, value: string[] | undefined, own: string, noCrossNamespaceRefs: boolean): ReadonlySet<string> {

@@ -1,7 +1,7 @@
 // A small PromQL writer over the metric definitions in src/model/metrics.ts: a selector or a
 // grouping can only name a metric the server defines and a label that metric has (or one that
 // Prometheus adds to every scraped series), so a renamed metric or label fails to compile here.
-import type { MetricDefinition } from './model';
+import type { MetricDefinition } from '../model';
 
 /** Labels Prometheus adds to every series it scrapes (the monitors set `job`). */
 export type TargetLabel = 'job' | 'pod';

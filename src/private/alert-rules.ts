@@ -1,8 +1,8 @@
 // The alerting rules of a receiver server (or of notification-controller's receiver endpoint),
 // written from the metric definitions. Each description says what to check and which command of
 // the package helps; docs/monitoring.md lists the same alerts for people.
-import { by, promDuration, series } from './_promql';
-import { ACCEPTED_OUTCOMES, FLUX_RECEIVER_METRICS, RECEIVER_METRICS as M, REFUSED_OUTCOMES } from './model';
+import { by, promDuration, series } from './promql';
+import { ACCEPTED_OUTCOMES, FLUX_RECEIVER_METRICS, RECEIVER_METRICS as M, REFUSED_OUTCOMES } from '../model';
 
 /** One Prometheus alerting rule, as `PrometheusRule.spec.groups[].rules[]` holds it. */
 export interface AlertRule {

@@ -2,8 +2,8 @@
 // written from the metric definitions: one list of panels, laid out two per row. Every query is
 // a PromQL expression with Grafana's `$__rate_interval` as its only placeholder.
 import { createHash } from 'crypto';
-import { by, series } from './_promql';
-import { ACCEPTED_OUTCOMES, DeliveryOutcome, FLUX_RECEIVER_METRICS, RECEIVER_METRICS as M } from './model';
+import { by, series } from './promql';
+import { ACCEPTED_OUTCOMES, DeliveryOutcome, FLUX_RECEIVER_METRICS, RECEIVER_METRICS as M } from '../model';
 
 /** One query of a panel. */
 export interface PanelQuery {

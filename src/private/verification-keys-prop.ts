@@ -1,6 +1,6 @@
 // `verificationKeys` of a receiver (token rotation without a URL change, an extension of the
 // bundled server): checked when the receiver is defined, rendered as a Receiver annotation.
-import { formatVerificationKeys, MAX_VERIFICATION_KEYS, TOKEN_VERIFYING_TYPES, VERIFICATION_KEYS_ANNOTATION, verificationKeysProblem } from './model';
+import { formatVerificationKeys, MAX_VERIFICATION_KEYS, TOKEN_VERIFYING_TYPES, VERIFICATION_KEYS_ANNOTATION, verificationKeysProblem } from '../model';
 
 /** The validated keys, or undefined when none are given. Throws naming the receiver, the value and the fix. */
 export function checkVerificationKeys(what: string, type: string, keys: string[] | undefined): string[] | undefined {

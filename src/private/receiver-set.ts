@@ -1,5 +1,5 @@
-import { assertStructKeys, structKeys } from './_struct-keys';
-import { ReceiverDefinition, ReceiverOptions } from './receiver-definition';
+import { assertStructKeys, structKeys } from './validation';
+import { ReceiverDefinition, ReceiverOptions } from '../receiver-definition';
 
 const RECEIVER_OPTIONS_KEYS = structKeys<ReceiverOptions>()({
   provider: true,
