@@ -119,7 +119,7 @@ export class ReceiverDefinition {
   public readonly rateLimit?: RateLimit;
   /** The repository whose webhook posts to this receiver, when set. */
   public readonly senderRepository?: string;
-  private readonly _targets: ReconcileTarget[];
+  private readonly reconcileTargets: ReconcileTarget[];
 
   public constructor(props: ReceiverDefinitionProps) {
     assertObjectName('receiver name', props.name);
@@ -174,14 +174,14 @@ export class ReceiverDefinition {
     this.verificationKeys = checkVerificationKeys(what, type, props.verificationKeys);
     this.rateLimit = props.rateLimit;
     this.senderRepository = checkSenderRepository(what, type, props.senderRepository);
-    this._targets = [...props.targets];
+    this.reconcileTargets = [...props.targets];
     // Last, so a receiver refused above leaves no check behind on the Secret.
     if (props.secret) checkSecretKeysAtSynth(props.name, type, props.secret, this.verificationKeys);
   }
 
   /** The objects this receiver reconciles. */
   public get targets(): ReconcileTarget[] {
-    return [...this._targets];
+    return [...this.reconcileTargets];
   }
 
   /**
@@ -223,7 +223,7 @@ export class ReceiverDefinition {
         type: this.provider.type as string as ReceiverSpecType,
         interval: this.interval,
         events: this.provider._eventsSpec(),
-        resources: this._targets.map((t) => {
+        resources: this.reconcileTargets.map((t) => {
           const spec = t._toSpec();
           return { ...spec, kind: spec.kind as ReceiverSpecResourcesKind };
         }),

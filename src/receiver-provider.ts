@@ -297,19 +297,19 @@ export class ReceiverProvider {
     return isExtensionReceiverType(this.type);
   }
 
-  private readonly _events?: string[];
-  private readonly _issuers: OidcIssuer[];
+  private readonly eventAllowList?: string[];
+  private readonly issuers: OidcIssuer[];
 
   private constructor(type: ReceiverType, events?: string[], issuers: OidcIssuer[] = []) {
     this.type = type;
-    this._events = events;
-    this._issuers = issuers;
+    this.eventAllowList = events;
+    this.issuers = issuers;
     if (type === ReceiverType.GENERIC_OIDC) validateIssuers(issuers);
   }
 
   /** The event allow-list (`spec.events`); empty when every event is accepted. */
   public get events(): string[] {
-    return [...(this._events ?? [])];
+    return [...(this.eventAllowList ?? [])];
   }
 
   /** Whether a receiver of this provider needs a Secret (every type except generic-oidc). */
@@ -319,13 +319,13 @@ export class ReceiverProvider {
 
   /** @internal */
   public _eventsSpec(): string[] | undefined {
-    return this._events && this._events.length > 0 ? [...this._events] : undefined;
+    return this.eventAllowList && this.eventAllowList.length > 0 ? [...this.eventAllowList] : undefined;
   }
 
   /** @internal The issuers as Flux `spec.oidcProviders`, or undefined when not generic-oidc. */
   public _oidcProvidersSpec(): { issuerUrl: string; audience?: string; variables?: OidcVariable[]; validations: OidcValidation[] }[] | undefined {
     if (this.type !== ReceiverType.GENERIC_OIDC) return undefined;
-    return this._issuers.map((i) => ({
+    return this.issuers.map((i) => ({
       issuerUrl: i.issuerUrl,
       audience: i.audience,
       variables: i.variables && i.variables.length > 0 ? i.variables.map((v) => ({ name: v.name, expression: v.expression })) : undefined,

@@ -191,7 +191,7 @@ export class ReconcileTarget {
   public readonly namespace?: string;
   /** CEL filter of the target. */
   public readonly filter?: string;
-  private readonly _matchLabels?: { [key: string]: string };
+  private readonly selectorLabels?: { [key: string]: string };
 
   /**
    * @internal construct path of the in-app object this target was made from, when that object
@@ -216,12 +216,12 @@ export class ReconcileTarget {
     this.apiVersion = apiVersion;
     this.namespace = options.namespace;
     this.filter = options.filter;
-    this._matchLabels = matchLabels;
+    this.selectorLabels = matchLabels;
   }
 
   /** Labels that select the targets when `name` is `*`. */
   public get matchLabels(): { [key: string]: string } | undefined {
-    return this._matchLabels ? { ...this._matchLabels } : undefined;
+    return this.selectorLabels ? { ...this.selectorLabels } : undefined;
   }
 
   /** @internal API group of the target, for RBAC. */
