@@ -14,13 +14,13 @@ import { targetSummary, type DeliveryResult, type WebhookObserver } from '../pip
 export const LOG_VALUE_MAX_CHARS = 1024;
 
 /** The histogram series one (method, status) pair updates, bound once. */
-interface _HttpSeries {
+interface HttpSeries {
   readonly duration: BoundObserver;
   readonly size: BoundObserver;
 }
 
 /** One series of the deliveries counter: counted here, added to the counter when scraped. */
-interface _DeliverySeries {
+interface DeliverySeries {
   readonly labels: { readonly namespace: string; readonly name: string; readonly type: string; readonly outcome: string };
   count: number;
   reported: number;
@@ -31,8 +31,8 @@ export class DeliveryRecorder implements WebhookObserver {
   private everStarted = false;
   private drainWaiters: (() => void)[] = [];
   // Bounded: methods are the ones Node's parser knows, statuses and outcomes are ours, receivers exist.
-  private readonly httpSeries = new Map<string, _HttpSeries>();
-  private readonly deliverySeries = new Map<string, _DeliverySeries>();
+  private readonly httpSeries = new Map<string, HttpSeries>();
+  private readonly deliverySeries = new Map<string, DeliverySeries>();
 
   constructor(private readonly log: Logger, private readonly metrics: ReceiverMetrics) {
     metrics.inflightNow = () => (this.everStarted ? this.inflightCount : undefined);
@@ -70,12 +70,12 @@ export class DeliveryRecorder implements WebhookObserver {
   }
 
   completed(delivery: { readonly method: string }, result: DeliveryResult, seconds: number, bytes = 0): void {
-    const http = this._httpSeries(delivery.method, result.status);
+    const http = this.httpSeriesFor(delivery.method, result.status);
     http.duration.observe(seconds);
     // Headers only (Content-Length: 0) as in Flux, unless a JSON answer was asked for.
     http.size.observe(bytes);
     const r = result.receiver;
-    this._deliverySeries(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).count++;
+    this.deliverySeriesFor(r?.namespace ?? '', r?.name ?? '', r?.type ?? '', result.outcome).count++;
     if (r && result.verificationKey) this.metrics.verificationKeys.inc({ namespace: r.namespace, name: r.name, key: result.verificationKey });
     if (r && result.outcome === 'duplicate') this.metrics.duplicates.inc({ namespace: r.namespace, name: r.name, type: r.type });
     const fields = {
@@ -99,7 +99,7 @@ export class DeliveryRecorder implements WebhookObserver {
     else this.log.info('webhook handled', fields);
   }
 
-  private _httpSeries(method: string, status: number): _HttpSeries {
+  private httpSeriesFor(method: string, status: number): HttpSeries {
     const key = `${method} ${status}`;
     let series = this.httpSeries.get(key);
     if (!series) {
@@ -110,7 +110,7 @@ export class DeliveryRecorder implements WebhookObserver {
     return series;
   }
 
-  private _deliverySeries(namespace: string, name: string, type: string, outcome: string): _DeliverySeries {
+  private deliverySeriesFor(namespace: string, name: string, type: string, outcome: string): DeliverySeries {
     const key = `${namespace}\u0000${name}\u0000${type}\u0000${outcome}`;
     let series = this.deliverySeries.get(key);
     if (!series) {

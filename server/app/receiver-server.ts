@@ -65,8 +65,8 @@ export class ReceiverServer {
   /** Starts listening, then loads receivers; /readyz turns 200 once they and their caches are ready. */
   static async start(options: ReceiverServerOptions, parts: ReceiverServerParts): Promise<ReceiverServer> {
     const server = new ReceiverServer(options, parts);
-    await server._listen();
-    await parts.source.start((receivers) => server._receiversChanged(receivers));
+    await server.startListeners();
+    await parts.source.start((receivers) => server.receiversChanged(receivers));
     return server;
   }
 
@@ -128,11 +128,11 @@ export class ReceiverServer {
 
   /** Stops accepting, lets requests in flight finish (at most `graceMs`), then stops everything. */
   shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
-    this.shuttingDown ??= this._shutdown(graceMs);
+    this.shuttingDown ??= this.drainAndStop(graceMs);
     return this.shuttingDown;
   }
 
-  private async _shutdown(graceMs: number): Promise<void> {
+  private async drainAndStop(graceMs: number): Promise<void> {
     const inflight = this.recorder.inflight;
     this.parts.log.info('shutting down: no new connections, draining requests in flight', { inflight, graceMs });
     const closed = new Promise<void>((resolve) => this.webhook.close(() => resolve()));
@@ -156,7 +156,7 @@ export class ReceiverServer {
     this.parts.log.info('shut down', { drained });
   }
 
-  private async _listen(): Promise<void> {
+  private async startListeners(): Promise<void> {
     const webhook = await listen(this.webhook, this.options.listen);
     const registry = this.metrics.registry;
     const metricsRoute: OpsRoute = async () => ({ status: 200, contentType: registry.contentType, body: await registry.metrics() });
@@ -186,7 +186,7 @@ export class ReceiverServer {
     this.parts.log.info('listening', { webhook: this.options.listen, metrics: this.options.metricsListen, health: this.options.healthListen });
   }
 
-  private _receiversChanged(receivers: readonly ServedReceiver[]): void {
+  private receiversChanged(receivers: readonly ServedReceiver[]): void {
     this.served.replace(receivers);
     this.pipeline.pruneFilters(receivers);
     this.limiter.retain(receivers);

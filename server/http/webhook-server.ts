@@ -41,11 +41,11 @@ export function createWebhookServer(
       // Node checks the two timeouts above only this often (default 30 s).
       connectionsCheckingInterval: 1_000,
     },
-    (req, res) => void _route(req, res, handler, observer, budget, options),
+    (req, res) => void handleRequest(req, res, handler, observer, budget, options),
   );
   // No limit on requests per keep-alive connection, like Go (Node's default is none either).
   server.maxRequestsPerSocket = 0;
-  server.on('clientError', _answerClientError);
+  server.on('clientError', answerClientError);
   return server;
 }
 
@@ -62,7 +62,7 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
  * before it is destroyed: destroying it on unread bytes resets the connection, and a client still
  * sending its oversized head would see ECONNRESET instead of the 431.
  */
-function _answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (!socket.writable || socket.bytesWritten > 0) {
     socket.destroy(err);
     return;
@@ -81,7 +81,7 @@ function _answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 }
 
 /** One request: the mux's decision, then for the hook subtree the delivery and its answer. */
-async function _route(
+async function handleRequest(
   req: http.IncomingMessage, res: http.ServerResponse, handler: WebhookHandler, observer: WebhookObserver, budget: BodyBudget,
   options: WebhookServerOptions,
 ): Promise<void> {
@@ -90,24 +90,24 @@ async function _route(
   const target = req.url ?? '/';
   const route = muxRoute(target);
   if (route.kind === 'redirect') {
-    _redirect(req, res, route.location);
+    redirect(req, res, route.location);
     return;
   }
   if (route.kind === 'not-found') {
-    _notFound(req, res);
+    notFound(req, res);
     return;
   }
-  _countInFlight(req, res, observer);
+  countInFlight(req, res, observer);
   const completed = (result: DeliveryResult, bodyBytes: number): void => {
     observer.completed({ method: req.method ?? 'GET' }, result, Number(process.hrtime.bigint() - started) / 1e9, bodyBytes);
   };
   const declared = Number(req.headers['content-length']);
   if (declared > MAX_BODY_BYTES) {
-    completed(await _refuseDeclaredTooLarge(req, res, declared), 0);
+    completed(await refuseDeclaredTooLarge(req, res, declared), 0);
     return;
   }
-  const result = await _deliver(req, target, arrivedAt, handler, budget);
-  completed(result, await _answer(req, res, result, options));
+  const result = await deliver(req, target, arrivedAt, handler, budget);
+  completed(result, await answer(req, res, result, options));
 }
 
 /**
@@ -116,26 +116,26 @@ async function _route(
  * completed), except a pipelined response still queued behind another when the client hangs up:
  * Node never emits it, so the socket's own 'close' ends those.
  */
-function _countInFlight(req: http.IncomingMessage, res: http.ServerResponse, observer: WebhookObserver): void {
+function countInFlight(req: http.IncomingMessage, res: http.ServerResponse, observer: WebhookObserver): void {
   observer.started();
   const socket = req.socket;
   let finished = false;
   const finish = (): void => {
     if (finished) return;
     finished = true;
-    _untilSocketCloses(socket)?.delete(finish);
+    untilSocketCloses(socket)?.delete(finish);
     observer.finished();
   };
   res.once('close', finish);
   if (socket.destroyed) finish();
-  else _untilSocketCloses(socket, true)!.add(finish);
+  else untilSocketCloses(socket, true)!.add(finish);
 }
 
 /**
  * Declared too large: the same 413 the read would give, sent at once instead of after the bytes
  * (or the 30 s timeout); the connection closes once the client stopped sending.
  */
-async function _refuseDeclaredTooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared: number): Promise<DeliveryResult> {
+async function refuseDeclaredTooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared: number): Promise<DeliveryResult> {
   const result: DeliveryResult = { status: 413, outcome: 'too_large', reason: `request body exceeds ${MAX_BODY_BYTES} bytes` };
   try {
     res.setHeader('Connection', 'close');
@@ -143,7 +143,7 @@ async function _refuseDeclaredTooLarge(req: http.IncomingMessage, res: http.Serv
     res.flushHeaders();
     // Read the rest before closing (closing on unread bytes resets the connection, and the client
     // may lose the 413): all of it when the body is at most twice the cap, else 1 MiB.
-    await (declared <= 2 * MAX_BODY_BYTES ? _discard(req, declared, 5000) : _discard(req));
+    await (declared <= 2 * MAX_BODY_BYTES ? discard(req, declared, 5000) : discard(req));
     res.end();
   } catch (err) {
     // Reaching this is a bug; the answer is already on its way.
@@ -153,7 +153,7 @@ async function _refuseDeclaredTooLarge(req: http.IncomingMessage, res: http.Serv
 }
 
 /** Reads the body within the budget and hands the delivery to the pipeline. */
-async function _deliver(
+async function deliver(
   req: http.IncomingMessage, target: string, arrivedAt: number, handler: WebhookHandler, budget: BodyBudget,
 ): Promise<DeliveryResult> {
   try {
@@ -179,13 +179,13 @@ async function _deliver(
 }
 
 /** Writes the answer to a delivery; returns the length of its body. */
-async function _answer(req: http.IncomingMessage, res: http.ServerResponse, result: DeliveryResult, options: WebhookServerOptions): Promise<number> {
+async function answer(req: http.IncomingMessage, res: http.ServerResponse, result: DeliveryResult, options: WebhookServerOptions): Promise<number> {
   // A refused body is not read to its end: the connection cannot carry another request. (A
   // delivery refused by the decode budget was read whole; it is closed all the same, as overload.)
   if (result.status === 413 || result.outcome === 'overloaded') res.setHeader('Connection', 'close');
   // Closing while the client still sends the rest of a too-large body resets the connection, and
   // the client may never see the 413: let the rest arrive first (bounded: 1 s or 1 MiB).
-  if (result.status === 413 && !req.complete) await _discard(req);
+  if (result.status === 413 && !req.complete) await discard(req);
   const retryAfter = result.retryAfterSeconds ?? (result.outcome === 'overloaded' ? RETRY_AFTER_SECONDS : undefined);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   // Extension: a short report when asked for; otherwise Flux's empty body.
@@ -200,28 +200,28 @@ async function _answer(req: http.IncomingMessage, res: http.ServerResponse, resu
   return body?.length ?? 0;
 }
 
-function _notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
+function notFound(req: http.IncomingMessage, res: http.ServerResponse): void {
   req.resume();
   res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': NOT_FOUND_BODY.length });
   res.end(NOT_FOUND_BODY);
 }
 
 /** Per socket, what to run when it closes: one 'close' listener however many requests are pipelined on it. */
-const _onSocketClose = new WeakMap<Socket, Set<() => void>>();
+const onSocketClose = new WeakMap<Socket, Set<() => void>>();
 
-function _untilSocketCloses(socket: Socket, create = false): Set<() => void> | undefined {
-  let pending = _onSocketClose.get(socket);
+function untilSocketCloses(socket: Socket, create = false): Set<() => void> | undefined {
+  let pending = onSocketClose.get(socket);
   if (!pending && create) {
     const callbacks = new Set<() => void>();
     socket.once('close', () => callbacks.forEach((callback) => callback()));
-    _onSocketClose.set(socket, callbacks);
+    onSocketClose.set(socket, callbacks);
     pending = callbacks;
   }
   return pending;
 }
 
 /** Reads and drops what the client still sends: until it ends, 1 MiB, or 1 s, whichever comes first. */
-function _discard(req: http.IncomingMessage, maxBytes = 1024 * 1024, maxMs = 1000): Promise<void> {
+function discard(req: http.IncomingMessage, maxBytes = 1024 * 1024, maxMs = 1000): Promise<void> {
   return new Promise((resolve) => {
     let size = 0;
     const timer = setTimeout(done, maxMs);
@@ -241,7 +241,7 @@ function _discard(req: http.IncomingMessage, maxBytes = 1024 * 1024, maxMs = 100
 }
 
 /** Go 1.26's ServeMux answers 307 (method and body kept; a 301 lets clients turn POST into GET). */
-function _redirect(req: http.IncomingMessage, res: http.ServerResponse, location: string): void {
+function redirect(req: http.IncomingMessage, res: http.ServerResponse, location: string): void {
   req.resume();
   res.writeHead(307, { 'Location': location, 'Content-Length': 0 });
   res.end();

@@ -45,7 +45,7 @@ export interface EventRecorderOptions {
 /** What the recorder needs from the API client. */
 export type EventWriter = Pick<KubeClient, 'writeJson'>;
 
-interface _Series {
+interface Series {
   name?: string;
   count: number;
   firstTimestamp: string;
@@ -57,7 +57,7 @@ interface _Series {
 export const EVENT_DEFAULTS = { windowMs: 10 * 60_000, burst: 25, refillMs: 5 * 60_000, maxKeys: 4096 } as const;
 
 export class EventRecorder {
-  private readonly series = new Map<string, _Series>();
+  private readonly series = new Map<string, Series>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly writes = new Set<Promise<void>>();
   private readonly windowMs: number;
@@ -85,7 +85,7 @@ export class EventRecorder {
       series.pending++;
       return;
     }
-    if (!this._take(objectKey)) {
+    if (!this.take(objectKey)) {
       this.log.debug('event dropped by the rate limit', { kind: o.kind, namespace: o.namespace, name: o.name, reason: occurrence.reason });
       return;
     }
@@ -97,7 +97,7 @@ export class EventRecorder {
     this.series.set(key, series);
     if (this.series.size > this.maxKeys) this.series.delete(this.series.keys().next().value!);
     series.pending++;
-    this._write(series, occurrence);
+    this.write(series, occurrence);
   }
 
   /** Resolves once every write started so far (and its follow-ups) has finished: for tests and shutdown. */
@@ -105,18 +105,18 @@ export class EventRecorder {
     while (this.writes.size > 0) await Promise.all([...this.writes]);
   }
 
-  private _write(series: _Series, occurrence: EventOccurrence): void {
-    const write = this._send(series, occurrence).then(() => {
+  private write(series: Series, occurrence: EventOccurrence): void {
+    const write = this.send(series, occurrence).then(() => {
       series.inFlight = undefined;
       this.writes.delete(write);
       // Occurrences that arrived during the write go out together, as one more count.
-      if (series.pending > 0) this._write(series, occurrence);
+      if (series.pending > 0) this.write(series, occurrence);
     });
     series.inFlight = write;
     this.writes.add(write);
   }
 
-  private async _send(series: _Series, occurrence: EventOccurrence): Promise<void> {
+  private async send(series: Series, occurrence: EventOccurrence): Promise<void> {
     const adding = series.pending;
     series.pending = 0;
     const nowMs = this.now();
@@ -164,7 +164,7 @@ export class EventRecorder {
   }
 
   /** One token of the object's bucket, refilled over time up to the burst. */
-  private _take(objectKey: string): boolean {
+  private take(objectKey: string): boolean {
     const now = this.now();
     let bucket = this.buckets.get(objectKey);
     if (!bucket) {

@@ -85,7 +85,7 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
     kc.loadFromFile(kubeconfig);
   } else if (process.env.KUBERNETES_SERVICE_HOST && fs.existsSync(IN_CLUSTER_TOKEN)) {
     kc.loadFromCluster();
-  } else if (process.env.KUBECONFIG || _homeKubeconfigExists()) {
+  } else if (process.env.KUBECONFIG || homeKubeconfigExists()) {
     kc.loadFromDefault();
   } else {
     // client-node would fall back to http://localhost:8080, which never answers in a pod.
@@ -100,7 +100,7 @@ export function loadKubeConfig(kubeconfig?: string): KubeConfig {
 }
 
 /** The ~/.kube/config that client-node's loadFromDefault would read (it finds home its own way). */
-function _homeKubeconfigExists(): boolean {
+function homeKubeconfigExists(): boolean {
   const home = findHomeDir();
   return home !== null && fs.existsSync(join(home, '.kube', 'config'));
 }
@@ -126,19 +126,19 @@ export class KubeClient {
     const what = `patch ${ref.kind} "${ref.namespace}/${ref.name}"`;
     let res: { status: number; text: string };
     try {
-      const path = `${_collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}?fieldManager=${FIELD_MANAGER}`;
+      const path = `${collectionPath(ref, ref.namespace)}/${encodeURIComponent(ref.name)}?fieldManager=${FIELD_MANAGER}`;
       res = await this.writeJson('PATCH', path, { metadata: { annotations } }, 'application/merge-patch+json', signal);
     } catch (err) {
       throw new KubeApiError(0, `${what}: ${(err as Error).message}`);
     }
-    if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, `${what}: ${_message(res)}`);
+    if (res.status < 200 || res.status > 299) throw new KubeApiError(res.status, `${what}: ${statusMessage(res)}`);
   }
 
   /** A Secret's data as bytes; undefined when it does not exist (files mode with `--secrets-from-cluster`). */
   async getSecret(namespace: string, name: string): Promise<Record<string, Buffer> | undefined> {
-    const res = await this._request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, 'application/json');
+    const res = await this.request('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, 'application/json');
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new KubeApiError(res.status, `get secret "${namespace}/${name}": ${_message(res)}`);
+    if (res.status !== 200) throw new KubeApiError(res.status, `get secret "${namespace}/${name}": ${statusMessage(res)}`);
     const secret = JSON.parse(res.text) as { data?: Record<string, string> | null };
     return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
   }
@@ -150,7 +150,7 @@ export class KubeClient {
     if (known) return { group, version, kind, plural: known };
     let kinds = this.discovery.get(apiVersion);
     if (!kinds) {
-      kinds = this._discover(group, version);
+      kinds = this.discover(group, version);
       this.discovery.set(apiVersion, kinds);
       kinds.catch(() => this.discovery.delete(apiVersion));
     }
@@ -161,8 +161,8 @@ export class KubeClient {
 
   /** Lists the metadata of every object of `type` in `namespace`. */
   async listMetadata(type: ResourceType, namespace: string): Promise<MetadataList> {
-    const res = await this._request('GET', _collectionPath(type, namespace), PARTIAL_METADATA_LIST);
-    if (res.status !== 200) throw new KubeApiError(res.status, `list ${type.kind} in namespace "${namespace}": ${_message(res)}`);
+    const res = await this.request('GET', collectionPath(type, namespace), PARTIAL_METADATA_LIST);
+    if (res.status !== 200) throw new KubeApiError(res.status, `list ${type.kind} in namespace "${namespace}": ${statusMessage(res)}`);
     const list = JSON.parse(res.text) as Omit<MetadataList, 'items'> & { items: ObjectMetadata[] | null };
     // An empty PartialObjectMetadataList comes with `"items": null` (seen on kube-apiserver 1.36).
     return { ...list, items: list.items ?? [] };
@@ -180,10 +180,10 @@ export class KubeClient {
     signal: AbortSignal,
   ): Promise<void> {
     const query = `?watch=true&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=${240 + Math.floor(Math.random() * 120)}`;
-    const res = await this._open('GET', _collectionPath(type, namespace) + query, PARTIAL_METADATA, signal);
+    const res = await this.open('GET', collectionPath(type, namespace) + query, PARTIAL_METADATA, signal);
     if (res.statusCode !== 200) {
-      const text = await _readAll(res);
-      throw new KubeApiError(res.statusCode ?? 0, `watch ${type.kind} in namespace "${namespace}": ${_message({ status: res.statusCode ?? 0, text })}`);
+      const text = await readAll(res);
+      throw new KubeApiError(res.statusCode ?? 0, `watch ${type.kind} in namespace "${namespace}": ${statusMessage({ status: res.statusCode ?? 0, text })}`);
     }
     await new Promise<void>((resolve) => {
       const lines = createInterface({ input: res });
@@ -203,28 +203,28 @@ export class KubeClient {
     });
   }
 
-  private async _discover(group: string, version: string): Promise<Map<string, string>> {
+  private async discover(group: string, version: string): Promise<Map<string, string>> {
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
-    const res = await this._request('GET', path, 'application/json');
-    if (res.status !== 200) throw new KubeApiError(res.status, `discovery of ${path}: ${_message(res)}`);
+    const res = await this.request('GET', path, 'application/json');
+    if (res.status !== 200) throw new KubeApiError(res.status, `discovery of ${path}: ${statusMessage(res)}`);
     const list = JSON.parse(res.text) as { resources: { name: string; kind: string }[] };
     return new Map(list.resources.filter((r) => !r.name.includes('/')).map((r) => [r.kind, r.name]));
   }
 
-  private async _request(method: string, path: string, accept: string): Promise<{ status: number; text: string }> {
-    const res = await this._open(method, path, accept);
-    return { status: res.statusCode ?? 0, text: await _readAll(res) };
+  private async request(method: string, path: string, accept: string): Promise<{ status: number; text: string }> {
+    const res = await this.open(method, path, accept);
+    return { status: res.statusCode ?? 0, text: await readAll(res) };
   }
 
   /** A JSON body sent to `path` (merge PATCH of an object, core/v1 Events: POST); the status and answer text. */
   async writeJson(
     method: 'POST' | 'PATCH', path: string, body: unknown, contentType = 'application/json', signal?: AbortSignal,
   ): Promise<{ status: number; text: string }> {
-    const res = await this._open(method, path, 'application/json', signal, { contentType, data: Buffer.from(JSON.stringify(body), 'utf8') });
-    return { status: res.statusCode ?? 0, text: await _readAll(res) };
+    const res = await this.open(method, path, 'application/json', signal, { contentType, data: Buffer.from(JSON.stringify(body), 'utf8') });
+    return { status: res.statusCode ?? 0, text: await readAll(res) };
   }
 
-  private async _open(
+  private async open(
     method: string, path: string, accept: string, signal?: AbortSignal, payload?: { contentType: string; data: Buffer },
   ): Promise<http.IncomingMessage> {
     const cluster = this.config.getCurrentCluster()!;
@@ -243,12 +243,12 @@ export class KubeClient {
   }
 }
 
-function _collectionPath(type: ResourceType, namespace: string): string {
+function collectionPath(type: ResourceType, namespace: string): string {
   const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${type.plural}`;
 }
 
-function _readAll(res: http.IncomingMessage): Promise<string> {
+function readAll(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
@@ -261,7 +261,7 @@ function _readAll(res: http.IncomingMessage): Promise<string> {
   });
 }
 
-function _message(res: { status: number; text: string }): string {
+function statusMessage(res: { status: number; text: string }): string {
   try {
     const status = JSON.parse(res.text) as { message?: string };
     if (status.message) return `HTTP ${res.status}: ${status.message}`;

@@ -8,10 +8,10 @@ import * as http from 'http';
 import * as https from 'https';
 
 /** The TLS options client-node copies onto each per-call agent, i.e. what identifies a connection. */
-const _IDENTITY_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+const IDENTITY_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
 /** How long an agent replaced by a new identity keeps serving calls already on it (watches last ≤ 6 min). */
-const _RETIRE_AFTER_MS = 10 * 60_000;
+const RETIRE_AFTER_MS = 10 * 60_000;
 
 export class SharedAgent {
   private current?: { readonly identity: readonly unknown[]; readonly agent: http.Agent };
@@ -23,15 +23,15 @@ export class SharedAgent {
    * they are.
    */
   agentFor(perCall: unknown): http.Agent | undefined {
-    if (!(perCall instanceof http.Agent) || !_isPlainAgent(perCall)) return perCall as http.Agent | undefined;
+    if (!(perCall instanceof http.Agent) || !isPlainAgent(perCall)) return perCall as http.Agent | undefined;
     const options = (perCall as http.Agent & { options: Record<string, unknown> }).options;
-    const identity = _IDENTITY_OPTIONS.map((k) => options[k]);
+    const identity = IDENTITY_OPTIONS.map((k) => options[k]);
     const tls = perCall instanceof https.Agent;
     identity.push(tls);
-    if (this.current && _sameIdentity(this.current.identity, identity)) return this.current.agent;
-    if (this.current) this._retire(this.current.agent);
+    if (this.current && sameIdentity(this.current.identity, identity)) return this.current.agent;
+    if (this.current) this.retire(this.current.agent);
     const agentOptions: https.AgentOptions = { keepAlive: true };
-    _IDENTITY_OPTIONS.forEach((k, i) => {
+    IDENTITY_OPTIONS.forEach((k, i) => {
       if (identity[i] !== undefined) (agentOptions as Record<string, unknown>)[k] = identity[i];
     });
     const agent = tls ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true });
@@ -47,29 +47,29 @@ export class SharedAgent {
     this.retiring.clear();
   }
 
-  private _retire(agent: http.Agent): void {
+  private retire(agent: http.Agent): void {
     this.retiring.add(agent);
     const timer = setTimeout(() => {
       this.retiring.delete(agent);
       agent.destroy();
-    }, _RETIRE_AFTER_MS);
+    }, RETIRE_AFTER_MS);
     timer.unref();
   }
 }
 
 /** True for node's own http/https agents, not subclasses such as proxy agents. */
-function _isPlainAgent(agent: http.Agent): boolean {
+function isPlainAgent(agent: http.Agent): boolean {
   const proto = Object.getPrototypeOf(agent) as unknown;
   return proto === https.Agent.prototype || proto === http.Agent.prototype;
 }
 
-function _sameIdentity(a: readonly unknown[], b: readonly unknown[]): boolean {
+function sameIdentity(a: readonly unknown[], b: readonly unknown[]): boolean {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     const y = b[i];
     if (x === y) continue;
     if (Buffer.isBuffer(x) && Buffer.isBuffer(y) && x.equals(y)) continue;
-    if (Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, j) => _sameIdentity([v], [y[j]]))) continue;
+    if (Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, j) => sameIdentity([v], [y[j]]))) continue;
     return false;
   }
   return true;

@@ -10,7 +10,7 @@ export interface BoundObserver {
   observe(value: number): void;
 }
 
-interface _Series {
+interface Series {
   readonly labels: Readonly<Record<string, string>>;
   /** Observations per bucket, not cumulative (cumulated when rendered). */
   readonly buckets: number[];
@@ -19,7 +19,7 @@ interface _Series {
 }
 
 /** What prom-client's Registry reads from a metric: its values, each with its labels and series name. */
-interface _Value {
+interface Value {
   readonly value: number;
   readonly labels: Readonly<Record<string, string | number>>;
   readonly sharedLabels?: Readonly<Record<string, string>>;
@@ -42,7 +42,7 @@ export class BoundHistogram<L extends string> {
   readonly aggregator = 'sum';
   private readonly labelNames: readonly L[];
   private readonly upperBounds: readonly number[];
-  private readonly series = new Map<string, _Series>();
+  private readonly series = new Map<string, Series>();
 
   constructor(options: BoundHistogramOptions<L>) {
     this.name = options.name;
@@ -81,8 +81,8 @@ export class BoundHistogram<L extends string> {
   }
 
   /** What the Registry renders as text: the shape prom-client's Histogram gives it. */
-  async getForPromString(): Promise<{ name: string; help: string; type: string; values: _Value[]; aggregator: string }> {
-    const values: _Value[] = [];
+  async getForPromString(): Promise<{ name: string; help: string; type: string; values: Value[]; aggregator: string }> {
+    const values: Value[] = [];
     const bucket = `${this.name}_bucket`;
     for (const s of this.series.values()) {
       let cumulative = 0;
@@ -98,7 +98,7 @@ export class BoundHistogram<L extends string> {
   }
 
   /** The same values with each series' labels merged in (the Registry's JSON form). */
-  async get(): Promise<{ name: string; help: string; type: string; values: _Value[]; aggregator: string }> {
+  async get(): Promise<{ name: string; help: string; type: string; values: Value[]; aggregator: string }> {
     const text = await this.getForPromString();
     return { ...text, values: text.values.map((v) => ({ value: v.value, metricName: v.metricName, labels: { ...v.labels, ...v.sharedLabels } })) };
   }

@@ -26,7 +26,7 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink().line,
   // Built with for-in rather than spreads and Object.entries: this runs once per request.
   const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (LOG_LEVELS.indexOf(lvl) < threshold) return;
-    const entry: Record<string, unknown> = { level: lvl, ts: _isoNow() };
+    const entry: Record<string, unknown> = { level: lvl, ts: isoNow() };
     for (const k in base) entry[k] = base[k];
     entry.msg = msg;
     if (fields) {
@@ -49,15 +49,15 @@ export function createLogger(level: LogLevel, sink: LogSink = stdoutSink().line,
   };
 }
 
-let _lastMs = 0;
-let _lastIso = '';
+let lastMs = 0;
+let lastIso = '';
 
 /** `new Date().toISOString()`, formatted at most once per millisecond. */
-function _isoNow(): string {
+function isoNow(): string {
   const now = Date.now();
-  if (now !== _lastMs) {
-    _lastMs = now;
-    _lastIso = new Date(now).toISOString();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
   }
-  return _lastIso;
+  return lastIso;
 }

@@ -27,7 +27,7 @@ export class StdoutSink {
     } else if (!this.scheduled) {
       this.scheduled = true;
       // unref: a pending flush never keeps the process alive; the exit hook writes it instead.
-      setTimeout(this._flushScheduled, FLUSH_DELAY_MS).unref();
+      setTimeout(this.flushScheduled, FLUSH_DELAY_MS).unref();
     }
   };
 
@@ -40,20 +40,20 @@ export class StdoutSink {
     this.write(lines.join('\n') + '\n');
   }
 
-  private readonly _flushScheduled = (): void => {
+  private readonly flushScheduled = (): void => {
     this.scheduled = false;
     this.flush();
   };
 }
 
-let _shared: StdoutSink | undefined;
+let shared: StdoutSink | undefined;
 
 /** The process-wide stdout sink; flushed when the process exits. */
 export function stdoutSink(): StdoutSink {
-  if (!_shared) {
+  if (!shared) {
     const sink = new StdoutSink();
     process.once('exit', () => sink.flush());
-    _shared = sink;
+    shared = sink;
   }
-  return _shared;
+  return shared;
 }

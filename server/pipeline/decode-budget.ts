@@ -30,7 +30,7 @@ export class DecodeBudget {
     const need = Math.min(bytes, this.limit);
     if (this.used + need <= this.limit) {
       this.used += need;
-      return Promise.resolve(this._releaser(need));
+      return Promise.resolve(this.releaser(need));
     }
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -38,7 +38,7 @@ export class DecodeBudget {
         admit: () => {
           clearTimeout(timer);
           this.used += need;
-          resolve(this._releaser(need));
+          resolve(this.releaser(need));
         },
       };
       const timer = setTimeout(() => {
@@ -59,18 +59,18 @@ export class DecodeBudget {
     return this.waiting.length;
   }
 
-  private _releaser(bytes: number): () => void {
+  private releaser(bytes: number): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.used -= bytes;
-      this._admit();
+      this.admit();
     };
   }
 
   /** Admits, in arrival order, every waiter that fits now. */
-  private _admit(): void {
+  private admit(): void {
     for (let i = 0; i < this.waiting.length && this.used < this.limit;) {
       if (this.used + this.waiting[i].bytes <= this.limit) this.waiting.splice(i, 1)[0].admit();
       else i++;

@@ -19,8 +19,8 @@ export type Outcome =
   | 'overloaded'; // 503: the request-body budget is spent (http/body-budget.ts), or the decode budget stayed spent (pipeline/decode-budget.ts)
 
 // The monitoring dashboard and alerts name outcomes from the model's list: both must be this set.
-type _SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const OUTCOMES_MATCH_THE_MODEL: _SameSet<Outcome, DeliveryOutcome> = true;
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const OUTCOMES_MATCH_THE_MODEL: SameSet<Outcome, DeliveryOutcome> = true;
 
 /** A webhook request whose body has been buffered. */
 export interface Delivery {

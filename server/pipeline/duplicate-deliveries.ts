@@ -50,7 +50,7 @@ export class DuplicateDeliveries {
 
   /** The key of a verified delivery, or undefined when its type or request carries no usable delivery id. */
   keyOf(receiver: string, type: string, headers: IncomingHttpHeaders, body: Buffer): string | undefined {
-    const id = _firstHeader(headers, DELIVERY_ID_HEADERS[type] ?? []);
+    const id = firstHeader(headers, DELIVERY_ID_HEADERS[type] ?? []);
     if (id === undefined || id === '' || id.length > MAX_ID_LENGTH) return undefined;
     // A digest, so memory per entry is bounded and the id never sits in memory in a readable form;
     // the body is part of it so a copy must be byte-for-byte the same delivery.
@@ -70,7 +70,7 @@ export class DuplicateDeliveries {
   recordSuccess(key: string, arrivedAt: number): void {
     this.succeeded.delete(key);
     this.succeeded.set(key, arrivedAt);
-    this._evict();
+    this.evict();
   }
 
   /** Remembered deliveries (for tests and the memory bound). */
@@ -78,7 +78,7 @@ export class DuplicateDeliveries {
     return this.succeeded.size;
   }
 
-  private _evict(): void {
+  private evict(): void {
     const expired = this.now() - this.options.windowMs;
     for (const [key, arrivedAt] of this.succeeded) {
       if (this.succeeded.size <= this.capacity && arrivedAt > expired) break;
@@ -87,7 +87,7 @@ export class DuplicateDeliveries {
   }
 }
 
-function _firstHeader(headers: IncomingHttpHeaders, names: readonly string[]): string | undefined {
+function firstHeader(headers: IncomingHttpHeaders, names: readonly string[]): string | undefined {
   for (const name of names) {
     const value = headers[name];
     const first = Array.isArray(value) ? value[0] : value;

@@ -87,15 +87,15 @@ export class WebhookPipeline {
       };
     }
     try {
-      return await this._handle(served, receiver, delivery);
+      return await this.handleReady(served, receiver, delivery);
     } finally {
       release();
     }
   }
 
   /** The provider check and everything after it, for a ready receiver. */
-  private async _handle(served: ServedReceiver, receiver: NonNullable<DeliveryResult['receiver']>, delivery: Delivery): Promise<DeliveryResult> {
-    const { verdict, key: verificationKey } = await this._validate(served, delivery);
+  private async handleReady(served: ServedReceiver, receiver: NonNullable<DeliveryResult['receiver']>, delivery: Delivery): Promise<DeliveryResult> {
+    const { verdict, key: verificationKey } = await this.validate(served, delivery);
     if (!verdict.ok) return { status: 400, outcome: 'rejected', receiver, reason: `unable to validate payload: ${verdict.reason}` };
     const seen = { receiver, event: verdict.event, deliveryId: verdict.deliveryId, description: verdict.description, verificationKey };
 
@@ -111,12 +111,12 @@ export class WebhookPipeline {
 
     let filters: Filters;
     try {
-      filters = this._filters(served, verdict);
+      filters = this.filters(served, verdict);
     } catch (err) {
       return { ...seen, status: 500, outcome: 'filter_error', reason: `unable to create resource filters: ${(err as Error).message}` };
     }
 
-    const entries = await Promise.all(served.object.spec.resources.map((entry, i) => this._entry(served, entry, i, filters)));
+    const entries = await Promise.all(served.object.spec.resources.map((entry, i) => this.entry(served, entry, i, filters)));
     const failed = entries.filter((e) => e.error);
     if (failed.length > 0) {
       return { ...seen, status: 500, outcome: 'target_error', entries, reason: `unable to request reconciliation: ${failed.map((e) => `resources[${e.index}]: ${e.error}`).join('; ')}` };
@@ -137,13 +137,13 @@ export class WebhookPipeline {
     for (const r of receivers) {
       const claims = r.object.spec?.type === 'generic-oidc';
       for (const expr of [r.object.spec?.resourceFilter, ...(r.object.spec?.resources ?? []).map((e) => e.filter)]) {
-        if (expr) used.add(_filterKey(expr, claims));
+        if (expr) used.add(filterKey(expr, claims));
       }
     }
     this.compiled = new Map([...this.compiled].filter(([k]) => used.has(k)));
   }
 
-  private async _validate(served: ServedReceiver, delivery: Delivery): Promise<KeyedVerdict> {
+  private async validate(served: ServedReceiver, delivery: Delivery): Promise<KeyedVerdict> {
     const type = String(served.object.spec.type);
     const provider = this.deps.providerFor(type);
     if (!provider) return { verdict: { ok: false, reason: unsupportedTypeReason(type) } };
@@ -165,12 +165,12 @@ export class WebhookPipeline {
     }
   }
 
-  private _filters(served: ServedReceiver, verdict: Accepted): Filters {
+  private filters(served: ServedReceiver, verdict: Accepted): Filters {
     const spec = served.object.spec;
     const claims = spec.type === 'generic-oidc';
     const compile = (expr: string | undefined): CompiledFilter | undefined => {
       if (!expr) return undefined;
-      const key = _filterKey(expr, claims);
+      const key = filterKey(expr, claims);
       let filter = this.compiled.get(key);
       if (!filter) {
         filter = compileFilter(expr, { claims });
@@ -186,7 +186,7 @@ export class WebhookPipeline {
     return { req: toCelMap(req), claims: toCelMap(verdict.claims), top, perEntry };
   }
 
-  private async _entry(served: ServedReceiver, entry: ReceiverResourceSpec, index: number, filters: Filters): Promise<EntryReport> {
+  private async entry(served: ServedReceiver, entry: ReceiverResourceSpec, index: number, filters: Filters): Promise<EntryReport> {
     const ns = served.object.metadata.namespace!;
     const counts = { selected: 0, patched: 0, filteredOut: 0 };
     const report = (error?: string): EntryReport =>
@@ -210,16 +210,16 @@ export class WebhookPipeline {
     }
     for (const object of objects) {
       try {
-        if (!this._accepts(filters, filters.perEntry[index], ref, object)) {
+        if (!this.accepts(filters, filters.perEntry[index], ref, object)) {
           counts.filteredOut++;
           count('filtered_out');
           continue;
         }
         const target: ObjectRef = { ...ref, name: object.metadata.name };
         try {
-          await _within(
+          await within(
             PATCH_TIMEOUT_MS,
-            this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this._patch(target)),
+            this.deps.trigger.request(`${target.group}/${target.kind}/${target.namespace}/${target.name}`, () => this.patch(target)),
             `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`,
           );
         } catch (err) {
@@ -237,7 +237,7 @@ export class WebhookPipeline {
     return report();
   }
 
-  private _accepts(filters: Filters, own: CompiledFilter | undefined, ref: Omit<ObjectRef, 'name'>, object: ObjectMetadata): boolean {
+  private accepts(filters: Filters, own: CompiledFilter | undefined, ref: Omit<ObjectRef, 'name'>, object: ObjectMetadata): boolean {
     if (!filters.top && !own) return true;
     const res = toCelMap({ apiVersion: ref.group ? `${ref.group}/${ref.version}` : ref.version, kind: ref.kind, metadata: object.metadata });
     const vars = { res, req: filters.req, claims: filters.claims };
@@ -250,7 +250,7 @@ export class WebhookPipeline {
    * object only when this one settled, and an aborted request is not applied later, so values
    * land in the order they were made (requestedAt never goes backwards in the apiserver).
    */
-  private async _patch(target: ObjectRef): Promise<void> {
+  private async patch(target: ObjectRef): Promise<void> {
     const abort = new AbortController();
     const message = `patch ${target.kind} "${target.namespace}/${target.name}": no answer within ${PATCH_TIMEOUT_MS} ms`;
     const timer = setTimeout(() => abort.abort(new Error(message)), PATCH_TIMEOUT_MS);
@@ -267,7 +267,7 @@ export class WebhookPipeline {
 }
 
 /** `work`, or a rejection with `message` after `ms`, whichever comes first. */
-async function _within<T>(ms: number, work: Promise<T>, message: string): Promise<T> {
+async function within<T>(ms: number, work: Promise<T>, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);
@@ -279,6 +279,6 @@ async function _within<T>(ms: number, work: Promise<T>, message: string): Promis
   }
 }
 
-function _filterKey(expression: string, claims: boolean): string {
+function filterKey(expression: string, claims: boolean): string {
   return `${claims ? 'claims' : 'plain'}\u0000${expression}`;
 }

@@ -29,13 +29,13 @@ export class MetadataInformer {
 
   /** Starts the list/watch loop in the background. */
   start(): void {
-    void this._run();
+    void this.run();
   }
 
   stop(): void {
     this.stopped = true;
     this.abort.abort();
-    this._wake();
+    this.wake();
   }
 
   get isSynced(): boolean {
@@ -90,14 +90,14 @@ export class MetadataInformer {
     return [...this.objects.values()];
   }
 
-  private async _run(): Promise<void> {
+  private async run(): Promise<void> {
     let backoff = MIN_BACKOFF_MS;
     while (!this.stopped) {
       try {
         this.resolvedType ??= await this.client.resourceType(this.apiVersion, this.kind);
         if (!this.resourceVersion) {
           const list = await this.client.listMetadata(this.resolvedType, this.namespace);
-          this.objects = new Map(list.items.map((o) => [o.metadata.name, _slim(o)]));
+          this.objects = new Map(list.items.map((o) => [o.metadata.name, slim(o)]));
           this.resourceVersion = list.metadata.resourceVersion ?? '';
           this.lastError = undefined;
           if (!this.synced) {
@@ -105,9 +105,9 @@ export class MetadataInformer {
             this.log.debug('target cache synced', { kind: this.kind, apiVersion: this.apiVersion, namespace: this.namespace, objects: this.objects.size });
           }
           this.refused = true;
-          this._wake();
+          this.wake();
         }
-        await this.client.watchMetadata(this.resolvedType, this.namespace, this.resourceVersion, (e) => this._apply(e), this.abort.signal);
+        await this.client.watchMetadata(this.resolvedType, this.namespace, this.resourceVersion, (e) => this.apply(e), this.abort.signal);
         backoff = MIN_BACKOFF_MS;
       } catch (err) {
         if (this.stopped) break;
@@ -116,9 +116,9 @@ export class MetadataInformer {
           continue;
         }
         this.lastError = (err as Error).message;
-        if (_isRefusal(err)) {
+        if (isRefusal(err)) {
           this.refused = true;
-          this._wake();
+          this.wake();
         }
         this.log.warn('target cache list/watch failed; retrying', { kind: this.kind, namespace: this.namespace, error: this.lastError, retryInMs: backoff });
         await new Promise((r) => setTimeout(r, backoff).unref());
@@ -127,12 +127,12 @@ export class MetadataInformer {
     }
   }
 
-  private _apply(event: WatchEvent): void {
+  private apply(event: WatchEvent): void {
     const obj = event.object;
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
-        this.objects.set(obj.metadata.name, _slim(obj));
+        this.objects.set(obj.metadata.name, slim(obj));
         break;
       case 'DELETED':
         this.objects.delete(obj.metadata.name);
@@ -148,7 +148,7 @@ export class MetadataInformer {
     if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
   }
 
-  private _wake(): void {
+  private wake(): void {
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     waiters.forEach((w) => w());
@@ -156,12 +156,12 @@ export class MetadataInformer {
 }
 
 /** A definitive answer about this target (4xx), as opposed to an API server not able to answer now. */
-function _isRefusal(err: unknown): boolean {
+function isRefusal(err: unknown): boolean {
   return err instanceof KubeApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
 
 /** managedFields are the bulk of an object's metadata and no filter needs them: not kept. */
-function _slim(object: ObjectMetadata): ObjectMetadata {
+function slim(object: ObjectMetadata): ObjectMetadata {
   if (!('managedFields' in object.metadata)) return object;
   const { managedFields: _dropped, ...metadata } = object.metadata;
   return { ...object, metadata: metadata as ObjectMetadata['metadata'] };

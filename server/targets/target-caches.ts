@@ -18,7 +18,7 @@ export class TargetCaches {
   /** Makes the running caches exactly `keys`. */
   retain(keys: Iterable<CacheKey>): void {
     const wanted = new Map<string, CacheKey>();
-    for (const key of keys) wanted.set(_id(key), key);
+    for (const key of keys) wanted.set(cacheId(key), key);
     for (const [id, informer] of this.informers) {
       if (!wanted.has(id)) {
         informer.stop();
@@ -26,13 +26,13 @@ export class TargetCaches {
       }
     }
     for (const [id, key] of wanted) {
-      if (!this.informers.has(id)) this._start(id, key);
+      if (!this.informers.has(id)) this.start(id, key);
     }
   }
 
   /** The cache for `key`, started on demand if a reload raced with the request. */
   informer(key: CacheKey): MetadataInformer {
-    return this.informers.get(_id(key)) ?? this._start(_id(key), key);
+    return this.informers.get(cacheId(key)) ?? this.start(cacheId(key), key);
   }
 
   /** True when every cache has completed its first LIST. */
@@ -42,19 +42,19 @@ export class TargetCaches {
 
   /** The caches whose first LIST has neither succeeded nor failed yet, described for /readyz. */
   pending(): string[] {
-    return [...this.informers.values()].filter((i) => !i.isSettled).map(_describe);
+    return [...this.informers.values()].filter((i) => !i.isSettled).map(describeInformer);
   }
 
   /** The caches whose LIST failed and that keep retrying (their receivers answer 500), for /readyz. */
   failing(): string[] {
-    return [...this.informers.values()].filter((i) => i.isSettled && !i.isSynced).map(_describe);
+    return [...this.informers.values()].filter((i) => i.isSettled && !i.isSynced).map(describeInformer);
   }
 
   stop(): void {
     this.retain([]);
   }
 
-  private _start(id: string, key: CacheKey): MetadataInformer {
+  private start(id: string, key: CacheKey): MetadataInformer {
     const informer = new MetadataInformer(this.client, key.apiVersion, key.kind, key.namespace, this.log);
     this.informers.set(id, informer);
     informer.start();
@@ -62,10 +62,10 @@ export class TargetCaches {
   }
 }
 
-function _describe(i: MetadataInformer): string {
+function describeInformer(i: MetadataInformer): string {
   return `${i.kind}.${i.apiVersion} in ${i.namespace}${i.error ? `: ${i.error}` : ''}`;
 }
 
-function _id(key: CacheKey): string {
+function cacheId(key: CacheKey): string {
   return `${key.apiVersion}|${key.kind}|${key.namespace}`;
 }

@@ -33,16 +33,16 @@ export class CoalescingTrigger {
       state = {};
       this.objects.set(key, state);
     }
-    if (!state.running && !state.trailing) return this._start(key, state, patch);
+    if (!state.running && !state.trailing) return this.start(key, state, patch);
     if (state.trailing) {
       this.stats?.coalesced();
       return state.trailing;
     }
     const current = state.running!;
     const s = state;
-    s.trailing = current.then(_ignore, _ignore).then(() => {
+    s.trailing = current.then(ignore, ignore).then(() => {
       s.trailing = undefined;
-      return this._start(key, s, patch);
+      return this.start(key, s, patch);
     });
     return s.trailing;
   }
@@ -52,7 +52,7 @@ export class CoalescingTrigger {
     return this.objects.size;
   }
 
-  private _start(key: string, state: ObjectState, patch: PatchFn): Promise<void> {
+  private start(key: string, state: ObjectState, patch: PatchFn): Promise<void> {
     const run = (async () => patch())();
     state.running = run;
     const settle = (): void => {
@@ -64,4 +64,4 @@ export class CoalescingTrigger {
   }
 }
 
-function _ignore(): void {}
+function ignore(): void {}

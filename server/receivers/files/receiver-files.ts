@@ -39,7 +39,7 @@ export function* definitionDocuments(file: string): Generator<ParsedDocument> {
   for (const doc of new Composer().compose(new Parser(lines.addNewLine).parse(text))) {
     i++;
     if (doc.errors.length > 0) {
-      yield { file, index: i, syntaxError: _located(doc.errors[0], lines) };
+      yield { file, index: i, syntaxError: located(doc.errors[0], lines) };
       continue;
     }
     const value = doc.toJS() as unknown;
@@ -48,7 +48,7 @@ export function* definitionDocuments(file: string): Generator<ParsedDocument> {
 }
 
 /** The error's first line as the yaml package words it with its position (`… at line 3, column 1:`). */
-function _located(error: YAMLError, lines: LineCounter): string {
+function located(error: YAMLError, lines: LineCounter): string {
   const message = error.message.split('\n')[0];
   if (error.pos[0] === -1) return message;
   const { line, col } = lines.linePos(error.pos[0]);

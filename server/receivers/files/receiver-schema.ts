@@ -26,7 +26,7 @@ interface Schema {
   readonly 'x-kubernetes-validations'?: readonly { readonly rule: string; readonly message?: string }[];
 }
 
-let _validator: { schema: Schema; validate: ValidateFunction } | undefined;
+let validator: { schema: Schema; validate: ValidateFunction } | undefined;
 
 /** The Receiver v1 openAPIV3Schema: inlined at bundle time, else read from the CRD directory. */
 export function receiverSchema(): Schema {
@@ -40,28 +40,28 @@ export function receiverSchema(): Schema {
   return v1.schema.openAPIV3Schema;
 }
 
-function _compiled(): { schema: Schema; validate: ValidateFunction } {
-  if (!_validator) {
+function compiled(): { schema: Schema; validate: ValidateFunction } {
+  if (!validator) {
     // Files mode also serves the extension types (gitea, azure-devops, standard-webhooks).
     const schema = withExtensionTypes(receiverSchema());
-    _validator = { schema, validate: receiverValidator(schema) };
+    validator = { schema, validate: receiverValidator(schema) };
   }
-  return _validator;
+  return validator;
 }
 
 /** Schema and CEL-rule problems of `doc` (a parsed Receiver), in document order. */
 export function checkReceiverSchema(doc: unknown): SchemaProblem[] {
-  const { schema, validate } = _compiled();
+  const { schema, validate } = compiled();
   const problems: SchemaProblem[] = [];
   if (!validate(doc)) {
-    for (const err of validate.errors ?? []) problems.push(_describe(err));
+    for (const err of validate.errors ?? []) problems.push(schemaProblem(err));
   }
-  if (problems.length === 0) _checkRules(schema, doc, '', problems);
+  if (problems.length === 0) checkRules(schema, doc, '', problems);
   return problems;
 }
 
-function _describe(err: ErrorObject): SchemaProblem {
-  let at = _jsonPath(err.instancePath);
+function schemaProblem(err: ErrorObject): SchemaProblem {
+  let at = jsonPath(err.instancePath);
   let message = err.message ?? 'is invalid';
   if (err.keyword === 'required') {
     const missing = (err.params as { missingProperty: string }).missingProperty;
@@ -70,17 +70,17 @@ function _describe(err: ErrorObject): SchemaProblem {
   } else if (err.keyword === 'enum') {
     message = `${message}: ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   }
-  if (err.keyword !== 'required' && err.data !== undefined) message = `${_short(err.data)} ${message}`;
+  if (err.keyword !== 'required' && err.data !== undefined) message = `${short(err.data)} ${message}`;
   return { path: at || '<root>', message };
 }
 
-function _short(value: unknown): string {
+function short(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** `/spec/resources/0/kind` → `spec.resources[0].kind`. */
-function _jsonPath(pointer: string): string {
+function jsonPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
@@ -89,7 +89,7 @@ function _jsonPath(pointer: string): string {
 }
 
 /** Evaluates every x-kubernetes-validations rule where the document has a value, like the API server. */
-function _checkRules(schema: Schema, value: unknown, at: string, problems: SchemaProblem[]): void {
+function checkRules(schema: Schema, value: unknown, at: string, problems: SchemaProblem[]): void {
   if (value === undefined || value === null) return;
   for (const rule of schema['x-kubernetes-validations'] ?? []) {
     let ok: unknown;
@@ -104,10 +104,10 @@ function _checkRules(schema: Schema, value: unknown, at: string, problems: Schem
   }
   if (schema.properties && typeof value === 'object' && !Array.isArray(value)) {
     for (const [key, child] of Object.entries(schema.properties)) {
-      _checkRules(child, (value as Record<string, unknown>)[key], at ? `${at}.${key}` : key, problems);
+      checkRules(child, (value as Record<string, unknown>)[key], at ? `${at}.${key}` : key, problems);
     }
   }
   if (schema.items && Array.isArray(value)) {
-    value.forEach((item, i) => _checkRules(schema.items!, item, `${at}[${i}]`, problems));
+    value.forEach((item, i) => checkRules(schema.items!, item, `${at}[${i}]`, problems));
   }
 }
