@@ -182,29 +182,19 @@ project.eslint?.addIgnorePattern('src/imports/');
 project.eslint?.allowDevDeps('server/**');
 project.eslint?.allowDevDeps('bench/**');
 
-// In server/, `_` marks a file private to its folder, nothing else: what the language already keeps
-// private (a module's non-exported declarations, `private` members) carries no `_` (CONTRIBUTING.md).
-// Unused parameters and locals keep `_`: the rule leaves them alone.
-// Files still to be renamed: delete this list (and `excludedFiles` below) once they are.
-const SERVER_FILES_NOT_YET_WITHOUT_UNDERSCORE_NAMES = [
-  'server/cli.ts',
-  'server/main.ts',
-  'server/commands/**',
-  'server/receivers/files/file-receiver-source.ts',
-];
+// `_` marks a file private to its folder and, in src/, a jsii internal member (`_toSpec()`):
+// what the language already keeps private (a module's declarations, `private` members) carries
+// none, exported module-level names neither (CONTRIBUTING.md, "Layout rules"). Unused parameters
+// and locals keep TypeScript's `_`: the rule leaves them alone.
 const noUnderscore = { leadingUnderscore: 'forbid', format: null };
-const anyUnderscore = { leadingUnderscore: 'allow', trailingUnderscore: 'allow', format: null };
 project.eslint?.addOverride({
-  files: ['server/**/*.ts'],
-  excludedFiles: SERVER_FILES_NOT_YET_WITHOUT_UNDERSCORE_NAMES,
+  files: ['server/**/*.ts', 'src/**/*.ts'],
+  excludedFiles: ['server/receivers/files/file-receiver-source.ts'],
   rules: {
     '@typescript-eslint/naming-convention': ['error',
       { selector: ['variable', 'function'], modifiers: ['global'], ...noUnderscore },
       { selector: ['class', 'interface', 'typeAlias', 'enum'], ...noUnderscore },
-      { selector: 'memberLike', modifiers: ['private'], ...noUnderscore },
-      // Exported names are another matter (none has a `_` today): the more specific selectors win.
-      { selector: ['variable', 'function'], modifiers: ['global', 'exported'], ...anyUnderscore },
-      { selector: ['class', 'interface', 'typeAlias', 'enum'], modifiers: ['exported'], ...anyUnderscore }],
+      { selector: 'memberLike', modifiers: ['private'], ...noUnderscore }],
   },
 });
 

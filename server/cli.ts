@@ -123,7 +123,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   if (argv.includes('--version') || argv[0] === 'version') return { kind: 'version' };
   const [command, ...rest] = argv;
   if (command !== 'serve') {
-    throw new UsageError(command === undefined ? `missing command: use ${_commandNames()}` : `unknown command "${command}": use ${_commandNames()}`);
+    throw new UsageError(command === undefined ? `missing command: use ${commandNames()}` : `unknown command "${command}": use ${commandNames()}`);
   }
   const flags = parseFlags(SERVE, rest);
   const raw = (name: FlagName): { value: string; source: string } => {
@@ -198,7 +198,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   return { kind: 'serve', options };
 }
 
-function _commandNames(): string {
+function commandNames(): string {
   return ['serve', ...Object.keys(SUBCOMMANDS)].map((c) => `"${c}"`).join(', ');
 }
 

@@ -14,7 +14,7 @@ import type { ReceiverSource } from './receivers/receiver-source';
 /** Exit codes: 0 clean shutdown, 1 runtime failure, 2 bad command line. */
 const EXIT_USAGE = 2;
 
-async function _main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   let command;
   try {
     command = parseCommandLine(argv, process.env);
@@ -33,7 +33,7 @@ async function _main(argv: readonly string[]): Promise<number> {
   }
   if (command.kind === 'subcommand') {
     quietDeprecations();
-    return _subcommand(command.name, command.args);
+    return subcommand(command.name, command.args);
   }
   const options = command.options;
   const log = createLogger(options.logLevel);
@@ -53,13 +53,13 @@ async function _main(argv: readonly string[]): Promise<number> {
         recordEvents: options.recordEvents,
       },
       {
-        source: await _source(options, kube, log),
+        source: await source(options, kube, log),
         kube,
         providerFor,
         // jose is loaded when a generic-oidc or gcr delivery first needs a verifier.
         verifiers: {
-          oidc: _lazyVerifier(async () => new (await import('./verifiers/oidc-token-verifier')).OidcTokenVerifier()),
-          google: _lazyVerifier(async () => new (await import('./verifiers/google-id-token-verifier')).GoogleIdTokenVerifier()),
+          oidc: lazyVerifier(async () => new (await import('./verifiers/oidc-token-verifier')).OidcTokenVerifier()),
+          google: lazyVerifier(async () => new (await import('./verifiers/google-id-token-verifier')).GoogleIdTokenVerifier()),
         },
         log,
       },
@@ -85,7 +85,7 @@ async function _main(argv: readonly string[]): Promise<number> {
 }
 
 /** Runs a setup command (`token`, `url`, `send`, `register`): 0 done, 1 failed, 2 bad command line. */
-async function _subcommand(name: string, args: readonly string[]): Promise<number> {
+async function subcommand(name: string, args: readonly string[]): Promise<number> {
   const run = await SUBCOMMANDS[name].load();
   // process.exit follows: let piped output (asynchronous on macOS) drain first.
   const flushed = (code: number): Promise<number> => new Promise((resolve) => process.stdout.write('', () => resolve(code)));
@@ -110,7 +110,7 @@ async function _subcommand(name: string, args: readonly string[]): Promise<numbe
   }
 }
 
-async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Promise<ReceiverSource> {
+async function source(options: ServeOptions, kube: KubeClient, log: Logger): Promise<ReceiverSource> {
   if (options.watchReceivers) {
     // Loaded only in this mode (its idle RSS: docs/benchmarks.md, "Memory at rest").
     const { ClusterReceiverSource } = await import('./receivers/cluster/cluster-receiver-source');
@@ -122,7 +122,7 @@ async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Pr
       secretReads: options.secretsByName ? 'get' : 'watch',
     });
   }
-  const defaultNamespace = options.namespace ?? _podNamespace() ?? 'default';
+  const defaultNamespace = options.namespace ?? podNamespace() ?? 'default';
   return new FileReceiverSource({
     receivers: options.receivers!,
     secretsDir: options.secretsDir,
@@ -133,7 +133,7 @@ async function _source(options: ServeOptions, kube: KubeClient, log: Logger): Pr
 }
 
 /** A verifier whose implementation is created on its first use. */
-function _lazyVerifier(create: () => Promise<TokenVerifier>): TokenVerifier {
+function lazyVerifier(create: () => Promise<TokenVerifier>): TokenVerifier {
   let verifier: Promise<TokenVerifier> | undefined;
   return {
     verify: async (token, expected) => (await (verifier ??= create())).verify(token, expected),
@@ -141,7 +141,7 @@ function _lazyVerifier(create: () => Promise<TokenVerifier>): TokenVerifier {
 }
 
 /** The namespace of the pod we run in (documents without a namespace belong to it). */
-function _podNamespace(): string | undefined {
+function podNamespace(): string | undefined {
   try {
     return fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
   } catch {
@@ -149,7 +149,7 @@ function _podNamespace(): string | undefined {
   }
 }
 
-_main(process.argv.slice(2)).then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
     process.stderr.write(`fatal: ${err.stack ?? err.message}\n`);

@@ -18,7 +18,7 @@ export function commandKubeConfig(kubeconfig: string | undefined): KubeConfig {
 export function describeApiFailure(what: string, err: unknown, kc: KubeConfig): Error {
   const e = err as { code?: number; body?: unknown; message?: string; cause?: { code?: string } };
   let message = e.message ?? String(err);
-  const body = typeof e.body === 'string' ? _tryJson(e.body) : e.body;
+  const body = typeof e.body === 'string' ? tryJson(e.body) : e.body;
   if (body && typeof body === 'object' && 'message' in body) message = String((body as { message: unknown }).message);
   const server = kc.getCurrentCluster()?.server ?? 'the apiserver';
   if (e.code === 401) return new Error(`${what}: HTTP 401 (the credentials of the kubeconfig's current context are not accepted by ${server})`);
@@ -27,7 +27,7 @@ export function describeApiFailure(what: string, err: unknown, kc: KubeConfig): 
   return new Error(`${what}: cannot reach ${server}: ${message}`);
 }
 
-function _tryJson(text: string): unknown {
+function tryJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -35,7 +35,7 @@ function _tryJson(text: string): unknown {
   }
 }
 
-function _status(err: unknown): number | undefined {
+function status(err: unknown): number | undefined {
   return (err as { code?: number }).code;
 }
 
@@ -45,7 +45,7 @@ export async function readSecret(kc: KubeConfig, namespace: string, name: string
     const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name, namespace });
     return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
   } catch (err) {
-    if (_status(err) === 404) return undefined;
+    if (status(err) === 404) return undefined;
     throw describeApiFailure(`get secret ${namespace}/${name}`, err, kc);
   }
 }
@@ -69,7 +69,7 @@ export async function writeTokenSecret(kc: KubeConfig, namespace: string, name: 
     await core.createNamespacedSecret({ namespace, body });
     return 'created';
   } catch (err) {
-    if (_status(err) !== 409) throw describeApiFailure(`create secret ${namespace}/${name}`, err, kc);
+    if (status(err) !== 409) throw describeApiFailure(`create secret ${namespace}/${name}`, err, kc);
   }
   if (!overwrite) {
     throw new Error(`secret ${namespace}/${name} already exists: pass --overwrite to replace its token (this changes the webhook URL; update every sender)`);
@@ -96,7 +96,7 @@ export async function listReceivers(kc: KubeConfig, namespace: string | undefine
     return list.items ?? [];
   } catch (err) {
     const failure = describeApiFailure(`list receivers.${group} ${namespace ? `in namespace ${namespace}` : 'in all namespaces'}`, err, kc);
-    if (_status(err) === 404) return Promise.reject(new Error(`${failure.message} (is Flux's Receiver CRD installed?)`));
+    if (status(err) === 404) return Promise.reject(new Error(`${failure.message} (is Flux's Receiver CRD installed?)`));
     throw failure;
   }
 }
@@ -110,7 +110,7 @@ export async function readGitRepositoryUrl(
     const repo = await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group, version, namespace, plural: 'gitrepositories', name }) as { spec?: { url?: unknown } };
     return typeof repo.spec?.url === 'string' ? repo.spec.url : undefined;
   } catch (err) {
-    if (_status(err) === 404) return undefined;
+    if (status(err) === 404) return undefined;
     throw describeApiFailure(`get gitrepository ${namespace}/${name}`, err, kc);
   }
 }

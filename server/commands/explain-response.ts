@@ -40,16 +40,16 @@ export function explainAnswer(
   answer: Answer, builder: DeliveryBuilder, event: string, targets: readonly AnswerTarget[] = [], receiverNamespace?: string,
 ): Explanation {
   const { status } = answer;
-  const report = _jsonAnswer(answer.body);
+  const report = jsonAnswer(answer.body);
   const fromProxy = report
     ? (report.reason ? [`The receiver says: ${report.reason}`] : [])
-    : answer.body.trim() !== '' ? [`The answer has a body, so it probably came from a proxy in front of the receiver: ${_snippet(answer.body)}`] : [];
+    : answer.body.trim() !== '' ? [`The answer has a body, so it probably came from a proxy in front of the receiver: ${snippet(answer.body)}`] : [];
   if (status >= 200 && status < 300) {
     return {
       ok: true,
       lines: [
         'Accepted: the receiver verified the delivery and asked every target to reconcile (annotation reconcile.fluxcd.io/requestedAt).',
-        _checkCommand(targets[0], receiverNamespace),
+        checkCommand(targets[0], receiverNamespace),
       ],
     };
   }
@@ -108,7 +108,7 @@ export function explainAnswer(
 }
 
 /** The kubectl command that shows a target's requestedAt annotation; a placeholder command without a target. */
-function _checkCommand(target: AnswerTarget | undefined, receiverNamespace: string | undefined): string {
+function checkCommand(target: AnswerTarget | undefined, receiverNamespace: string | undefined): string {
   const kind = target ? target.kind.toLowerCase() : 'gitrepository';
   // A target that selects by labels has the name '*'.
   const name = target && target.name !== '*' ? target.name : '<name>';
@@ -117,12 +117,12 @@ function _checkCommand(target: AnswerTarget | undefined, receiverNamespace: stri
 }
 
 /** This server's JSON answer, when the body is one (an object with a string `outcome`). */
-function _jsonAnswer(body: string): { reason?: string } | undefined {
+function jsonAnswer(body: string): { reason?: string } | undefined {
   try {
     const value: unknown = JSON.parse(body);
     if (typeof value !== 'object' || value === null || typeof (value as { outcome?: unknown }).outcome !== 'string') return undefined;
     const reason = (value as { reason?: unknown }).reason;
-    return { reason: typeof reason === 'string' ? _snippet(reason) : undefined };
+    return { reason: typeof reason === 'string' ? snippet(reason) : undefined };
   } catch {
     return undefined;
   }
@@ -147,7 +147,7 @@ export function explainNetworkError(err: NodeJS.ErrnoException, url: URL): strin
   }
 }
 
-function _snippet(body: string): string {
+function snippet(body: string): string {
   const text = body.replace(/\s+/g, ' ').trim();
   return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

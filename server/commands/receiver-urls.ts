@@ -62,25 +62,25 @@ export function receiversFromFiles(location: string, defaultNamespace: string): 
   } catch (err) {
     throw new Error(`cannot read manifests from ${location}: ${(err as Error).message}`);
   }
-  const docs = files.flatMap((file) => _parse(fs.readFileSync(file, 'utf8'), file).map((doc, i) => ({ doc, origin: `${file}#${i + 1}` })));
+  const docs = files.flatMap((file) => parse(fs.readFileSync(file, 'utf8'), file).map((doc, i) => ({ doc, origin: `${file}#${i + 1}` })));
   const objects = docs.map((d) => d.doc);
-  const exposures = _exposures(objects);
+  const exposures = exposuresOf(objects);
   const found: FoundReceiver[] = [];
   for (const { doc, origin } of docs) {
-    if (_isReceiver(doc)) {
+    if (isReceiver(doc)) {
       const namespace = doc.metadata.namespace ?? defaultNamespace;
       // A Receiver object is served by a cluster-mode server of its namespace if the manifests have one, else by Flux.
-      const backend = _hasClusterModeServer(objects, namespace) ? _bundledBackend(exposures, namespace) : _fluxBackend(exposures);
-      const receiver = _found(doc, defaultNamespace, origin);
-      found.push({ ...receiver, exposedAt: backend, gitRepositoryUrls: _gitRepositoryUrls(objects, receiver) });
-    } else if (_isConfigMap(doc)) {
+      const backend = hasClusterModeServer(objects, namespace) ? bundledBackend(exposures, namespace) : fluxBackend(exposures);
+      const receiver = foundReceiver(doc, defaultNamespace, origin);
+      found.push({ ...receiver, exposedAt: backend, gitRepositoryUrls: gitRepositoryUrls(objects, receiver) });
+    } else if (isConfigMap(doc)) {
       const namespace = doc.metadata?.namespace ?? defaultNamespace;
       for (const [key, text] of Object.entries(doc.data ?? {})) {
         if (!DATA_FILE.test(key) || typeof text !== 'string') continue;
-        _parse(text, `${origin} key ${key}`).forEach((inner, j) => {
-          if (!_isReceiver(inner)) return;
-          const receiver = _found(inner, namespace, `${origin}/${key}#${j + 1}`);
-          found.push({ ...receiver, exposedAt: _bundledBackend(exposures, namespace), gitRepositoryUrls: _gitRepositoryUrls(objects, receiver) });
+        parse(text, `${origin} key ${key}`).forEach((inner, j) => {
+          if (!isReceiver(inner)) return;
+          const receiver = foundReceiver(inner, namespace, `${origin}/${key}#${j + 1}`);
+          found.push({ ...receiver, exposedAt: bundledBackend(exposures, namespace), gitRepositoryUrls: gitRepositoryUrls(objects, receiver) });
         });
       }
     }
@@ -89,15 +89,15 @@ export function receiversFromFiles(location: string, defaultNamespace: string): 
 }
 
 /** An exposure with a host name: the Service it routes /hook/ to, and its base URL. */
-interface _Exposure {
+interface Exposure {
   readonly namespace: string;
   readonly service: string;
   readonly base: string;
 }
 
 /** Ingress rules and HTTPRoute hostnames of the manifests, in document order. */
-function _exposures(docs: readonly unknown[]): _Exposure[] {
-  const out: _Exposure[] = [];
+function exposuresOf(docs: readonly unknown[]): Exposure[] {
+  const out: Exposure[] = [];
   for (const doc of docs) {
     const d = doc as { kind?: unknown; apiVersion?: unknown; metadata?: { namespace?: string }; spec?: any } | null;
     if (typeof d !== 'object' || d === null || typeof d.spec !== 'object' || d.spec === null) continue;
@@ -126,7 +126,7 @@ function _exposures(docs: readonly unknown[]): _Exposure[] {
 }
 
 /** `spec.url` of the GitRepository documents the receiver names (by name, not by label selector). */
-function _gitRepositoryUrls(docs: readonly unknown[], receiver: FoundReceiver): string[] {
+function gitRepositoryUrls(docs: readonly unknown[], receiver: FoundReceiver): string[] {
   const urls: string[] = [];
   for (const resource of receiver.resources) {
     if (resource.kind !== 'GitRepository' || resource.name === '*') continue;
@@ -142,16 +142,16 @@ function _gitRepositoryUrls(docs: readonly unknown[], receiver: FoundReceiver): 
 }
 
 /** The bundled server's Service in `namespace` (any Service there but Flux's). */
-function _bundledBackend(exposures: readonly _Exposure[], namespace: string): string | undefined {
+function bundledBackend(exposures: readonly Exposure[], namespace: string): string | undefined {
   return exposures.find((e) => e.namespace === namespace && e.service !== FLUX_RECEIVER_SERVICE_NAME)?.base;
 }
 
 /** Flux's `webhook-receiver` Service, which serves the Receivers of every namespace. */
-function _fluxBackend(exposures: readonly _Exposure[]): string | undefined {
+function fluxBackend(exposures: readonly Exposure[]): string | undefined {
   return exposures.find((e) => e.service === FLUX_RECEIVER_SERVICE_NAME)?.base;
 }
 
-function _hasClusterModeServer(docs: readonly unknown[], namespace: string): boolean {
+function hasClusterModeServer(docs: readonly unknown[], namespace: string): boolean {
   return docs.some((doc) => {
     const d = doc as { kind?: unknown; metadata?: { namespace?: string }; spec?: any } | null;
     if (d?.kind !== 'Deployment' || (d.metadata?.namespace ?? 'default') !== namespace) return false;
@@ -163,7 +163,7 @@ function _hasClusterModeServer(docs: readonly unknown[], namespace: string): boo
 
 /** Receivers in the cluster (`namespace`, or all namespaces). */
 export async function receiversFromCluster(kc: KubeConfig, namespace: string | undefined): Promise<FoundReceiver[]> {
-  return (await listReceivers(kc, namespace)).map((r) => ({ ..._found(r, namespace ?? 'default', 'cluster'), statusPath: r.status?.webhookPath }));
+  return (await listReceivers(kc, namespace)).map((r) => ({ ...foundReceiver(r, namespace ?? 'default', 'cluster'), statusPath: r.status?.webhookPath }));
 }
 
 /** The URL of each receiver under its base (`https://host`); a receiver whose token cannot be read gets an error. */
@@ -222,7 +222,7 @@ export async function readToken(receiver: FoundReceiver, tokens: TokenSource): P
   return { token };
 }
 
-function _parse(text: string, where: string): unknown[] {
+function parse(text: string, where: string): unknown[] {
   const out: unknown[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new Error(`cannot parse ${where}: ${doc.errors[0].message.split('\n')[0]}`);
@@ -231,18 +231,18 @@ function _parse(text: string, where: string): unknown[] {
   return out;
 }
 
-function _isReceiver(doc: unknown): doc is ReceiverObject {
+function isReceiver(doc: unknown): doc is ReceiverObject {
   const d = doc as Partial<ReceiverObject> | null;
   return typeof d === 'object' && d !== null && d.kind === RECEIVER_KIND && d.apiVersion === RECEIVER_API_VERSION
     && typeof d.metadata?.name === 'string' && typeof d.spec?.type === 'string';
 }
 
-function _isConfigMap(doc: unknown): doc is { metadata?: { namespace?: string }; data?: Record<string, unknown> } {
+function isConfigMap(doc: unknown): doc is { metadata?: { namespace?: string }; data?: Record<string, unknown> } {
   const d = doc as { kind?: unknown; apiVersion?: unknown } | null;
   return typeof d === 'object' && d !== null && d.kind === 'ConfigMap' && d.apiVersion === 'v1';
 }
 
-function _found(doc: ReceiverObject, defaultNamespace: string, origin: string): FoundReceiver {
+function foundReceiver(doc: ReceiverObject, defaultNamespace: string, origin: string): FoundReceiver {
   return {
     namespace: doc.metadata.namespace ?? defaultNamespace,
     name: doc.metadata.name,

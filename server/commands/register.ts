@@ -118,7 +118,7 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
 
   // Every sender's API URL and token are checked before anything is written.
   const senders = new Map<string, SenderApi>();
-  for (const type of types) senders.set(type, await _sender(type, flags, io, maxWaitMs));
+  for (const type of types) senders.set(type, await senderFor(type, flags, io, maxWaitMs));
   const tokens = selection.tokens();
   const urls = await receiverUrls(supported, selection.base, tokens);
   let failed = false;
@@ -139,7 +139,7 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
       try {
         const secret = await senderSecret(u.receiver, tokens, u.token);
         const hook: DesiredHook = { url: u.url, secret: secret.value, events: sender.hookEvents(u.receiver.events) };
-        for (const scope of await _scopes(u.receiver, sender, flags)) {
+        for (const scope of await scopes(u.receiver, sender, flags)) {
           const key = `${scope.kind}:${scope.path}`;
           if (!byScope.has(key)) byScope.set(key, { scope, wanted: [] });
           byScope.get(key)!.wanted.push({ receiver: u.receiver, hook, secretKey: secret.key, base: selection.base(u.receiver) });
@@ -158,10 +158,10 @@ export async function runRegister(argv: readonly string[], io: CommandIo): Promi
       }
       const steps = planHooks(scope, existing, wanted, flags.on('prune'), flags.on('update-secret'));
       for (const step of steps) {
-        io.stdout(_describe(sender, step) + '\n');
+        io.stdout(describeStep(sender, step) + '\n');
         if (dryRun || step.action === 'unchanged') continue;
         try {
-          const id = await _apply(sender, step);
+          const id = await apply(sender, step);
           if (step.action !== 'remove' && sender.test && !flags.on('no-test')) {
             const answer = await sender.test(scope, id, step.receiver!.events);
             io.stdout(`  test delivery: ${answer.text}\n`);
@@ -236,7 +236,7 @@ export async function senderSecret(receiver: FoundReceiver, tokens: TokenSource,
   return { key, value: value.toString('utf8') };
 }
 
-async function _sender(type: string, flags: ParsedFlags, io: CommandIo, maxWaitMs: number): Promise<SenderApi> {
+async function senderFor(type: string, flags: ParsedFlags, io: CommandIo, maxWaitMs: number): Promise<SenderApi> {
   const def = SENDERS[type];
   const apiBase = flags.value('api-url') ?? def.apiBase;
   if (apiBase === undefined) throw new UsageError(`register: ${type} receivers need --api-url https://<host> (the Gitea or Forgejo server)`);
@@ -267,32 +267,32 @@ async function _sender(type: string, flags: ParsedFlags, io: CommandIo, maxWaitM
 }
 
 /** Where a receiver's hook goes: --org, --repository, else its GitRepository targets on the sender's host. */
-async function _scopes(receiver: FoundReceiver, sender: SenderApi, flags: ParsedFlags): Promise<HookScope[]> {
+async function scopes(receiver: FoundReceiver, sender: SenderApi, flags: ParsedFlags): Promise<HookScope[]> {
   const org = flags.value('org');
   if (org !== undefined) {
     if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(org)) throw new UsageError(`register: --org "${org}" is not an organisation or group name`);
     return [{ kind: 'organisation', path: org }];
   }
   const repository = flags.value('repository');
-  if (repository !== undefined) return [{ kind: 'repository', path: _checkRepository(repository, '--repository', UsageError) }];
+  if (repository !== undefined) return [{ kind: 'repository', path: checkRepository(repository, '--repository', UsageError) }];
   const annotated = receiver.annotations[SENDER_REPOSITORY_ANNOTATION];
-  if (annotated !== undefined) return [{ kind: 'repository', path: _checkRepository(annotated, `annotation ${SENDER_REPOSITORY_ANNOTATION}`, Error) }];
-  const urls = receiver.gitRepositoryUrls ?? await _clusterGitRepositoryUrls(receiver, flags);
+  if (annotated !== undefined) return [{ kind: 'repository', path: checkRepository(annotated, `annotation ${SENDER_REPOSITORY_ANNOTATION}`, Error) }];
+  const urls = receiver.gitRepositoryUrls ?? await clusterGitRepositoryUrls(receiver, flags);
   const host = new URL(`http://${sender.webHost}`).hostname;
   const paths = urls.map((u) => repositoryPath(u, host)).filter((p): p is string => p !== undefined);
   if (paths.length === 0) {
-    throw new Error(`no repository to register at: ${urls.length > 0 ? `its GitRepository targets (${urls.map(_withoutUserinfo).join(', ')}) are not on ${sender.webHost}` : 'it targets no GitRepository found by name'}; `
+    throw new Error(`no repository to register at: ${urls.length > 0 ? `its GitRepository targets (${urls.map(withoutUserinfo).join(', ')}) are not on ${sender.webHost}` : 'it targets no GitRepository found by name'}; `
       + 'pass --repository <owner/name> or --org <org>');
   }
   return [...new Set(paths)].map((path) => ({ kind: 'repository', path }));
 }
 
 /** A Git URL as it may be shown: without a user's password. */
-function _withoutUserinfo(gitUrl: string): string {
+function withoutUserinfo(gitUrl: string): string {
   return gitUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
 
-async function _clusterGitRepositoryUrls(receiver: FoundReceiver, flags: ParsedFlags): Promise<string[]> {
+async function clusterGitRepositoryUrls(receiver: FoundReceiver, flags: ParsedFlags): Promise<string[]> {
   const kc = commandKubeConfig(flags.value('kubeconfig'));
   const urls: string[] = [];
   for (const r of receiver.resources) {
@@ -324,13 +324,13 @@ export function repositoryPath(gitUrl: string, host: string): string | undefined
   return clean.split('/').length >= 2 ? clean : undefined;
 }
 
-function _checkRepository(value: string, where: string, fails: new (message: string) => Error): string {
+function checkRepository(value: string, where: string, fails: new (message: string) => Error): string {
   const problem = senderRepositoryProblem(value);
   if (problem !== undefined) throw new fails(`${fails === UsageError ? 'register: ' : ''}${where} "${value}" ${problem}`);
   return value;
 }
 
-async function _apply(sender: SenderApi, step: Step): Promise<string> {
+async function apply(sender: SenderApi, step: Step): Promise<string> {
   switch (step.action) {
     case 'create':
       return (await sender.create(step.scope, step.hook!)).id;
@@ -343,7 +343,7 @@ async function _apply(sender: SenderApi, step: Step): Promise<string> {
   }
 }
 
-function _describe(sender: SenderApi, step: Step): string {
+function describeStep(sender: SenderApi, step: Step): string {
   const where = `${sender.name} ${step.scope.kind} ${step.scope.path}`;
   const hook = step.id ? `hook ${step.id}` : 'hook';
   const url = redactHookPaths(step.url);

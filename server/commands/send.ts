@@ -69,7 +69,7 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
   if (!/^\d+(\.\d+)?$/.test(timeoutText) || timeoutSeconds <= 0 || timeoutSeconds > 600) {
     throw new UsageError(`send: --timeout "${timeoutText}" is not a number of seconds from 0 to 600`);
   }
-  const target = flags.given('url') ? await _direct(flags, io) : await _named(flags, io);
+  const target = flags.given('url') ? await direct(flags, io) : await named(flags, io);
   const { builder } = target;
   if (builder.needsIdToken && !flags.given('id-token-file')) {
     throw new UsageError(`send: ${builder.type} deliveries carry an ID token send cannot mint: pass --id-token-file <file> `
@@ -77,7 +77,7 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
         : '(a token of an issuer in the Receiver\'s spec.oidcProviders, e.g. from a GitHub Actions job)'));
   }
   if (builder.tokenUse && !target.token) throw new UsageError(`send: ${builder.type} deliveries are signed with the token: pass --secret <name> or --token-file <file>`);
-  const idToken = flags.given('id-token-file') ? _readFile(flags.value('id-token-file')!, 'id token').toString('utf8').trim() : undefined;
+  const idToken = flags.given('id-token-file') ? readFile(flags.value('id-token-file')!, 'id token').toString('utf8').trim() : undefined;
   const event = chooseEvent(builder, target.allowedEvents, flags.value('event'));
   const delivery = builder.build({
     token: target.token,
@@ -88,11 +88,11 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
     now: new Date(),
   });
 
-  io.stdout(`POST ${_redacted(target.url)}\n  ${builder.type}${event ? ` event "${event}"` : ''}, ${delivery.body.length} bytes, authenticated by ${delivery.authentication}\n`);
+  io.stdout(`POST ${redacted(target.url)}\n  ${builder.type}${event ? ` event "${event}"` : ''}, ${delivery.body.length} bytes, authenticated by ${delivery.authentication}\n`);
   const started = Date.now();
   let answer: Answer;
   try {
-    answer = await _post(target.url, delivery.headers, delivery.body, timeoutSeconds * 1000, flags.on('insecure-skip-tls-verify'));
+    answer = await post(target.url, delivery.headers, delivery.body, timeoutSeconds * 1000, flags.on('insecure-skip-tls-verify'));
   } catch (err) {
     io.stdout(`No answer: ${explainNetworkError(err as NodeJS.ErrnoException, target.url)}\n`);
     return EXIT_FAILED;
@@ -104,16 +104,16 @@ export async function runSend(argv: readonly string[], io: CommandIo): Promise<n
 }
 
 /** `--url … --type …` with the token from a Secret or a file. */
-async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
+async function direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   const given = RECEIVER_ONLY.filter((n) => flags.given(n));
   if (given.length > 0) throw new UsageError(`send: --url excludes ${given.map((n) => `--${n}`).join(', ')} (those name a receiver instead)`);
-  const url = _webhookUrl(flags.value('url')!);
+  const url = webhookUrl(flags.value('url')!);
   const type = flags.value('type');
   if (!type) throw new UsageError(`send: with --url, --type <type> is required (one of ${DELIVERY_TYPES.join(', ')})`);
-  const builder = _builder(type);
+  const builder = builderFor(type);
   if (flags.given('secret') && flags.given('token-file')) throw new UsageError('send: --secret and --token-file exclude each other: pick one');
   let token: Buffer | undefined;
-  if (flags.given('token-file')) token = await _tokenFile(flags.value('token-file')!, io);
+  if (flags.given('token-file')) token = await tokenFile(flags.value('token-file')!, io);
   if (flags.given('secret')) {
     const namespace = flags.value('namespace') ?? 'flux-system';
     const secretName = flags.value('secret')!;
@@ -125,7 +125,7 @@ async function _direct(flags: ParsedFlags, io: CommandIo): Promise<Target> {
 }
 
 /** A receiver found like `url` finds it: URL, type, token and allowed events follow from it. */
-async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
+async function named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   const given = DIRECT_ONLY.filter((n) => flags.given(n));
   if (given.length > 0) throw new UsageError(`send: ${given.map((n) => `--${n}`).join(', ')} ${given.length > 1 ? 'need' : 'needs'} --url`);
   if (!flags.given('base') && !flags.given('receivers') && !flags.on('from-cluster')) {
@@ -138,7 +138,7 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
   const receiver = selection.receivers[0];
   const type = flags.value('type') ?? receiver.type;
   if (type !== receiver.type) io.stderr(`note: sending a ${type} delivery to the ${receiver.type} receiver ${receiver.namespace}/${receiver.name}\n`);
-  const builder = _builder(type);
+  const builder = builderFor(type);
   let token: Buffer | undefined;
   let path: string;
   if (receiver.type === 'generic-oidc' && !receiver.secretName) {
@@ -151,22 +151,22 @@ async function _named(flags: ParsedFlags, io: CommandIo): Promise<Target> {
     path = hookPath(token, receiver.name, receiver.namespace);
   }
   // A token file stands for a different token than the Secret's, e.g. to test a rotation.
-  if (flags.given('token-file')) token = await _tokenFile(flags.value('token-file')!, io);
+  if (flags.given('token-file')) token = await tokenFile(flags.value('token-file')!, io);
   return { url: new URL(selection.base(receiver) + path), builder, token, allowedEvents: receiver.events, receiver };
 }
 
-function _builder(type: string): DeliveryBuilder {
+function builderFor(type: string): DeliveryBuilder {
   const builder = deliveryBuilder(type);
   if (!builder) throw new UsageError(`send: --type "${type}" is not a receiver type: use one of ${DELIVERY_TYPES.join(', ')}`);
   return builder;
 }
 
-function _webhookUrl(text: string): URL {
+function webhookUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`send: --url "${_redactedText(text)}" is not a URL: use the one \`${SERVER_BINARY} url\` prints`);
+    throw new UsageError(`send: --url "${redactedText(text)}" is not a URL: use the one \`${SERVER_BINARY} url\` prints`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('send: --url must start with https:// (or http://)');
   if (!url.pathname.startsWith(HOOK_PATH_PREFIX)) {
@@ -175,13 +175,13 @@ function _webhookUrl(text: string): URL {
   return url;
 }
 
-async function _tokenFile(file: string, io: CommandIo): Promise<Buffer> {
-  const token = file === '-' ? await io.readStdin() : _readFile(file, 'token');
+async function tokenFile(file: string, io: CommandIo): Promise<Buffer> {
+  const token = file === '-' ? await io.readStdin() : readFile(file, 'token');
   if (token.length === 0) throw new Error(`the token in ${file === '-' ? 'standard input' : file} is empty`);
   return token;
 }
 
-function _readFile(file: string, what: string): Buffer {
+function readFile(file: string, what: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
@@ -190,17 +190,17 @@ function _readFile(file: string, what: string): Buffer {
 }
 
 /** The URL with the secret part of the path shortened: the full path stands for the token. */
-function _redacted(url: URL): string {
+function redacted(url: URL): string {
   const rest = url.pathname.slice(HOOK_PATH_PREFIX.length);
   return `${url.protocol}//${url.host}${HOOK_PATH_PREFIX}${rest.slice(0, 8)}${rest.length > 8 ? '…' : ''}`;
 }
 
-function _redactedText(text: string): string {
+function redactedText(text: string): string {
   const at = text.indexOf(HOOK_PATH_PREFIX);
   return at < 0 ? text.slice(0, 80) : `${text.slice(0, at + HOOK_PATH_PREFIX.length + 8)}…`;
 }
 
-function _post(url: URL, headers: Record<string, string>, body: Buffer, timeoutMs: number, insecure: boolean): Promise<Answer> {
+function post(url: URL, headers: Record<string, string>, body: Buffer, timeoutMs: number, insecure: boolean): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const options: https.RequestOptions = {
       method: 'POST',

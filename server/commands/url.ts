@@ -140,7 +140,7 @@ export async function runUrl(argv: readonly string[], io: CommandIo): Promise<nu
       ...(showToken && u.token ? { token: tokenText(u.token) } : {}),
     })), null, 2) + '\n');
   } else if (ok.length > 0) {
-    io.stdout(_table(ok, showToken));
+    io.stdout(table(ok, showToken));
   }
   if (showToken) for (const u of ok) if (u.token && tokenNote(u.token)) io.stderr(`note: ${u.receiver.namespace}/${u.receiver.name}: ${tokenNote(u.token)}\n`);
   for (const u of urls.filter((x) => !x.url)) io.stderr(`error: ${u.receiver.namespace}/${u.receiver.name}: ${u.error}\n`);
@@ -167,7 +167,7 @@ export function tokenNote(token: Buffer): string | undefined {
     + 'a Git host\'s secret field may not hold them as they are';
 }
 
-function _table(urls: readonly ReceiverUrl[], showToken: boolean): string {
+function table(urls: readonly ReceiverUrl[], showToken: boolean): string {
   const header = ['NAMESPACE', 'NAME', 'TYPE', 'URL', ...(showToken ? ['TOKEN'] : [])];
   const rows = urls.map((u) => [u.receiver.namespace, u.receiver.name, u.receiver.type, u.url!, ...(showToken ? [u.token ? tokenText(u.token) : '<none>'] : [])]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
