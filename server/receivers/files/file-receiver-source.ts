@@ -104,7 +104,10 @@ export class FileReceiverSource implements ReceiverSource {
     for (const { dir, relevant } of this._watchedDirectories()) {
       try {
         const watcher = fs.watch(dir, { recursive: true, persistent: false }, (_event, name) => {
-          if (relevant(name)) this._schedule();
+          if (!relevant(name)) return;
+          // Which change a reload follows from, for whoever wonders why the server reloaded.
+          this.options.log.debug('receiver files changed; reloading', { dir, file: name === null ? undefined : String(name) });
+          this._schedule();
         });
         watcher.on('error', (err) => this.options.log.warn('file watch failed; relying on periodic rescans', { dir, error: err }));
         this.watchers.push(watcher);

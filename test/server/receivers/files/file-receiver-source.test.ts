@@ -252,26 +252,32 @@ describe('watching a single definitions file', () => {
     projectAtomically(config, { 'receivers.yaml': doc('first') }, 1);
     projectAtomically(path.join(secrets, 'tok'), { token: 't' }, 1);
     const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
+    // The changes the watch found relevant, each one logged as it schedules a reload.
+    const relevant: string[] = [];
+    const log = createLogger('debug', (line) => {
+      const entry = JSON.parse(line);
+      if (entry.msg === 'receiver files changed; reloading' && entry.dir === config) relevant.push(entry.file);
+    });
     const source = new FileReceiverSource({
       receivers: path.join(config, 'receivers.yaml'),
       secretsDir: secrets,
       defaultNamespace: 'ns',
-      log: createLogger('error', () => undefined),
+      log,
       debounceMs: 20,
       pollMs: 60_000,
     });
     const names: string[] = [];
     await source.start((served) => names.push(served.map((r) => r.key).join(',')));
     try {
-      for (let i = 0; i < 5; i++) {
-        fs.writeFileSync(path.join(config, `other-${i}.log`), `line ${i}\n`);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
       expect(parse).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(config, `other-${i}.log`), `line ${i}\n`);
+      // One watch reports both in order: once the swap is served, the other files were seen first.
       projectAtomically(config, { 'receivers.yaml': doc('second') }, 2);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await eventually('the swapped definitions served', async () => (names.length >= 2 ? true : undefined));
       expect(names).toEqual(['ns/first', 'ns/second']);
+      expect(parse).toHaveBeenCalledTimes(2);
+      expect(relevant.length).toBeGreaterThan(0);
+      expect(relevant.filter((file) => !file.startsWith('..'))).toEqual([]);
     } finally {
       await source.stop();
     }
