@@ -153,9 +153,10 @@ export class FileReceiverSource implements ReceiverSource {
     this.signature = _signatureOrUndefined(this.options);
     let result: LoadResult & { readonly fingerprint: string };
     try {
-      if (this.options.readSecret) await this._fetchSecrets();
-      const fetchedSecrets = this.options.readSecret ? this.fetched : undefined;
-      result = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets }, this.knownPaths, this.options.sliceMs ?? DEFAULT_SLICE_MS);
+      const readSecret = this.options.readSecret ? this._secretReader(this.options.readSecret) : undefined;
+      const fetchedSecrets = readSecret ? this.fetched : undefined;
+      const sliceMs = this.options.sliceMs ?? DEFAULT_SLICE_MS;
+      result = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets }, this.knownPaths, sliceMs, readSecret);
     } catch (err) {
       // The location vanished or is unreadable: keep serving the last good set.
       this.options.log.error('cannot read receiver definitions; keeping the previous set', { location: this.options.receivers, error: err as Error });
@@ -167,26 +168,25 @@ export class FileReceiverSource implements ReceiverSource {
     this._publish(result, result.fingerprint);
   }
 
-  /** With readSecret: reads the Secrets the receivers name, when one is new or the last read is old. */
-  private async _fetchSecrets(): Promise<void> {
-    const sliceMs = this.options.sliceMs ?? DEFAULT_SLICE_MS;
-    const first = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets: this.fetched }, this.knownPaths, sliceMs);
-    const secretName = (r: ServedReceiver): string[] => (r.object.spec?.secretRef?.name ? [`${r.object.metadata.namespace}/${r.object.spec.secretRef.name}`] : []);
-    const names = [...new Set(first.receivers.flatMap(secretName))];
-    const fresh = Date.now() - this.fetchedAt < (this.options.secretsRefreshMs ?? 30_000);
-    if (fresh && names.every((n) => this.fetched.has(n))) return;
-    const fetched = new Map<string, _Fetched>();
-    for (const key of names) {
+  /**
+   * With readSecret: what the load calls for a Secret a receiver names that is not in `fetched`.
+   * When the last refresh is old, `fetched` starts empty, so the load reads each named Secret once.
+   */
+  private _secretReader(readSecret: NonNullable<FileReceiverSourceOptions['readSecret']>): (key: string) => Promise<void> {
+    if (Date.now() - this.fetchedAt >= (this.options.secretsRefreshMs ?? 30_000)) {
+      this.fetched = new Map();
+      this.fetchedAt = Date.now();
+    }
+    const fetched = this.fetched;
+    return async (key) => {
       const [namespace, name] = key.split('/');
       try {
-        const data = await this.options.readSecret!(namespace, name);
+        const data = await readSecret(namespace, name);
         fetched.set(key, data ? { data } : { error: `unable to read token from secret '${key}': it does not exist` });
       } catch (err) {
         fetched.set(key, { error: `unable to read token from secret '${key}': ${(err as Error).message}` });
       }
-    }
-    this.fetched = fetched;
-    this.fetchedAt = Date.now();
+    };
   }
 
   private _publish(result: LoadResult, fingerprint: string): void {
@@ -285,23 +285,35 @@ export function loadReceiverFiles(options: LoadOptions, knownPaths: ReadonlyMap<
 
 /**
  * The same load, giving the event loop back whenever it has run for `sliceMs`: between two
- * documents, each parsed, checked (schema, CEL) and read (Secret) in one go.
+ * documents, each parsed, checked (schema, CEL) and read (Secret) in one go. With `readSecret`,
+ * a Secret a receiver names that `fetchedSecrets` lacks is read into it first, so one pass over
+ * the definitions finds and uses them.
  */
 export async function loadReceiverFilesInSlices(
   options: LoadOptions,
   knownPaths: ReadonlyMap<string, string>,
   sliceMs: number,
+  readSecret?: (key: string) => Promise<void>,
 ): Promise<LoadResult & { readonly fingerprint: string }> {
   const result: LoadResult = { receivers: [], problems: [], skipped: {} };
   const hash = createHash('sha256');
   let sliceStart = performance.now();
-  for (const _document of _loadSteps(options, knownPaths, result, hash)) {
+  for (const step of _loadSteps(options, knownPaths, result, hash, readSecret !== undefined)) {
+    if (step.secret !== undefined) {
+      await readSecret!(step.secret);
+      continue;
+    }
     if (performance.now() - sliceStart < sliceMs) continue;
     await new Promise((resolve) => setImmediate(resolve));
     sliceStart = performance.now();
   }
   hash.update(JSON.stringify(result.problems));
   return { ...result, fingerprint: hash.digest('hex') };
+}
+
+/** A point where a load may pause: between documents, or to have a Secret read (`namespace/name`) into `fetchedSecrets`. */
+interface _Step {
+  readonly secret?: string;
 }
 
 /**
@@ -314,12 +326,13 @@ function* _loadSteps(
   knownPaths: ReadonlyMap<string, string>,
   result: LoadResult,
   fingerprint: Hash,
-): Generator<void> {
+  readsSecrets = false,
+): Generator<_Step> {
   const { receivers, problems, skipped } = result;
   const seen = new Map<string, string>();
   for (const file of definitionFiles(options.receivers)) {
     for (const parsed of definitionDocuments(file)) {
-      yield;
+      yield {};
       for (const doc of _receiverDocuments(parsed, options.defaultNamespace, skipped)) {
         const origin = doc.origin;
         if (doc.syntaxError) {
@@ -336,6 +349,8 @@ function* _loadSteps(
           continue;
         }
         seen.set(check.key, origin);
+        const secret = _secretKey(doc.value as ReceiverObject, check.namespace!);
+        if (readsSecrets && secret !== undefined && !options.fetchedSecrets?.has(secret)) yield { secret };
         const valid = check.problems.length === 0;
         const served = _served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]);
         receivers.push(served);
@@ -343,6 +358,12 @@ function* _loadSteps(
       }
     }
   }
+}
+
+/** `namespace/name` of the Secret a Receiver names, if any. */
+function _secretKey(doc: ReceiverObject, namespace: string): string | undefined {
+  const name = doc.spec?.secretRef?.name;
+  return name ? `${namespace}/${name}` : undefined;
 }
 
 /** What one load reads: the definitions, and the Secrets from a directory or as read through the API. */

@@ -163,6 +163,69 @@ spec:
   });
 });
 
+describe('Secrets read by name through the API', () => {
+  let dir: string;
+  let receivers: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-api-'));
+    receivers = path.join(dir, 'receivers.yaml');
+    fs.writeFileSync(receivers, `${doc('one')}---\n${doc('two')}---\n${doc('three').replace('name: tok', 'name: gone')}`);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each load reads the definitions once and each named Secret once, again only when the refresh is due', async () => {
+    const secrets = new Map([['ns/tok', { token: Buffer.from('first') }]]);
+    const reads: string[] = [];
+    const readSecret = async (namespace: string, name: string) => {
+      reads.push(`${namespace}/${name}`);
+      return secrets.get(`${namespace}/${name}`);
+    };
+    const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
+    const source = new FileReceiverSource({
+      receivers,
+      defaultNamespace: 'ns',
+      log: createLogger('error', () => undefined),
+      readSecret,
+      secretsRefreshMs: 60_000,
+      debounceMs: 60_000,
+      pollMs: 60_000,
+    });
+    const served: [string, string | undefined, string | undefined][][] = [];
+    await source.start((set) => served.push(set.map((r) => [r.key, r.webhookPath, r.notReadyReason])));
+    try {
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(reads.sort()).toEqual(['ns/gone', 'ns/tok']);
+      expect(served).toEqual([[
+        ['ns/one', hookPath('first', 'one', 'ns'), undefined],
+        ['ns/two', hookPath('first', 'two', 'ns'), undefined],
+        ['ns/three', undefined, "TokenNotFound: unable to read token from secret 'ns/gone': it does not exist"],
+      ]]);
+
+      // Within the refresh interval: the definitions again, the Secrets as read before.
+      secrets.set('ns/tok', { token: Buffer.from('second') });
+      await source.reload();
+      expect(parse).toHaveBeenCalledTimes(2);
+      expect(reads).toHaveLength(2);
+      expect(served).toHaveLength(1);
+
+      // A minute later the refresh is due: every named Secret read once more, the new token served.
+      const now = Date.now();
+      jest.spyOn(Date, 'now').mockReturnValue(now + 60_000);
+      await source.reload();
+      expect(parse).toHaveBeenCalledTimes(3);
+      expect(reads.slice(2).sort()).toEqual(['ns/gone', 'ns/tok']);
+      expect(served.map((set) => set[0][1])).toEqual([hookPath('first', 'one', 'ns'), hookPath('second', 'one', 'ns')]);
+    } finally {
+      await source.stop();
+    }
+  });
+});
+
 describe('the safety-net poll', () => {
   let dir: string;
   let options: { receivers: string; secretsDir: string };
