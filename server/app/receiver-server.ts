@@ -107,6 +107,7 @@ export class ReceiverServer {
     this.recorder = new DeliveryRecorder(parts.log, this.metrics);
     const budget = new BodyBudget(options.bodyBudgetBytes);
     this.metrics.bufferedBytesNow = () => budget.held;
+    this.metrics.decodeWaitingNow = () => this.pipeline.decodeWaiting;
     this.webhook = createWebhookServer(this.pipeline, this.recorder, budget, { jsonAnswers: options.jsonAnswers ?? false });
   }
 

@@ -33,6 +33,9 @@ export class ReceiverMetrics {
   /** Request-body bytes held in memory right now (the shared budget). */
   bufferedBytesNow?: () => number;
   readonly bufferedBytes: Gauge;
+  /** Deliveries waiting for room in the decode budget right now. */
+  decodeWaitingNow?: () => number;
+  readonly decodeWaiting: Gauge;
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -59,6 +62,12 @@ export class ReceiverMetrics {
         const now = this.bufferedBytesNow?.();
         if (now !== undefined) this.bufferedBytes.set(now);
       },
+    });
+    this.decodeWaiting = new Gauge({
+      name: M.decodeWaiting.name,
+      help: 'Deliveries waiting for room to decode their bodies (bounded by the decode budget); past 10 s they get 503.',
+      registers,
+      collect: () => this.decodeWaiting.set(this.decodeWaitingNow?.() ?? 0),
     });
     this.inflight = new Gauge({
       name: M.inflight.name,

@@ -125,6 +125,11 @@ export class WebhookPipeline {
     return { ...seen, status: 200, outcome: 'triggered', entries };
   }
 
+  /** Deliveries waiting for room to decode their bodies now. */
+  get decodeWaiting(): number {
+    return this.decoding.queued;
+  }
+
   /** Whether `url` is a receiver that will read its body (not unknown, not suspended, ready). */
   wantsBody(url: string): boolean {
     const served = this.deps.receivers.loaded ? this.deps.receivers.lookup(url) : undefined;

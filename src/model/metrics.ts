@@ -33,6 +33,7 @@ export const RECEIVER_METRICS = {
   verificationKeys: metric('flux_webhook_receiver_verification_key_matches_total', [...RECEIVER_LABELS, 'key'] as const),
   duplicates: metric('flux_webhook_receiver_duplicate_deliveries_total', [...RECEIVER_LABELS, 'type'] as const),
   bufferedBytes: metric('flux_webhook_receiver_buffered_body_bytes', [] as const),
+  decodeWaiting: metric('flux_webhook_receiver_deliveries_waiting_to_decode', [] as const),
   // prom-client's default process metric (the same name Go's client uses).
   residentMemory: metric('process_resident_memory_bytes', [] as const),
 } as const;

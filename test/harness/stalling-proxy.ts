@@ -15,6 +15,8 @@ interface Link {
   readonly toUpstream: Buffer[];
   readonly toClient: Buffer[];
   clientEnded: boolean;
+  /** Set at a resume that delivered held bytes upstream: called at the apiserver's first answer or close after it. */
+  onUpstreamSettled?: () => void;
 }
 
 export class StallingProxy {
@@ -27,6 +29,7 @@ export class StallingProxy {
 
   private paused = false;
   private nextId = 0;
+  private unsettled: Promise<void>[] = [];
   private readonly links = new Set<Link>();
   private readonly server: net.Server;
 
@@ -53,10 +56,19 @@ export class StallingProxy {
   resume(): void {
     this.paused = false;
     for (const link of [...this.links].sort((a, b) => b.id - a.id)) {
+      if (link.toUpstream.length > 0) this.unsettled.push(new Promise((resolve) => (link.onUpstreamSettled = resolve)));
       for (const chunk of link.toUpstream.splice(0)) link.upstream.write(chunk);
       if (link.clientEnded) link.upstream.end();
       for (const chunk of link.toClient.splice(0)) if (!link.client.destroyed) link.client.write(chunk);
     }
+  }
+
+  /**
+   * Resolves when every connection that held bytes toward the apiserver at a resume got its
+   * answer or was closed by it: what was sent during the stall has been processed (or refused).
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.unsettled);
   }
 
   async stop(): Promise<void> {
@@ -72,9 +84,17 @@ export class StallingProxy {
     const link: Link = { id: this.nextId++, client, upstream, toUpstream: [], toClient: [], clientEnded: false };
     this.links.add(link);
     client.on('data', (chunk: Buffer) => (this.paused ? link.toUpstream.push(chunk) : upstream.write(chunk)));
+    const settle = (): void => {
+      link.onUpstreamSettled?.();
+      link.onUpstreamSettled = undefined;
+    };
     upstream.on('data', (chunk: Buffer) => {
-      if (this.paused) link.toClient.push(chunk);
-      else if (!client.destroyed) client.write(chunk);
+      if (this.paused) {
+        link.toClient.push(chunk);
+        return;
+      }
+      settle();
+      if (!client.destroyed) client.write(chunk);
     });
     const clientGone = (): void => {
       if (link.clientEnded) return;
@@ -85,6 +105,7 @@ export class StallingProxy {
     client.on('close', clientGone);
     client.on('error', clientGone);
     upstream.on('close', () => {
+      settle();
       this.links.delete(link);
       client.destroy();
     });

@@ -16,7 +16,7 @@ import { FileReceiverSource } from '../../server/receivers/files/file-receiver-s
 import { GoogleIdTokenVerifier, OidcTokenVerifier } from '../../server/verifiers';
 import { hookPath, RECONCILE_REQUESTED_AT_ANNOTATION } from '../../src/model';
 import { send } from '../harness/http';
-import { adminKubeConfig, apply, kubeRequest } from '../harness/kube';
+import { adminKubeConfig, apply, createTestNamespace, kubeRequest } from '../harness/kube';
 
 export { send, type Sent } from '../harness/http';
 
@@ -151,6 +151,32 @@ export class ServerFixture {
     await this.server?.shutdown(1000);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A test namespace with GitRepositories, and a ready server serving Receivers in it from files. */
+export interface ServedSetup {
+  /** The start of the test namespace's name. */
+  readonly namespace: string;
+  /** Names of the GitRepositories to create in it. */
+  readonly gitRepositories: readonly string[];
+  /** Secret name → token, mounted as files. */
+  readonly tokens: Readonly<Record<string, string>>;
+  /** The Receivers to serve, given the namespace. */
+  readonly receivers: (ns: string) => readonly unknown[];
+  /** Server options besides `defaultNamespace` (the namespace), given the namespace. */
+  readonly options?: (ns: string) => FixtureOptions | Promise<FixtureOptions>;
+}
+
+/** Creates what `setup` names and starts the server; resolves once it is ready. */
+export async function startServed(setup: ServedSetup): Promise<{ ns: string; fixture: ServerFixture }> {
+  const ns = await createTestNamespace(setup.namespace);
+  await createGitRepositories(ns, setup.gitRepositories.map((name) => ({ name })));
+  const fixture = await ServerFixture.start({ defaultNamespace: ns, ...(await setup.options?.(ns)) });
+  for (const [name, token] of Object.entries(setup.tokens)) fixture.writeSecret(name, { token });
+  fixture.writeReceivers('receivers.yaml', setup.receivers(ns));
+  await fixture.listen();
+  await fixture.ready();
+  return { ns, fixture };
 }
 
 /** What the metrics endpoint on `port` serves now (Prometheus text format). */

@@ -45,8 +45,8 @@ export interface FileReceiverSourceOptions {
 }
 
 /** Secrets read through the API, by `namespace/name`: the data, or why there is none. */
-export type FetchedSecrets = ReadonlyMap<string, _Fetched>;
-type _Fetched = { readonly data: Record<string, Buffer> } | { readonly error: string };
+export type FetchedSecrets = ReadonlyMap<string, Fetched>;
+type Fetched = { readonly data: Record<string, Buffer> } | { readonly error: string };
 
 /** A definition that could not be served as written. */
 export interface LoadProblem {
@@ -77,7 +77,7 @@ export class FileReceiverSource implements ReceiverSource {
   private onChange?: (receivers: readonly ServedReceiver[]) => void;
   private latest: LoadResult = { receivers: [], problems: [], skipped: {} };
   /** With readSecret: the last answer for each named Secret, and when they were read. */
-  private fetched = new Map<string, _Fetched>();
+  private fetched = new Map<string, Fetched>();
   private fetchedAt = 0;
   /** The receivers logged as served, to log only what a load changes. */
   private logged = new Set<string>();
@@ -101,10 +101,13 @@ export class FileReceiverSource implements ReceiverSource {
       throw new Error(`cannot read receiver definitions from ${this.options.receivers}: ${(err as Error).message}`);
     }
     await this.reload();
-    for (const { dir, relevant } of this._watchedDirectories()) {
+    for (const { dir, relevant } of this.watchedDirectories()) {
       try {
         const watcher = fs.watch(dir, { recursive: true, persistent: false }, (_event, name) => {
-          if (relevant(name)) this._schedule();
+          if (!relevant(name)) return;
+          // Which change a reload follows from, for whoever wonders why the server reloaded.
+          this.options.log.debug('receiver files changed; reloading', { dir, file: name === null ? undefined : String(name) });
+          this.schedule();
         });
         watcher.on('error', (err) => this.options.log.warn('file watch failed; relying on periodic rescans', { dir, error: err }));
         this.watchers.push(watcher);
@@ -112,7 +115,7 @@ export class FileReceiverSource implements ReceiverSource {
         this.options.log.warn('cannot watch directory; relying on periodic rescans', { dir, error: err as Error });
       }
     }
-    this.poller = setInterval(() => this._poll(), this.options.pollMs ?? 10_000);
+    this.poller = setInterval(() => this.poll(), this.options.pollMs ?? 10_000);
     this.poller.unref();
   }
 
@@ -137,7 +140,7 @@ export class FileReceiverSource implements ReceiverSource {
     this.loading = (async () => {
       do {
         this.loadAgain = false;
-        await this._loadOnce();
+        await this.loadOnce();
       } while (this.loadAgain && !this.stopped);
     })().finally(() => {
       this.loading = undefined;
@@ -145,48 +148,48 @@ export class FileReceiverSource implements ReceiverSource {
     return this.loading;
   }
 
-  private async _loadOnce(): Promise<void> {
+  private async loadOnce(): Promise<void> {
     // Taken before reading: a change made during the load shows up at the next poll.
-    this.signature = _signatureOrUndefined(this.options);
+    this.signature = signatureOrUndefined(this.options);
     let result: LoadResult & { readonly fingerprint: string };
     try {
-      if (this.options.readSecret) await this._fetchSecrets();
-      const fetchedSecrets = this.options.readSecret ? this.fetched : undefined;
-      result = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets }, this.knownPaths, this.options.sliceMs ?? DEFAULT_SLICE_MS);
+      const readSecret = this.options.readSecret ? this.secretReader(this.options.readSecret) : undefined;
+      const fetchedSecrets = readSecret ? this.fetched : undefined;
+      const sliceMs = this.options.sliceMs ?? DEFAULT_SLICE_MS;
+      result = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets }, this.knownPaths, sliceMs, readSecret);
     } catch (err) {
       // The location vanished or is unreadable: keep serving the last good set.
       this.options.log.error('cannot read receiver definitions; keeping the previous set', { location: this.options.receivers, error: err as Error });
-      if (!this.fingerprint) this._publish({ receivers: [], problems: [{ origin: this.options.receivers, object: '-', message: (err as Error).message }], skipped: {} }, 'unreadable');
+      if (!this.fingerprint) this.publish({ receivers: [], problems: [{ origin: this.options.receivers, object: '-', message: (err as Error).message }], skipped: {} }, 'unreadable');
       return;
     }
     if (this.stopped || result.fingerprint === this.fingerprint) return;
     for (const r of result.receivers) if (r.webhookPath) this.knownPaths.set(r.key, r.webhookPath);
-    this._publish(result, result.fingerprint);
+    this.publish(result, result.fingerprint);
   }
 
-  /** With readSecret: reads the Secrets the receivers name, when one is new or the last read is old. */
-  private async _fetchSecrets(): Promise<void> {
-    const sliceMs = this.options.sliceMs ?? DEFAULT_SLICE_MS;
-    const first = await loadReceiverFilesInSlices({ ...this.options, fetchedSecrets: this.fetched }, this.knownPaths, sliceMs);
-    const secretName = (r: ServedReceiver): string[] => (r.object.spec?.secretRef?.name ? [`${r.object.metadata.namespace}/${r.object.spec.secretRef.name}`] : []);
-    const names = [...new Set(first.receivers.flatMap(secretName))];
-    const fresh = Date.now() - this.fetchedAt < (this.options.secretsRefreshMs ?? 30_000);
-    if (fresh && names.every((n) => this.fetched.has(n))) return;
-    const fetched = new Map<string, _Fetched>();
-    for (const key of names) {
+  /**
+   * With readSecret: what the load calls for a Secret a receiver names that is not in `fetched`.
+   * When the last refresh is old, `fetched` starts empty, so the load reads each named Secret once.
+   */
+  private secretReader(readSecret: NonNullable<FileReceiverSourceOptions['readSecret']>): (key: string) => Promise<void> {
+    if (Date.now() - this.fetchedAt >= (this.options.secretsRefreshMs ?? 30_000)) {
+      this.fetched = new Map();
+      this.fetchedAt = Date.now();
+    }
+    const fetched = this.fetched;
+    return async (key) => {
       const [namespace, name] = key.split('/');
       try {
-        const data = await this.options.readSecret!(namespace, name);
+        const data = await readSecret(namespace, name);
         fetched.set(key, data ? { data } : { error: `unable to read token from secret '${key}': it does not exist` });
       } catch (err) {
         fetched.set(key, { error: `unable to read token from secret '${key}': ${(err as Error).message}` });
       }
-    }
-    this.fetched = fetched;
-    this.fetchedAt = Date.now();
+    };
   }
 
-  private _publish(result: LoadResult, fingerprint: string): void {
+  private publish(result: LoadResult, fingerprint: string): void {
     this.fingerprint = fingerprint;
     this.latest = result;
     for (const p of result.problems) {
@@ -220,15 +223,15 @@ export class FileReceiverSource implements ReceiverSource {
   }
 
   /** A full reload only when a file a load reads changed (or cannot be checked, or changed just now). */
-  private _poll(): void {
+  private poll(): void {
     // A load in progress takes its own signature; the next poll compares with that one.
     if (this.loading) return;
-    const signature = _signatureOrUndefined(this.options);
+    const signature = signatureOrUndefined(this.options);
     const secretsDue = this.options.readSecret !== undefined && Date.now() - this.fetchedAt >= (this.options.secretsRefreshMs ?? 30_000);
     if (signature === undefined || signature !== this.signature || secretsDue) void this.reload();
   }
 
-  private _schedule(): void {
+  private schedule(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 200);
   }
@@ -238,9 +241,9 @@ export class FileReceiverSource implements ReceiverSource {
    * watched through its directory (the kubelet replaces it by swapping `..data`), where other
    * files may change all the time: only its own name and the kubelet's `..` entries count there.
    */
-  private _watchedDirectories(): _Watched[] {
+  private watchedDirectories(): Watched[] {
     const any = (): boolean => true;
-    const watched: _Watched[] = [];
+    const watched: Watched[] = [];
     let isDirectory = false;
     try {
       isDirectory = fs.statSync(this.options.receivers).isDirectory();
@@ -261,7 +264,7 @@ export class FileReceiverSource implements ReceiverSource {
   }
 }
 
-interface _Watched {
+interface Watched {
   readonly dir: string;
   /** Whether a change to `name` (relative to `dir`, null when the platform does not say) may change a load. */
   readonly relevant: (name: string | Buffer | null) => boolean;
@@ -276,23 +279,30 @@ const DEFAULT_SLICE_MS = 10;
  */
 export function loadReceiverFiles(options: LoadOptions, knownPaths: ReadonlyMap<string, string> = new Map()): LoadResult {
   const result: LoadResult = { receivers: [], problems: [], skipped: {} };
-  for (const _document of _loadSteps(options, knownPaths, result, createHash('sha256')));
+  for (const _document of loadSteps(options, knownPaths, result, createHash('sha256')));
   return result;
 }
 
 /**
  * The same load, giving the event loop back whenever it has run for `sliceMs`: between two
- * documents, each parsed, checked (schema, CEL) and read (Secret) in one go.
+ * documents, each parsed, checked (schema, CEL) and read (Secret) in one go. With `readSecret`,
+ * a Secret a receiver names that `fetchedSecrets` lacks is read into it first, so one pass over
+ * the definitions finds and uses them.
  */
 export async function loadReceiverFilesInSlices(
   options: LoadOptions,
   knownPaths: ReadonlyMap<string, string>,
   sliceMs: number,
+  readSecret?: (key: string) => Promise<void>,
 ): Promise<LoadResult & { readonly fingerprint: string }> {
   const result: LoadResult = { receivers: [], problems: [], skipped: {} };
   const hash = createHash('sha256');
   let sliceStart = performance.now();
-  for (const _document of _loadSteps(options, knownPaths, result, hash)) {
+  for (const step of loadSteps(options, knownPaths, result, hash, readSecret !== undefined)) {
+    if (step.secret !== undefined) {
+      await readSecret!(step.secret);
+      continue;
+    }
     if (performance.now() - sliceStart < sliceMs) continue;
     await new Promise((resolve) => setImmediate(resolve));
     sliceStart = performance.now();
@@ -301,23 +311,29 @@ export async function loadReceiverFilesInSlices(
   return { ...result, fingerprint: hash.digest('hex') };
 }
 
+/** A point where a load may pause: between documents, or to have a Secret read (`namespace/name`) into `fetchedSecrets`. */
+interface LoadStep {
+  readonly secret?: string;
+}
+
 /**
  * Fills `result` one document at a time, yielding before each; every receiver goes into
  * `fingerprint` as it is made (what it serves, with its secrets hashed), so a load that changes
  * nothing is told apart without another pass.
  */
-function* _loadSteps(
+function* loadSteps(
   options: LoadOptions,
   knownPaths: ReadonlyMap<string, string>,
   result: LoadResult,
   fingerprint: Hash,
-): Generator<void> {
+  readsSecrets = false,
+): Generator<LoadStep> {
   const { receivers, problems, skipped } = result;
   const seen = new Map<string, string>();
   for (const file of definitionFiles(options.receivers)) {
     for (const parsed of definitionDocuments(file)) {
-      yield;
-      for (const doc of _receiverDocuments(parsed, options.defaultNamespace, skipped)) {
+      yield {};
+      for (const doc of receiverDocuments(parsed, options.defaultNamespace, skipped)) {
         const origin = doc.origin;
         if (doc.syntaxError) {
           problems.push({ origin, object: `document ${doc.index}`, message: `cannot parse: ${doc.syntaxError}` });
@@ -333,13 +349,22 @@ function* _loadSteps(
           continue;
         }
         seen.set(check.key, origin);
+        const value = doc.value as ReceiverObject;
+        const secret = secretKey(value, check.namespace!);
+        if (readsSecrets && secret !== undefined && !options.fetchedSecrets?.has(secret)) yield { secret };
         const valid = check.problems.length === 0;
-        const served = _served(check.key, doc.value as ReceiverObject, check.namespace!, valid, origin, options, knownPaths, check.problems[0]);
+        const served = servedReceiver(check.key, value, check.namespace!, valid, origin, options, knownPaths, check.problems[0]);
         receivers.push(served);
-        _addToFingerprint(fingerprint, served);
+        addToFingerprint(fingerprint, served);
       }
     }
   }
+}
+
+/** `namespace/name` of the Secret a Receiver names, if any. */
+function secretKey(doc: ReceiverObject, namespace: string): string | undefined {
+  const name = doc.spec?.secretRef?.name;
+  return name ? `${namespace}/${name}` : undefined;
 }
 
 /** What one load reads: the definitions, and the Secrets from a directory or as read through the API. */
@@ -348,7 +373,7 @@ export interface LoadOptions extends Pick<FileReceiverSourceOptions, 'receivers'
   readonly fetchedSecrets?: FetchedSecrets;
 }
 
-interface _ReceiverDocument extends ParsedDocument {
+interface ReceiverDocument extends ParsedDocument {
   readonly origin: string;
   /** Namespace of a Receiver that names none: a ConfigMap's, else the configured default. */
   readonly defaultNamespace: string;
@@ -363,17 +388,17 @@ const RECEIVER_GROUP = `${RECEIVER_API_VERSION.split('/')[0]}/`;
  * objects are counted in `skipped` instead of reported; anything that claims to be a Receiver, or
  * is no object at all, is checked (and reported if wrong).
  */
-function _receiverDocuments(doc: ParsedDocument, defaultNamespace: string, skipped: Record<string, number>): _ReceiverDocument[] {
+function receiverDocuments(doc: ParsedDocument, defaultNamespace: string, skipped: Record<string, number>): ReceiverDocument[] {
   const origin = `${doc.file}#${doc.index}`;
-  const kind = _otherKind(doc.value);
+  const kind = otherKind(doc.value);
   if (kind === undefined) return [{ ...doc, origin, defaultNamespace }];
-  const inner = kind === 'ConfigMap' ? _configMapReceivers(doc, origin, defaultNamespace) : [];
+  const inner = kind === 'ConfigMap' ? configMapReceivers(doc, origin, defaultNamespace) : [];
   if (inner.length === 0) skipped[kind] = (skipped[kind] ?? 0) + 1;
   return inner;
 }
 
 /** The kind of a Kubernetes object that is not a Receiver; undefined for anything to check as one. */
-function _otherKind(value: unknown): string | undefined {
+function otherKind(value: unknown): string | undefined {
   const v = value as { kind?: unknown; apiVersion?: unknown } | null | undefined;
   if (typeof v !== 'object' || v === null || typeof v.kind !== 'string' || typeof v.apiVersion !== 'string') return undefined;
   if (v.kind === RECEIVER_KIND || v.apiVersion.startsWith(RECEIVER_GROUP)) return undefined;
@@ -381,11 +406,11 @@ function _otherKind(value: unknown): string | undefined {
 }
 
 /** The Receiver documents in a ConfigMap's `*.yaml|*.yml|*.json` data keys (other content is not ours to judge). */
-function _configMapReceivers(doc: ParsedDocument, origin: string, defaultNamespace: string): _ReceiverDocument[] {
+function configMapReceivers(doc: ParsedDocument, origin: string, defaultNamespace: string): ReceiverDocument[] {
   const cm = doc.value as { apiVersion?: unknown; metadata?: { namespace?: unknown }; data?: unknown };
   if (cm.apiVersion !== 'v1' || typeof cm.data !== 'object' || cm.data === null) return [];
   const namespace = typeof cm.metadata?.namespace === 'string' ? cm.metadata.namespace : defaultNamespace;
-  const out: _ReceiverDocument[] = [];
+  const out: ReceiverDocument[] = [];
   for (const [key, text] of Object.entries(cm.data as Record<string, unknown>)) {
     if (!DATA_KEY.test(key) || typeof text !== 'string') continue;
     parseAllDocuments(text).forEach((inner, j) => {
@@ -398,7 +423,7 @@ function _configMapReceivers(doc: ParsedDocument, origin: string, defaultNamespa
   return out;
 }
 
-function _served(
+function servedReceiver(
   key: string,
   doc: ReceiverObject,
   namespace: string,
@@ -425,7 +450,7 @@ function _served(
   }
   const fetched = options.fetchedSecrets?.get(`${namespace}/${secretName}`);
   const read: SecretRead = options.fetchedSecrets
-    ? _fetchedSecret(namespace, secretName, fetched)
+    ? fetchedSecret(namespace, secretName, fetched)
     : readMountedSecret(options.secretsDir, namespace, secretName);
   if (!read.ok) {
     return { key, object, origin, webhookPath: knownPaths.get(key), ready: false, notReadyReason: invalid ?? `TokenNotFound: ${read.reason}` };
@@ -437,7 +462,7 @@ function _served(
 }
 
 /** A Secret read through the API, checked like a mounted one (`token` required). */
-function _fetchedSecret(namespace: string, name: string, fetched: _Fetched | undefined): SecretRead {
+function fetchedSecret(namespace: string, name: string, fetched: Fetched | undefined): SecretRead {
   if (!fetched) return { ok: false, reason: `unable to read token from secret '${namespace}/${name}': not read yet` };
   if ('error' in fetched) return { ok: false, reason: fetched.error };
   const token = fetched.data[SECRET_KEYS.token];
@@ -489,7 +514,7 @@ export function receiverFilesSignature(options: Pick<FileReceiverSourceOptions, 
   return parts.join('\n');
 }
 
-function _signatureOrUndefined(options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir'>): string | undefined {
+function signatureOrUndefined(options: Pick<FileReceiverSourceOptions, 'receivers' | 'secretsDir'>): string | undefined {
   try {
     return receiverFilesSignature(options);
   } catch {
@@ -497,7 +522,7 @@ function _signatureOrUndefined(options: Pick<FileReceiverSourceOptions, 'receive
   }
 }
 
-function _addToFingerprint(hash: Hash, r: ServedReceiver): void {
+function addToFingerprint(hash: Hash, r: ServedReceiver): void {
   hash.update(JSON.stringify([r.key, r.origin, r.webhookPath, r.ready, r.notReadyReason, r.object]));
   for (const v of [r.secret?.token, r.secret?.email, r.secret?.audience]) hash.update(v ? createHash('sha256').update(v).digest('hex') : '-');
   for (const k of r.verificationKeys ?? []) hash.update(`${k.name}=${createHash('sha256').update(k.value).digest('hex')}`);

@@ -2,19 +2,22 @@
 // a verified copy of a delivery that already succeeded is answered 200 without a patch; a copy
 // whose predecessor is in flight or failed, a copy with another body, an unverified copy and a
 // copy after the window are all handled like new deliveries.
-import { createHmac } from 'crypto';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountWithRole } from '../../harness/kube';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { githubPushHeaders } from '../../harness/http';
+import { adminKubeConfig, eventually, kubeConfigForToken, kubeRequest, serviceAccountWithRole } from '../../harness/kube';
+import { receiver, receiverPath, requestedAt, send, ServedSetup, ServerFixture, startServed } from '../receiver-fixture';
 
 const TOKEN = 'dup-token';
 const WINDOW_MS = 4000;
 
-const github = (body: string, id: string, key = TOKEN) => ({
-  'X-Hub-Signature-256': `sha256=${createHmac('sha256', key).update(body).digest('hex')}`,
-  'X-GitHub-Event': 'push',
-  'X-GitHub-Delivery': id,
-  'Content-Type': 'application/json',
-});
+/** A push signed with `key`, with the delivery id `id`. */
+const github = (body: string, id: string, key = TOKEN) => ({ ...githubPushHeaders(key, body), 'X-GitHub-Delivery': id });
+
+/** A GitHub receiver `hub` for the GitRepository `app`. */
+const hub: Omit<ServedSetup, 'namespace' | 'options'> = {
+  gitRepositories: ['app'],
+  tokens: { gh: TOKEN },
+  receivers: (ns) => [receiver('hub', ns, { type: 'github', secretRef: { name: 'gh' }, resources: [{ kind: 'GitRepository', name: 'app' }] })],
+};
 
 /** The receiver's Role (its ServiceAccount and RoleBinding share the name); tests change its verbs. */
 const role = (verbs: string[]) => ({
@@ -32,18 +35,14 @@ describe('redelivery window (real apiserver)', () => {
   const outcomeOf = (id: string) => fixture.logs.filter((l) => l.receiver === `${ns}/hub` && l.deliveryId === id).map((l) => l.outcome);
 
   beforeAll(async () => {
-    ns = await createTestNamespace('dup');
-    await createGitRepositories(ns, [{ name: 'app' }]);
-    const token = await serviceAccountWithRole(ns, 'receiver', role(['get', 'list', 'watch', 'patch']).rules);
-    fixture = await ServerFixture.start({
-      defaultNamespace: ns,
-      duplicateWindowMs: WINDOW_MS,
-      kubeConfig: kubeConfigForToken(token),
-    });
-    fixture.writeSecret('gh', { token: TOKEN });
-    fixture.writeReceivers('r.yaml', [receiver('hub', ns, { type: 'github', secretRef: { name: 'gh' }, resources: [{ kind: 'GitRepository', name: 'app' }] })]);
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({
+      ...hub,
+      namespace: 'dup',
+      options: async (namespace) => ({
+        duplicateWindowMs: WINDOW_MS,
+        kubeConfig: kubeConfigForToken(await serviceAccountWithRole(namespace, 'receiver', role(['get', 'list', 'watch', 'patch']).rules)),
+      }),
+    }));
   });
 
   afterAll(async () => {
@@ -134,13 +133,7 @@ describe('redelivery window off (0, like Flux)', () => {
   let fixture: ServerFixture;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('dup-off');
-    await createGitRepositories(ns, [{ name: 'app' }]);
-    fixture = await ServerFixture.start({ defaultNamespace: ns, duplicateWindowMs: 0 });
-    fixture.writeSecret('gh', { token: TOKEN });
-    fixture.writeReceivers('r.yaml', [receiver('hub', ns, { type: 'github', secretRef: { name: 'gh' }, resources: [{ kind: 'GitRepository', name: 'app' }] })]);
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({ ...hub, namespace: 'dup-off', options: () => ({ duplicateWindowMs: 0 }) }));
   });
 
   afterAll(async () => {

@@ -42,9 +42,9 @@ describe('the server decodes a bounded amount of bodies at once', () => {
     await eventually('the first delivery to reach its patch', async () => (fixture.patcher.calls.length === 1 ? true : undefined));
     fixture.patcher.hold = undefined;
     const second = deliver('b');
-    await eventually('the second delivery to arrive', async () => (/^gotk_receiver_http_requests_inflight\{[^}]*\} 2$/m.test(await fixture.metrics()) ? true : undefined));
-    // Time for the second delivery to be read and, were there no budget, reach its own patch.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Read and waiting for room: without the budget it would go on to its own patch instead.
+    await eventually('the second delivery waiting to decode', async () => (/^flux_webhook_receiver_deliveries_waiting_to_decode 1$/m.test(await fixture.metrics()) ? true : undefined));
+    expect(fixture.patcher.calls).toHaveLength(1);
     release();
 
     expect((await first).status).toBe(200);

@@ -1,9 +1,8 @@
 // Two extensions beyond Flux, end to end in files mode against the real apiserver: the
 // per-receiver rate limit (429 + Retry-After after the provider check, no API call for limited or
 // forged requests) and the JSON answer a sender gets with `Accept: application/json` or --json-answers.
-import { createHmac } from 'crypto';
-import { createTestNamespace } from '../../harness/kube';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { githubPushHeaders } from '../../harness/http';
+import { receiver, receiverPath, requestedAt, send, ServerFixture, startServed } from '../receiver-fixture';
 
 const RATE_ANNOTATION = 'cdk8s-flux-webhooks.io/rate-limit';
 const TOKEN = 'limit-token';
@@ -11,8 +10,7 @@ const gitRepo = (name: string) => ({ kind: 'GitRepository', name });
 const PUSH = JSON.stringify({ ref: 'refs/heads/main' });
 
 function signedPush(body = PUSH, token = TOKEN, extra: Record<string, string> = {}) {
-  const signature = 'sha256=' + createHmac('sha256', token).update(body).digest('hex');
-  return { body, headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature-256': signature, ...extra } };
+  return { body, headers: { ...githubPushHeaders(token, body), ...extra } };
 }
 
 function forgedPush(extra: Record<string, string> = {}) {
@@ -26,24 +24,25 @@ describe('rate limit and JSON answers (files mode, real apiserver)', () => {
   const patchesOf = (name: string) => fixture.patcher.calls.filter((c) => c.name === name).length;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('rate-limit');
-    await createGitRepositories(ns, ['gh', 'gh-forged', 'generic', 'generic-off', 'json'].map((name) => ({ name })));
-    // Defaults as small as a test can count: 3 per hour for signed types, 1 per hour for generic.
-    const rateLimits = { signed: { perSecond: 3 / 3600, burst: 3 }, generic: { perSecond: 1 / 3600, burst: 1 } };
-    fixture = await ServerFixture.start({ defaultNamespace: ns, rateLimits });
-    fixture.writeSecret('token', { token: TOKEN });
-    const spec = (type: string, target: string) => ({ type, secretRef: { name: 'token' }, resources: [gitRepo(target)] });
-    fixture.writeReceivers('receivers.yaml', [
-      receiver('gh', ns, spec('github', 'gh')),
-      receiver('gh-forged', ns, spec('github', 'gh-forged'), { annotations: { [RATE_ANNOTATION]: '1/h,burst=1' } }),
-      receiver('generic', ns, spec('generic', 'generic')),
-      receiver('generic-off', ns, spec('generic', 'generic-off'), { annotations: { [RATE_ANNOTATION]: 'off' } }),
-      receiver('generic-bad', ns, spec('generic', 'generic'), { annotations: { [RATE_ANNOTATION]: 'fast' } }),
-      receiver('json', ns, { type: 'github', secretRef: { name: 'token' }, resources: [gitRepo('json')] }, { annotations: { [RATE_ANNOTATION]: 'off' } }),
-      receiver('json-missing', ns, { type: 'github', secretRef: { name: 'token' }, resources: [gitRepo('missing')] }, { annotations: { [RATE_ANNOTATION]: 'off' } }),
-    ]);
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({
+      namespace: 'rate-limit',
+      gitRepositories: ['gh', 'gh-forged', 'generic', 'generic-off', 'json'],
+      tokens: { token: TOKEN },
+      receivers: (namespace) => {
+        const spec = (type: string, target: string) => ({ type, secretRef: { name: 'token' }, resources: [gitRepo(target)] });
+        return [
+          receiver('gh', namespace, spec('github', 'gh')),
+          receiver('gh-forged', namespace, spec('github', 'gh-forged'), { annotations: { [RATE_ANNOTATION]: '1/h,burst=1' } }),
+          receiver('generic', namespace, spec('generic', 'generic')),
+          receiver('generic-off', namespace, spec('generic', 'generic-off'), { annotations: { [RATE_ANNOTATION]: 'off' } }),
+          receiver('generic-bad', namespace, spec('generic', 'generic'), { annotations: { [RATE_ANNOTATION]: 'fast' } }),
+          receiver('json', namespace, spec('github', 'json'), { annotations: { [RATE_ANNOTATION]: 'off' } }),
+          receiver('json-missing', namespace, spec('github', 'missing'), { annotations: { [RATE_ANNOTATION]: 'off' } }),
+        ];
+      },
+      // Defaults as small as a test can count: 3 per hour for signed types, 1 per hour for generic.
+      options: () => ({ rateLimits: { signed: { perSecond: 3 / 3600, burst: 3 }, generic: { perSecond: 1 / 3600, burst: 1 } } }),
+    }));
   });
 
   afterAll(async () => {
@@ -157,13 +156,13 @@ describe('--json-answers (files mode, real apiserver)', () => {
   let fixture: ServerFixture;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('json-answers');
-    await createGitRepositories(ns, [{ name: 'webapp' }]);
-    fixture = await ServerFixture.start({ defaultNamespace: ns, jsonAnswers: true });
-    fixture.writeSecret('token', { token: TOKEN });
-    fixture.writeReceivers('receivers.yaml', [receiver('webapp', ns, { type: 'generic', secretRef: { name: 'token' }, resources: [gitRepo('webapp')] })]);
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({
+      namespace: 'json-answers',
+      gitRepositories: ['webapp'],
+      tokens: { token: TOKEN },
+      receivers: (namespace) => [receiver('webapp', namespace, { type: 'generic', secretRef: { name: 'token' }, resources: [gitRepo('webapp')] })],
+      options: () => ({ jsonAnswers: true }),
+    }));
   });
 
   afterAll(async () => {

@@ -163,6 +163,69 @@ spec:
   });
 });
 
+describe('Secrets read by name through the API', () => {
+  let dir: string;
+  let receivers: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-receivers-api-'));
+    receivers = path.join(dir, 'receivers.yaml');
+    fs.writeFileSync(receivers, `${doc('one')}---\n${doc('two')}---\n${doc('three').replace('name: tok', 'name: gone')}`);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each load reads the definitions once and each named Secret once, again only when the refresh is due', async () => {
+    const secrets = new Map([['ns/tok', { token: Buffer.from('first') }]]);
+    const reads: string[] = [];
+    const readSecret = async (namespace: string, name: string) => {
+      reads.push(`${namespace}/${name}`);
+      return secrets.get(`${namespace}/${name}`);
+    };
+    const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
+    const source = new FileReceiverSource({
+      receivers,
+      defaultNamespace: 'ns',
+      log: createLogger('error', () => undefined),
+      readSecret,
+      secretsRefreshMs: 60_000,
+      debounceMs: 60_000,
+      pollMs: 60_000,
+    });
+    const served: [string, string | undefined, string | undefined][][] = [];
+    await source.start((set) => served.push(set.map((r) => [r.key, r.webhookPath, r.notReadyReason])));
+    try {
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(reads.sort()).toEqual(['ns/gone', 'ns/tok']);
+      expect(served).toEqual([[
+        ['ns/one', hookPath('first', 'one', 'ns'), undefined],
+        ['ns/two', hookPath('first', 'two', 'ns'), undefined],
+        ['ns/three', undefined, "TokenNotFound: unable to read token from secret 'ns/gone': it does not exist"],
+      ]]);
+
+      // Within the refresh interval: the definitions again, the Secrets as read before.
+      secrets.set('ns/tok', { token: Buffer.from('second') });
+      await source.reload();
+      expect(parse).toHaveBeenCalledTimes(2);
+      expect(reads).toHaveLength(2);
+      expect(served).toHaveLength(1);
+
+      // A minute later the refresh is due: every named Secret read once more, the new token served.
+      const now = Date.now();
+      jest.spyOn(Date, 'now').mockReturnValue(now + 60_000);
+      await source.reload();
+      expect(parse).toHaveBeenCalledTimes(3);
+      expect(reads.slice(2).sort()).toEqual(['ns/gone', 'ns/tok']);
+      expect(served.map((set) => set[0][1])).toEqual([hookPath('first', 'one', 'ns'), hookPath('second', 'one', 'ns')]);
+    } finally {
+      await source.stop();
+    }
+  });
+});
+
 describe('the safety-net poll', () => {
   let dir: string;
   let options: { receivers: string; secretsDir: string };
@@ -252,26 +315,32 @@ describe('watching a single definitions file', () => {
     projectAtomically(config, { 'receivers.yaml': doc('first') }, 1);
     projectAtomically(path.join(secrets, 'tok'), { token: 't' }, 1);
     const parse = jest.spyOn(receiverFiles, 'definitionDocuments');
+    // The changes the watch found relevant, each one logged as it schedules a reload.
+    const relevant: string[] = [];
+    const log = createLogger('debug', (line) => {
+      const entry = JSON.parse(line);
+      if (entry.msg === 'receiver files changed; reloading' && entry.dir === config) relevant.push(entry.file);
+    });
     const source = new FileReceiverSource({
       receivers: path.join(config, 'receivers.yaml'),
       secretsDir: secrets,
       defaultNamespace: 'ns',
-      log: createLogger('error', () => undefined),
+      log,
       debounceMs: 20,
       pollMs: 60_000,
     });
     const names: string[] = [];
     await source.start((served) => names.push(served.map((r) => r.key).join(',')));
     try {
-      for (let i = 0; i < 5; i++) {
-        fs.writeFileSync(path.join(config, `other-${i}.log`), `line ${i}\n`);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
       expect(parse).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(config, `other-${i}.log`), `line ${i}\n`);
+      // One watch reports both in order: once the swap is served, the other files were seen first.
       projectAtomically(config, { 'receivers.yaml': doc('second') }, 2);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await eventually('the swapped definitions served', async () => (names.length >= 2 ? true : undefined));
       expect(names).toEqual(['ns/first', 'ns/second']);
+      expect(parse).toHaveBeenCalledTimes(2);
+      expect(relevant.length).toBeGreaterThan(0);
+      expect(relevant.filter((file) => !file.startsWith('..'))).toEqual([]);
     } finally {
       await source.stop();
     }
