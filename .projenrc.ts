@@ -189,7 +189,6 @@ project.eslint?.allowDevDeps('bench/**');
 const noUnderscore = { leadingUnderscore: 'forbid', format: null };
 project.eslint?.addOverride({
   files: ['server/**/*.ts', 'src/**/*.ts'],
-  excludedFiles: ['server/receivers/files/file-receiver-source.ts'],
   rules: {
     '@typescript-eslint/naming-convention': ['error',
       { selector: ['variable', 'function'], modifiers: ['global'], ...noUnderscore },
