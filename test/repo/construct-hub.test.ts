@@ -10,7 +10,15 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 function assembly(): any {
   const file = path.join(ROOT, '.jsii');
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npx projen compile first`);
+  // An assembly older than what it is made from would fail the comparisons below for no fault of the sources.
+  const built = fs.statSync(file).mtimeMs;
+  const newer = [path.join(ROOT, 'README.md'), ...sources(path.join(ROOT, 'src'))].filter((f) => fs.statSync(f).mtimeMs > built);
+  if (newer.length > 0) throw new Error(`${file} is older than ${path.relative(ROOT, newer[0])}: run npx projen compile first`);
   return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 /** Relative link targets of a Markdown text (no scheme, no pure #anchor), without their anchors. */
