@@ -8,14 +8,13 @@ import { randomBytes } from 'crypto';
 import { buildGuideFluxReceiversApp } from '../../examples/guide-flux-receivers';
 import { buildGuideWebhookReceiverApp } from '../../examples/guide-webhook-receiver';
 import { hookPath } from '../../src/model';
-import { FLUX_NAMESPACE as NS, FluxCluster, startFluxCluster } from '../harness/cluster/flux-cluster';
+import { FLUX_NAMESPACE as NS, FluxCluster, FluxSource, REQUESTED_AT, startFluxCluster } from '../harness/cluster/flux-cluster';
 import { NotificationController, startNotificationController } from '../harness/flux/notification-controller';
 import { send } from '../harness/http';
 import { apply, eventually, ManifestObject } from '../harness/kube';
 import { synthesizeTo } from '../harness/readme-app';
 import { LoopbackRegistry } from '../harness/registry';
 
-const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 /** The guide's OCIRepository `webapp-manifests`, here in the loopback registry under the same path as on GHCR. */
 const MANIFESTS_REPOSITORY = 'org/webapp-manifests';
 
@@ -40,15 +39,24 @@ const OCI_SOURCE = { resource: 'ocirepositories', name: 'webapp-manifests' } as 
  * GitRepository's revision must stay at the old commit until the delivery, then name the new one.
  */
 async function gitPushBecomesRevision(url: string): Promise<number> {
-  const before = await eventually('the GitRepository to have an artifact', () => flux.revision(GIT_SOURCE), 120_000);
+  await eventually('the GitRepository to have an artifact', () => flux.revision(GIT_SOURCE), 120_000);
+  const { requested: requestedBefore } = await flux.reconcileRequest(GIT_SOURCE);
   const commit = flux.git.commit('webapp', 'master', 'deploy.yaml', `revision: ${randomBytes(4).toString('hex')}\n`);
-  await new Promise((r) => setTimeout(r, 2000));
-  expect(await flux.revision(GIT_SOURCE)).toBe(before);
   const delivery = flux.github('push', { ref: 'refs/heads/master', after: commit, repository: { full_name: 'org/webapp' } });
   const sent = Date.now();
   expect((await send(url, delivery)).status).toBe(200);
   await flux.untilRevision(GIT_SOURCE, `master@sha1:${commit}`);
-  return Date.now() - sent;
+  const took = Date.now() - sent;
+  await fetchedOnRequest(GIT_SOURCE, requestedBefore);
+  return took;
+}
+
+/**
+ * The fetch answered the delivery's request, not a poll (every interval is 1h): the delivery set a
+ * new requestedAt, and source-controller reports that very request handled.
+ */
+async function fetchedOnRequest(source: FluxSource, requestedBefore: string | undefined): Promise<void> {
+  expect((await flux.requestHandled(source)).requested).not.toBe(requestedBefore);
 }
 
 /**
@@ -58,10 +66,9 @@ async function gitPushBecomesRevision(url: string): Promise<number> {
  */
 async function ociPushBecomesRevision(url: string): Promise<number> {
   const before = await eventually('the OCIRepository to have an artifact', () => flux.revision(OCI_SOURCE), 120_000);
+  const { requested: requestedBefore } = await flux.reconcileRequest(OCI_SOURCE);
   const pushed = await registry.pushArtifact(MANIFESTS_REPOSITORY, 'latest', { 'deploy.yaml': `revision: ${randomBytes(4).toString('hex')}\n` });
   expect(before).not.toBe(`latest@${pushed.digest}`);
-  await new Promise((r) => setTimeout(r, 2000));
-  expect(await flux.revision(OCI_SOURCE)).toBe(before);
   const images = async () => (await flux.get(`/apis/image.toolkit.fluxcd.io/v1/namespaces/${NS}/imagerepositories/webapp`)).metadata.annotations?.[REQUESTED_AT];
   const imagesBefore = await images();
   const delivery = flux.github('package', {
@@ -73,6 +80,7 @@ async function ociPushBecomesRevision(url: string): Promise<number> {
   expect((await send(url, delivery)).status).toBe(200);
   await flux.untilRevision(OCI_SOURCE, `latest@${pushed.digest}`);
   const took = Date.now() - sent;
+  await fetchedOnRequest(OCI_SOURCE, requestedBefore);
   // image-reflector-controller does not run here: the ImageRepository is checked at the request.
   const imagesAfter = await images();
   expect(imagesAfter).toBeDefined();

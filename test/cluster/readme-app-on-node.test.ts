@@ -389,16 +389,16 @@ describe('Flux source-controller', () => {
 
   test('a pushed commit, then its signed GitHub push delivery, changes the artifact revision to that commit', async () => {
     await flux.untilRevision(source(), `main@sha1:${first}`, 120_000);
+    const { requested: requestedBefore } = await flux.reconcileRequest(source());
     const second = flux.git.commit('webapp', 'main', 'deploy.yaml', `revision: ${randomBytes(4).toString('hex')}\n`);
-    // interval is 1h: without the delivery, source-controller would not look again for an hour.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await flux.revision(source())).toBe(`main@sha1:${first}`);
 
     const delivery = flux.github('push', { ref: 'refs/heads/main', before: first, after: second, repository: { full_name: 'org/webapp' } });
     const sent = Date.now();
     const answer = await send(`${await flux.serviceUrl()}${hookPath(flux.token, 'webapp', NS)}`, delivery);
     expect(answer.status).toBe(200);
     await flux.untilRevision(source(), `main@sha1:${second}`);
+    // interval is 1h: the fetch answered the delivery's request, which source-controller reports handled.
+    expect((await flux.requestHandled(source())).requested).not.toBe(requestedBefore);
     process.stdout.write(`source-controller ${controller.version}: push delivery to artifact revision ${Date.now() - sent} ms\n`);
   }, 300_000);
 });

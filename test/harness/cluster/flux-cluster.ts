@@ -25,6 +25,8 @@ export const FLUX_INSTALL = path.join(REPO_ROOT, 'test', 'fixtures', 'flux-insta
 export const FLUX_NAMESPACE = 'flux-system';
 /** The Secret (key `token`) in flux-system that the README's and the guide's receivers read. */
 export const TOKEN_SECRET = 'webhook-token';
+/** The annotation a receiver sets to ask a Flux controller to reconcile now. */
+export const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 /** The receiver Service's name, as `WebhookReceiver` renders it. */
 export const RECEIVER_SERVICE = 'flux-webhook-receiver';
 
@@ -70,6 +72,13 @@ export interface FluxCluster {
   revision(source: FluxSource): Promise<string | undefined>;
   /** Waits until the source's revision is `expected`. */
   untilRevision(source: FluxSource, expected: string, timeoutMs?: number): Promise<void>;
+  /**
+   * The source's reconcile request (its requestedAt annotation) and the last one its controller
+   * handled (`status.lastHandledReconcileAt`, written with the artifact it fetched).
+   */
+  reconcileRequest(source: FluxSource): Promise<{ requested?: string; handled?: string }>;
+  /** Waits until the source's controller has handled its current reconcile request; returns the request. */
+  requestHandled(source: FluxSource, timeoutMs?: number): Promise<{ requested?: string; handled?: string }>;
   /** Stops what was started here (controllers, registry, Git server) and then the cluster. */
   stop(): Promise<void>;
 }
@@ -118,13 +127,19 @@ function handle({ cluster, kc, token, git, stops, stop }: Started): FluxCluster 
     if (res.status !== 200) throw new Error(`GET ${apiPath}: HTTP ${res.status} ${res.text}`);
     return res.body;
   };
-  const revision = async (source: FluxSource) => {
+  const sourceObject = async (source: FluxSource) => {
     for (const c of controllers) {
       const death = c.died();
       if (death) throw new Error(death);
     }
-    const object = await get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${source.namespace ?? FLUX_NAMESPACE}/${source.resource}/${source.name}`);
-    return object.status?.artifact?.revision as string | undefined;
+    return get(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${source.namespace ?? FLUX_NAMESPACE}/${source.resource}/${source.name}`);
+  };
+  const revision = async (source: FluxSource) => (await sourceObject(source)).status?.artifact?.revision as string | undefined;
+  const reconcileRequest = async (source: FluxSource) => {
+    const object = await sourceObject(source);
+    const requested: string | undefined = object.metadata.annotations?.[REQUESTED_AT];
+    const handled: string | undefined = object.status?.lastHandledReconcileAt;
+    return { requested, handled };
   };
   return {
     cluster,
@@ -170,6 +185,11 @@ function handle({ cluster, kc, token, git, stops, stop }: Started): FluxCluster 
     untilRevision: async (source, expected, timeoutMs = 60_000) => {
       await eventually(`${source.name}'s revision ${expected}`, async () => ((await revision(source)) === expected ? true : undefined), timeoutMs);
     },
+    reconcileRequest,
+    requestHandled: (source, timeoutMs = 30_000) => eventually(`${source.name}'s reconcile request handled`, async () => {
+      const request = await reconcileRequest(source);
+      return request.handled !== undefined && request.handled === request.requested ? request : undefined;
+    }, timeoutMs),
     stop,
   };
 }
