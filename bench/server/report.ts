@@ -1,4 +1,4 @@
-// Medians, ratios against the issue's targets, and the markdown written to the results file
+// Medians, ratios against the project's performance targets, and the markdown written to the results file
 // and (with --write-docs) into the "Receiver server" section of docs/benchmarks.md.
 import * as fs from 'fs';
 import type { CaseId, LoadResult } from './load';
@@ -31,7 +31,7 @@ export interface MemoryRow {
   readonly label: string;
   /** VmRSS `settleSeconds` after the last target started. */
   readonly idleRssBytes: number;
-  /** VmRSS `restSeconds` after it, still before any load: what the issue's idle target is held to. */
+  /** VmRSS `restSeconds` after it, still before any load: what the idle-memory target is held to. */
   readonly restRssBytes: number;
   readonly peakRssBytes: number;
 }
@@ -95,11 +95,11 @@ export interface Verdict {
   readonly measured: string;
   readonly target: string;
   readonly met: boolean | undefined;
-  /** A side-by-side figure the issue asks for, with no target to meet. */
+  /** A side-by-side figure, with no target to meet. */
   readonly comparison?: boolean;
 }
 
-/** The issue's targets, measured; `met` is undefined when a side is missing. */
+/** The performance targets, measured; `met` is undefined when a side is missing. */
 export function verdicts(cases: readonly CaseRuns[], memory: readonly MemoryRow[]): Verdict[] {
   const rps = (t: TargetId, c: CaseId) => {
     const found = cases.find((x) => x.target === t && x.caseId === c);
@@ -118,7 +118,7 @@ export function verdicts(cases: readonly CaseRuns[], memory: readonly MemoryRow[
   return [
     ratio('Rejected: this server / baseline (req/s)', rps('receiver', 'rejected'), rps('baseline', 'rejected'), TARGETS.rejectedVsBaseline),
     ratio('Accepted, hot target: this server / baseline (req/s)', rps('receiver', 'accepted'), rps('baseline', 'accepted'), TARGETS.acceptedVsBaseline),
-    // A reference, no longer a target (issue 14): adnanh/webhook answers before its command runs.
+    // A reference, not a target: adnanh/webhook answers before its command runs.
     versus('Accepted: this server / adnanh/webhook (req/s)', rps('receiver', 'accepted'), rps('webhook', 'accepted')),
     receiverMemory
       ? { name: 'Idle RSS of this server (at rest)', measured: _mb(receiverMemory.restRssBytes), target: `≤ ${TARGETS.idleRssBytes / 1e6} MB`, met: receiverMemory.restRssBytes <= TARGETS.idleRssBytes }
@@ -165,7 +165,7 @@ export function renderMarkdown(facts: RunFacts, cases: readonly CaseRuns[], memo
     lines.push(`| ${c.label} | ${c.caseId} | ${_int(s.rps)} | ${s.p50} | ${s.p99} | ${c.runs.map((r) => _int(r.requestsPerSecond)).join(' / ')} | ${responses || '—'} | ${median(c.quietSeconds).toFixed(1)} |`);
   }
 
-  lines.push('', '| Issue target | Measured | Target | Met |', '|---|---:|---:|---|');
+  lines.push('', '| Performance target | Measured | Target | Met |', '|---|---:|---:|---|');
   for (const v of verdicts(cases, memory)) {
     const met = v.measured === 'n/a' ? 'not measured' : v.comparison ? '—' : v.met ? 'yes' : '**no**';
     lines.push(`| ${v.name} | ${v.measured} | ${v.target} | ${met} |`);
