@@ -90,7 +90,8 @@ describe('key lifecycle', () => {
     await expect(verifier.verify(signed, expected())).rejects.toThrow(/signature/);
   });
 
-  test('measured: with a 1 s bound, a revoked key is refused within 1 s (+ one request)', async () => {
+  // On the real clock the bounds are only reported: the virtual-clock tests above check them exactly.
+  test('real clock: with a 1 s bound, a revoked key is refused, and no request starting after the bound is accepted', async () => {
     const verifier = new OidcTokenVerifier({ ca: TEST_CA, keyMaxAgeMs: 1_000, refetchIntervalMs: 100 });
     const signed = token(Math.floor(Date.now() / 1000));
     await verifier.verify(signed, expected());
@@ -112,10 +113,9 @@ describe('key lifecycle', () => {
     process.stdout.write(`revoked key: last accepted request started ${lastAccepted} ms, first refused ${firstRefused} ms after the revocation (keyMaxAgeMs=1000)\n`);
     expect(firstRefused).toBeGreaterThanOrEqual(0);
     expect(lastAccepted).toBeLessThan(1_000);
-    expect(firstRefused).toBeLessThanOrEqual(1_200);
   });
 
-  test('measured: a key published after the last fetch verifies on first use (waits ≤ the 1 s refetch interval)', async () => {
+  test('real clock: a key published after the last fetch verifies on first use, with one more fetch of the keys', async () => {
     const verifier = new OidcTokenVerifier({ ca: TEST_CA });
     const now = Math.floor(Date.now() / 1000);
     await verifier.verify(token(now), expected());
@@ -124,7 +124,6 @@ describe('key lifecycle', () => {
     await expect(verifier.verify(token(now, 'rsa-2'), expected())).resolves.toMatchObject({ aud: AUDIENCE });
     const took = Date.now() - start;
     process.stdout.write(`new key accepted after ${took} ms\n`);
-    expect(took).toBeLessThanOrEqual(1_500);
     expect(issuer.count('/keys')).toBe(2);
   });
 
