@@ -154,19 +154,7 @@ export class ManifestRejected extends Error {
  * `manifestIds` spells them, to compare with the objects sent.
  */
 export async function dryRunApply(objects: readonly ManifestObject[], namespace?: string, kc = adminKubeConfig()): Promise<string[]> {
-  const answered: string[] = [];
-  for (const obj of objects) {
-    const ns = obj.metadata.namespace ?? namespace;
-    const id = `${obj.kind}/${obj.metadata.name}${ns ? ` in ${ns}` : ''}`;
-    const target = await objectPath(kc, obj.apiVersion, obj.kind, ns, obj.metadata.name);
-    const body = ns && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: ns } } : obj;
-    const res = await kubeRequest(kc, 'PATCH', `${target}?dryRun=All&fieldValidation=Strict&fieldManager=flux-webhooks-test&force=true`, body, 'application/apply-patch+yaml');
-    if (res.status < 200 || res.status >= 300) {
-      throw new ManifestRejected(id, res.status, typeof res.body === 'object' ? res.body.message : res.text);
-    }
-    answered.push(...manifestIds([res.body as ManifestObject]));
-  }
-  return answered;
+  return manifestIds(await serverSideApply(objects, namespace, kc, true));
 }
 
 /** `apiVersion kind namespace/name` of each object (`namespace` for those that name none). */
@@ -176,15 +164,27 @@ export function manifestIds(objects: readonly ManifestObject[], namespace?: stri
 
 /** Creates (for real) or updates each object with server-side apply. */
 export async function apply(objects: readonly ManifestObject[], namespace?: string, kc = adminKubeConfig()): Promise<void> {
+  await serverSideApply(objects, namespace, kc, false);
+}
+
+/** Server-side apply of each object in turn, strict field validation; the objects the apiserver answered. */
+async function serverSideApply(
+  objects: readonly ManifestObject[], namespace: string | undefined, kc: KubeConfig, dryRun: boolean,
+): Promise<ManifestObject[]> {
+  const answered: ManifestObject[] = [];
   for (const obj of objects) {
     const ns = obj.metadata.namespace ?? namespace;
     const target = await objectPath(kc, obj.apiVersion, obj.kind, ns, obj.metadata.name);
     const body = ns && !obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: ns } } : obj;
-    const res = await kubeRequest(kc, 'PATCH', `${target}?fieldValidation=Strict&fieldManager=flux-webhooks-test&force=true`, body, 'application/apply-patch+yaml');
+    const query = `${dryRun ? 'dryRun=All&' : ''}fieldValidation=Strict&fieldManager=flux-webhooks-test&force=true`;
+    const res = await kubeRequest(kc, 'PATCH', `${target}?${query}`, body, 'application/apply-patch+yaml');
     if (res.status < 200 || res.status >= 300) {
-      throw new ManifestRejected(`${obj.kind}/${obj.metadata.name}`, res.status, typeof res.body === 'object' ? res.body.message : res.text);
+      const id = `${obj.kind}/${obj.metadata.name}${ns ? ` in ${ns}` : ''}`;
+      throw new ManifestRejected(id, res.status, typeof res.body === 'object' ? res.body.message : res.text);
     }
+    answered.push(res.body as ManifestObject);
   }
+  return answered;
 }
 
 /** Mints a token for a ServiceAccount through the TokenRequest API (the SA must exist). */
