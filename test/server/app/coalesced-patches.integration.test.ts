@@ -3,8 +3,8 @@
 // patch that started after the request was sent, and a patch failure (RBAC revoked mid-test) is 500.
 import { createHmac } from 'crypto';
 import * as net from 'net';
-import { adminKubeConfig, createTestNamespace, eventually, kubeConfigForToken, kubeRequest, serviceAccountWithRole } from '../../harness/kube';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { adminKubeConfig, eventually, kubeConfigForToken, kubeRequest, serviceAccountWithRole } from '../../harness/kube';
+import { receiver, receiverPath, requestedAt, send, ServerFixture, startServed } from '../receiver-fixture';
 
 const BURST = 40;
 
@@ -21,14 +21,13 @@ describe('coalesced triggers (real apiserver)', () => {
   let fixture: ServerFixture;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('coalesce');
-    await createGitRepositories(ns, [{ name: 'hot' }]);
-    const token = await serviceAccountWithRole(ns, 'receiver', role(['get', 'list', 'watch', 'patch']).rules);
-    fixture = await ServerFixture.start({ defaultNamespace: ns, kubeConfig: kubeConfigForToken(token) });
-    fixture.writeSecret('hmac', { token: 'burst-token' });
-    fixture.writeReceivers('r.yaml', [receiver('burst', ns, { type: 'generic-hmac', secretRef: { name: 'hmac' }, resources: [{ kind: 'GitRepository', name: 'hot' }] })]);
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({
+      namespace: 'coalesce',
+      gitRepositories: ['hot'],
+      tokens: { hmac: 'burst-token' },
+      receivers: (n) => [receiver('burst', n, { type: 'generic-hmac', secretRef: { name: 'hmac' }, resources: [{ kind: 'GitRepository', name: 'hot' }] })],
+      options: async (n) => ({ kubeConfig: kubeConfigForToken(await serviceAccountWithRole(n, 'receiver', role(['get', 'list', 'watch', 'patch']).rules)) }),
+    }));
   });
 
   afterAll(async () => {

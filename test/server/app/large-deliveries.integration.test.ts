@@ -3,8 +3,8 @@
 // first is done. Two receivers with a target each, so nothing but the budget links the two
 // deliveries. (How long a delivery waits, and the 503 after: test/server/pipeline/decode-budget.test.ts.)
 import { DECODE_BUDGET_BYTES } from '../../../server/pipeline/decode-budget';
-import { createTestNamespace, eventually } from '../../harness/kube';
-import { createGitRepositories, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
+import { eventually } from '../../harness/kube';
+import { receiver, receiverPath, send, ServerFixture, startServed } from '../receiver-fixture';
 
 const MIB = 1024 * 1024;
 /** Two of these do not fit in the budget at once; one does. */
@@ -15,13 +15,13 @@ describe('the server decodes a bounded amount of bodies at once', () => {
   let fixture: ServerFixture;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('decode-budget');
-    await createGitRepositories(ns, [{ name: 'a' }, { name: 'b' }]);
-    fixture = await ServerFixture.start({ defaultNamespace: ns, jsonAnswers: true });
-    fixture.writeSecret('tok', { token: 'large-token' });
-    fixture.writeReceivers('r.yaml', ['a', 'b'].map((name) => receiver(name, ns, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name }] })));
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({
+      namespace: 'decode-budget',
+      gitRepositories: ['a', 'b'],
+      tokens: { tok: 'large-token' },
+      receivers: (n) => ['a', 'b'].map((name) => receiver(name, n, { type: 'generic', secretRef: { name: 'tok' }, resources: [{ kind: 'GitRepository', name }] })),
+      options: () => ({ jsonAnswers: true }),
+    }));
   });
 
   afterAll(async () => {

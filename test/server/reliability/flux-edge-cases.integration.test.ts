@@ -5,8 +5,7 @@
 // requests.
 import { createHmac } from 'crypto';
 import * as net from 'net';
-import { createTestNamespace } from '../../harness/kube';
-import { createGitRepositories, receiver, receiverPath, send, ServerFixture } from '../receiver-fixture';
+import { receiver, receiverPath, send, ServerFixture, startServed } from '../receiver-fixture';
 
 describe('Flux edge cases (real apiserver)', () => {
   let ns: string;
@@ -15,19 +14,18 @@ describe('Flux edge cases (real apiserver)', () => {
   const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
   beforeAll(async () => {
-    ns = await createTestNamespace('edges');
-    await createGitRepositories(ns, [{ name: 'app' }]);
-    fixture = await ServerFixture.start({ defaultNamespace: ns });
-    for (const name of ['dh', 'gf', 'gh', 'g']) fixture.writeSecret(name, { token: `${name}-token` });
     const target = [{ kind: 'GitRepository', name: 'app' }];
-    fixture.writeReceivers('r.yaml', [
-      receiver('dh', ns, { type: 'dockerhub', secretRef: { name: 'dh' }, resources: target }),
-      receiver('gf', ns, { type: 'generic', secretRef: { name: 'gf' }, resourceFilter: 'true', resources: target }),
-      receiver('gh', ns, { type: 'github', secretRef: { name: 'gh' }, events: ['push hook', 'kelvin'], resources: target }),
-      receiver('g', ns, { type: 'generic', secretRef: { name: 'g' }, resources: target }),
-    ]);
-    await fixture.listen();
-    await fixture.ready();
+    ({ ns, fixture } = await startServed({
+      namespace: 'edges',
+      gitRepositories: ['app'],
+      tokens: Object.fromEntries(['dh', 'gf', 'gh', 'g'].map((name) => [name, `${name}-token`])),
+      receivers: (n) => [
+        receiver('dh', n, { type: 'dockerhub', secretRef: { name: 'dh' }, resources: target }),
+        receiver('gf', n, { type: 'generic', secretRef: { name: 'gf' }, resourceFilter: 'true', resources: target }),
+        receiver('gh', n, { type: 'github', secretRef: { name: 'gh' }, events: ['push hook', 'kelvin'], resources: target }),
+        receiver('g', n, { type: 'generic', secretRef: { name: 'g' }, resources: target }),
+      ],
+    }));
   });
 
   afterAll(async () => {

@@ -5,10 +5,10 @@
 // and the close together), which only changes requestedAt once more, one more reconcile request;
 // nothing else is stored out of order, and the value a delivery after the stall stores is the
 // newest, backed by its 2xx.
-import { createTestNamespace, eventually } from '../../harness/kube';
+import { eventually } from '../../harness/kube';
 import { StallingProxy } from '../../harness/stalling-proxy';
 import { StoredValues } from '../../harness/stored-values';
-import { createGitRepositories, receiver, receiverPath, requestedAt, send, ServerFixture } from '../receiver-fixture';
+import { receiver, receiverPath, requestedAt, send, ServerFixture, startServed } from '../receiver-fixture';
 
 describe('a hung API server (stalling proxy)', () => {
   let ns: string;
@@ -17,19 +17,20 @@ describe('a hung API server (stalling proxy)', () => {
   let stored: StoredValues;
 
   beforeAll(async () => {
-    ns = await createTestNamespace('hung');
-    await createGitRepositories(ns, [{ name: 'app' }, { name: 'other' }]);
+    proxy = await StallingProxy.start();
+    ({ ns, fixture } = await startServed({
+      namespace: 'hung',
+      gitRepositories: ['app', 'other'],
+      tokens: { s: 'hung-token' },
+      receivers: (n) => [
+        receiver('g', n, { type: 'generic', secretRef: { name: 's' }, resources: [{ kind: 'GitRepository', name: 'app' }] }),
+        receiver('o', n, { type: 'generic', secretRef: { name: 's' }, resources: [{ kind: 'GitRepository', name: 'other' }] }),
+      ],
+      options: () => ({ kubeConfig: proxy.kubeConfig() }),
+    }));
+    // Before the first delivery: the watch sees every value the server stores.
     stored = new StoredValues(ns, undefined, 'app');
     await stored.start();
-    proxy = await StallingProxy.start();
-    fixture = await ServerFixture.start({ defaultNamespace: ns, kubeConfig: proxy.kubeConfig() });
-    fixture.writeSecret('s', { token: 'hung-token' });
-    fixture.writeReceivers('r.yaml', [
-      receiver('g', ns, { type: 'generic', secretRef: { name: 's' }, resources: [{ kind: 'GitRepository', name: 'app' }] }),
-      receiver('o', ns, { type: 'generic', secretRef: { name: 's' }, resources: [{ kind: 'GitRepository', name: 'other' }] }),
-    ]);
-    await fixture.listen();
-    await fixture.ready();
   });
 
   afterAll(async () => {
